@@ -1,0 +1,3 @@
+from anonymiser.cli.app import main
+
+main()
