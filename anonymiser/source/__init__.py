@@ -1,0 +1,1 @@
+"""The source database: connection, schema introspection, chunked reading into Arrow."""

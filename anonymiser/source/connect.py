@@ -1,0 +1,105 @@
+"""Opening databases from SQLAlchemy URLs, with errors that never show a password."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from anonymiser.errors import ConfigError, SourceError, TargetError
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+SOURCE_ENV = "ANONYMISER_SOURCE_URL"
+
+# Short driver-neutral names users may type; SQLAlchemy's own names work too.
+_DRIVER_DEFAULTS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg", "mysql": "mysql+pymysql",
+                    "mariadb": "mysql+pymysql"}
+
+
+def safe_url(url: str) -> str:
+    """The URL with its password masked, for messages and reports."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable database URL>"
+
+
+def normalise_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(
+            "the database URL is not a valid SQLAlchemy URL",
+            hint="Examples: sqlite:///prod.sqlite, postgresql://user@host:5432/db, mysql://user@host:3306/db",
+        ) from None
+    driver = _DRIVER_DEFAULTS.get(parsed.drivername)
+    if driver:
+        parsed = parsed.set(drivername=driver)
+    if parsed.get_backend_name() == "mysql" and "charset" not in parsed.query:
+        parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+    return parsed.render_as_string(hide_password=False)
+
+
+def resolve_source_url(url: str | None, policy_source: str | None = None) -> str:
+    chosen = url or os.environ.get(SOURCE_ENV) or policy_source
+    if not chosen:
+        raise ConfigError(
+            "no source database given",
+            hint=f"Pass --source URL, set {SOURCE_ENV}, or set 'source: ${{{SOURCE_ENV}}}' in the policy.",
+        )
+    return chosen
+
+
+def create_engine(url: str, *, role: str = "source") -> sa.Engine:
+    import sqlalchemy as sa
+
+    error = SourceError if role == "source" else TargetError
+    normalised = normalise_url(url)
+    try:
+        return sa.create_engine(normalised, pool_pre_ping=True)
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
+        raise ConfigError(
+            f"cannot use the {role} URL {safe_url(url)}: {type(exc).__name__}",
+            hint="Check the dialect and driver; supported: sqlite, postgresql (psycopg), mysql/mariadb (pymysql).",
+        ) from None
+    except ImportError as exc:  # a driver that is not installed
+        raise error(f"the driver for {safe_url(url)} is not installed ({exc.name})") from None
+
+
+@contextmanager
+def connect(url: str, *, role: str = "source") -> Iterator[sa.Connection]:
+    """A connection; connection failures become SourceError/TargetError (exit 3), password masked."""
+    import sqlalchemy as sa
+
+    error = SourceError if role == "source" else TargetError
+    engine = create_engine(url, role=role)
+    database = engine.url.database
+    if role == "source" and engine.url.get_backend_name() == "sqlite" and database not in (None, "", ":memory:") \
+            and not database.startswith("file:") and not os.path.isfile(database):
+        engine.dispose()
+        # SQLite would silently create an empty database, and every table would look "missing".
+        raise SourceError(f"the SQLite source file does not exist: {database}",
+                          hint="Check the path: sqlite:///relative/path.sqlite or sqlite:////absolute/path.sqlite")
+    try:
+        try:
+            conn = engine.connect()
+        except sa.exc.DBAPIError as exc:
+            # The driver's text can include host names but not values; keep only its first line, no password.
+            detail = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+            raise error(
+                f"cannot connect to the {role} database {safe_url(url)}: {detail}",
+                hint="Check that the server is running and reachable, and the user, database name and credentials.",
+            ) from None
+        with conn:
+            yield conn
+    finally:
+        engine.dispose()
