@@ -1,0 +1,1 @@
+"""Identifier formats and check digits (validation for detection, generation for masking)."""

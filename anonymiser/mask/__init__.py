@@ -1,0 +1,1 @@
+"""Masking: the keyed pseudonym core and one module per strategy (see ``registry``)."""

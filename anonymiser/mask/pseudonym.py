@@ -1,0 +1,160 @@
+"""The shared driver of keyed fake strategies: factorize → pseudonym per distinct value → take back.
+
+A subclass sets ``entity`` (its default domain) and ``normaliser`` and implements ``render``, which
+turns a ``Material`` (distinct source values, their normalised form and 128 keyed bits each) into
+one fake per distinct value, vectorised. The driver handles NULL (stays NULL), '' (stays ''),
+VARCHAR(n) (``Material.max_len``; renders fit it, the driver truncates as a last resort), the
+uniqueness resolver (``unique``), stats, and returning the input's dtype and index.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Callable
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from anonymiser.mask import columnar
+from anonymiser.mask.base import MaskContext, Strategy, StrategyParams, Technique
+from anonymiser.mask.core import Normaliser, normalise, prf, rehash
+from anonymiser.mask.textbuf import string_bytes
+from anonymiser.mask.unique import UniqueResolver
+
+# Attempt numbers for identity re-draws, apart from the uniqueness resolver's (1..MAX_ATTEMPTS).
+IDENTITY_ATTEMPT_BASE = 1000
+IDENTITY_ATTEMPTS = 8
+
+
+class FakeParams(StrategyParams):
+    domain: str | None = None     # share pseudonyms with another entity (default: the strategy's own)
+
+
+class Material:
+    """What a render sees for n distinct, non-null source values.
+
+    ``norm`` and ``h`` are computed on first use: format-preserving renders (phone, IRD) often need
+    neither, and the PRF over a million values is a large share of a column's cost.
+    """
+
+    def __init__(self, raw: pa.Array, key: bytes, domain: str, normaliser: Normaliser, max_len: int | None,
+                 unique: bool, attempt: int = 0, norm: pa.Array | None = None, h: np.ndarray | None = None) -> None:
+        self.raw = raw                # the source values as strings
+        self.key = key
+        self.domain = domain
+        self.normaliser: Normaliser = normaliser
+        self.max_len = max_len        # VARCHAR(n) of the column, if any
+        self.unique = unique
+        self.attempt = attempt        # > 0 while resolving a uniqueness collision: render from h alone
+        self._norm = norm
+        self._h = h
+
+    @property
+    def norm(self) -> pa.Array:
+        """The normalised values (the keyed form)."""
+        if self._norm is None:
+            self._norm = normalise(self.raw, self.normaliser)
+        return self._norm
+
+    @property
+    def h(self) -> np.ndarray:
+        """(n, 2) uint64 keyed material: PRF(domain, normalised value)."""
+        if self._h is None:
+            self._h = prf(self.key, self.domain, self.norm)
+        return self._h
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def take(self, rows: np.ndarray) -> Material:
+        # What is not computed yet stays lazy: the PRF of a few rows, not of the whole column.
+        idx = pa.array(rows)
+        return Material(self.raw.take(idx), self.key, self.domain, self.normaliser, self.max_len, self.unique,
+                        self.attempt, None if self._norm is None else self._norm.take(idx),
+                        None if self._h is None else self._h[rows])
+
+    def retry(self, h: np.ndarray, attempt: int) -> Material:
+        return Material(self.raw, self.key, self.domain, self.normaliser, self.max_len, self.unique, attempt,
+                        self.norm, h)
+
+
+def fit(out: pa.Array, max_len: int | None) -> pa.Array:
+    """Truncate to VARCHAR(n) characters (renders shorten smartly first; this is the backstop)."""
+    if max_len is None:
+        return out
+    parts = string_bytes(out)
+    if parts is not None and int(np.diff(parts[1]).max()) <= max_len:
+        return out        # no value has more bytes, so none has more characters, than the limit
+    return pc.utf8_slice_codeunits(out, 0, max_len)
+
+
+class PseudonymStrategy(Strategy):
+    """Base of the keyed fake strategies (``person_name``, ``email``, ``nz_ird`` …)."""
+
+    entity: ClassVar[str]
+    normaliser: ClassVar[Normaliser] = "text"
+    params_model: ClassVar[type[StrategyParams]] = FakeParams
+    technique: ClassVar[Technique] = "pseudonymisation"
+
+    def __init__(self, params: StrategyParams | None = None) -> None:
+        super().__init__(params)
+        self._resolver = UniqueResolver()
+
+    @property
+    def domain(self) -> str:
+        return getattr(self.params, "domain", None) or self.entity
+
+    @abstractmethod
+    def render(self, m: Material) -> pa.Array:
+        """One fake (string) per distinct value of ``m``, vectorised."""
+
+    def pseudonyms(self, distinct: pa.Array, ctx: MaskContext) -> pa.Array:
+        """Fakes for distinct, non-null string values (the entity API and ``mask`` call this)."""
+        m = Material(distinct, ctx.key, self.domain, self.normaliser, ctx.column.length, ctx.unique)
+
+        def rerender(rows: np.ndarray, attempt: int) -> pa.Array:
+            sub = m.take(rows)
+            sub = sub.retry(rehash(ctx.key, self.domain, sub.h, attempt), attempt)
+            return fit(self.render(sub).cast(pa.string()), m.max_len)
+
+        out = self._avoid_identity(m, fit(self.render(m).cast(pa.string()), m.max_len), rerender)
+        if ctx.unique or self._resolver.active:
+            out, resolved = self._resolver.resolve(
+                ctx.key, m, out, rerender, within=ctx.unique,
+                where=(ctx.table, ctx.column.name),
+            )
+            self.stats.collisions_resolved += resolved
+        empty = pc.equal(distinct, "")
+        return pc.if_else(empty, distinct.cast(pa.string()), out) if pc.any(empty).as_py() else out
+
+    def _avoid_identity(self, m: Material, out: pa.Array,
+                        rerender: Callable[[np.ndarray, int], pa.Array]) -> pa.Array:
+        """A fake never equals its own input (a small dictionary can draw the real name back).
+
+        Only the value itself decides the re-draw, so the fix is the same in every table and run.
+        """
+        for attempt in range(IDENTITY_ATTEMPT_BASE, IDENTITY_ATTEMPT_BASE + IDENTITY_ATTEMPTS):
+            same = pc.and_(pc.equal(normalise(out, self.normaliser), m.norm), pc.not_equal(m.raw, ""))
+            if not pc.any(same).as_py():
+                return out
+            rows = np.flatnonzero(same.fill_null(False).to_numpy(zero_copy_only=False))
+            out = pc.replace_with_mask(out, same.fill_null(False), rerender(rows, attempt))
+            self.stats.extra["identity_redrawn"] = self.stats.extra.get("identity_redrawn", 0) + len(rows)
+        return out
+
+    def mask(self, values: pd.Series, ctx: MaskContext) -> pd.Series:
+        arr = columnar.to_arrow(values)
+        encoded = pc.dictionary_encode(columnar.as_text(arr))
+        fakes = self.pseudonyms(encoded.dictionary, ctx)
+        result = pc.take(fakes, encoded.indices)
+        self.stats.cells += len(values)
+        self.stats.distinct += len(encoded.dictionary)
+        self.stats.nulls += arr.null_count
+        return columnar.from_arrow(result, values, self.result_type(arr.type))
+
+    def result_type(self, source: pa.DataType) -> pa.DataType:
+        """Arrow type of the output: the source's (a numeric identifier stays numeric)."""
+        return source

@@ -1,0 +1,1 @@
+"""Built-in strategies, one per module; each module registers its class on import."""

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from anonymiser.mask.dictionary_fake import DictionaryFake
+from anonymiser.mask.registry import register
+
+
+@register
+class City(DictionaryFake):
+    name = "city"
+    entity = "city"
+    dictionary = "cities"
+    summary = "keyed choice of a real NZ town or city"

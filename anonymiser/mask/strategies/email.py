@@ -1,0 +1,50 @@
+"""Fake email addresses on reserved domains (RFC 2606): ``aroha.ngata4821@example.net``.
+
+Always the same shape whether or not the column is unique (so ``customer.email`` and
+``audit_log.actor_email`` agree): a name-like local part, a keyed number below 100,000 and one of
+three reserved domains carry ~40 keyed bits; the uniqueness resolver handles the rare rest.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from anonymiser.mask.core import pick
+from anonymiser.mask.fakes import RESERVED_EMAIL_DOMAINS, choose, join, number_text, slug_name, slug_parts
+from anonymiser.mask.pseudonym import Material, PseudonymStrategy
+from anonymiser.mask.registry import register
+
+NUMBER_RANGE = 100_000
+_DOMAINS = pa.array(RESERVED_EMAIL_DOMAINS)
+
+
+def email_parts(m: Material) -> tuple[pa.Array, pa.Array, pa.Array]:
+    local, _ = slug_name(m.h[:, 0])
+    number, domain = _number_and_domain(m)
+    return local, number, domain
+
+
+def _number_and_domain(m: Material) -> tuple[pa.Array, pa.Array]:
+    number, rest = pick(m.h[:, 1], NUMBER_RANGE)
+    domain, _ = pick(rest, len(RESERVED_EMAIL_DOMAINS))
+    return number_text(number), choose(_DOMAINS, domain)
+
+
+@register
+class Email(PseudonymStrategy):
+    name = "email"
+    entity = "email"
+    normaliser = "email"
+    summary = "keyed fake email address on example.com/.net/.org"
+
+    def render(self, m: Material) -> pa.Array:
+        if m.max_len is None:        # the whole address in one join
+            first, separator, family, _ = slug_parts(m.h[:, 0])
+            number, domain = _number_and_domain(m)
+            return join(first, separator, family, number, "@", domain)
+        local, number, domain = email_parts(m)
+        # Shorten the name part, never the number or the domain (they keep it valid and distinct).
+        room = m.max_len - 1 - 11 - len(str(NUMBER_RANGE - 1))
+        local = pc.utf8_rtrim(pc.utf8_slice_codeunits(local, 0, max(room, 1)), ".")
+        return join(local, number, "@", domain)

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from anonymiser.mask.dictionary_fake import DictionaryFake
+from anonymiser.mask.registry import register
+
+
+@register
+class LastName(DictionaryFake):
+    name = "last_name"
+    entity = "family_name"
+    dictionary = "family_names"
+    summary = "keyed fake family name (Māori, Pasifika and en_NZ/GB/IE/US names)"

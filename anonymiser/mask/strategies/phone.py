@@ -1,0 +1,69 @@
+"""Fake phone numbers that keep the source's layout and NZ number plan.
+
+``021 555 0199`` → ``021 5xx xxxx``, ``+64 21 555 0199`` → ``+64 21 5xx xxxx``: every character but
+the subscriber digits is kept (country code, trunk 0, spacing, brackets), as is the mobile/area
+code and the first subscriber digit, so the fake parses as the same kind of NZ number. The other
+subscriber digits are a keyed permutation (``fpe``) of the source's, keyed by those digits only:
+injective (unique columns stay unique) and the same in every spelling of the number. NZ has no
+reserved fictional range like the US 555-01xx, so injectivity was preferred over one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from anonymiser.mask.fpe import permute
+from anonymiser.mask.pseudonym import Material, PseudonymStrategy
+from anonymiser.mask.registry import register
+from anonymiser.mask.textbuf import Digits
+
+MIN_SUBSCRIBER = 4       # fewer digits than this after the kept prefix: not a phone number shape
+MAX_DIGITS = 15          # E.164 limit; longer values are not phone numbers
+
+
+def kept_prefix(digits: Digits) -> np.ndarray:
+    """Digits to keep per row: country code or trunk 0, mobile/area code, first subscriber digit."""
+    plus = digits.first_byte == ord("+")
+    d = digits.leading(6)      # the most this reads: up to 4 prefix digits, then 2 more
+    nz_intl = (d[:, 0] == 6) & (d[:, 1] == 4)
+    cc = np.where(plus, np.where(nz_intl, 2, 2), 0)
+    cc = np.where(~plus & (d[:, 0] == 0) & (d[:, 1] == 0) & (d[:, 2] == 6) & (d[:, 3] == 4), 4, cc)
+    cc = np.where(~plus & (cc == 0) & (d[:, 0] == 0), 1, cc)
+    cc = np.where(~plus & (cc == 0) & nz_intl, 2, cc)
+    rows = np.arange(len(d))
+    at = np.minimum(cc, 5)
+    a0 = d[rows, at]
+    a1 = d[rows, np.minimum(at + 1, 5)]
+    a2 = d[rows, np.minimum(at + 2, 5)]
+    toll_free = ((a0 == 8) & (a1 == 0) & (a2 == 0)) | ((a0 == 5) & (a1 == 0) & (a2 == 8))
+    area = np.where(a0 == 2, 2, np.where(toll_free, 3, 1))
+    return cc + area + 1
+
+
+@register
+class Phone(PseudonymStrategy):
+    name = "phone"
+    entity = "phone"
+    normaliser = "phone"
+    format_preserving = True
+    summary = "keyed fake phone number in the source's layout and NZ number plan"
+
+    def render(self, m: Material) -> pa.Array:
+        digits = Digits(m.raw, width=MAX_DIGITS)
+        keep = kept_prefix(digits)
+        total = digits.total
+        bad = (total - keep < MIN_SUBSCRIBER) | (total > MAX_DIGITS)
+        # Not a phone shape: replace every digit after the first one from the keyed material.
+        keep = np.where(bad, np.minimum(1, total), keep)
+        value, width = digits.value_after(keep)
+        width = np.minimum(width, 18)
+        new = np.empty(len(value), dtype=np.int64)
+        for w in np.unique(width):
+            rows = np.flatnonzero(width == w)
+            space = 10 ** int(w)
+            if m.attempt:
+                new[rows] = (m.h[rows, 0] % np.uint64(space)).astype(np.int64)
+            else:
+                new[rows] = permute(m.key, m.domain, value[rows] % space, space)
+        return digits.fill(new, keep)

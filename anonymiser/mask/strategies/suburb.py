@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from anonymiser.mask.dictionary_fake import DictionaryFake
+from anonymiser.mask.registry import register
+
+
+@register
+class Suburb(DictionaryFake):
+    name = "suburb"
+    entity = "suburb"
+    dictionary = "suburbs"
+    summary = "keyed fake NZ-style suburb name"

@@ -1,0 +1,212 @@
+"""Table-driven checks of every text fake: NULL/'' handling, VARCHAR(n), dtype, validity, keys."""
+
+from __future__ import annotations
+
+import email.utils
+import re
+from collections.abc import Callable
+
+import pandas as pd
+import phonenumbers
+import pyarrow as pa
+import pytest
+
+from anonymiser.identifiers import nz
+from anonymiser.mask import registry
+from anonymiser.mask.base import Strategy
+from anonymiser.mask.core import normalise
+from anonymiser.mask.keys import key_id
+from tests.unit.mask.helpers import KEY, OTHER_KEY, arrow, ctx, run
+
+
+def _email_ok(v: str) -> bool:
+    name, addr = email.utils.parseaddr(v)
+    return addr == v and re.fullmatch(r"[a-z0-9._]+@example\.(com|net|org)", v) is not None
+
+
+def _nz_phone_ok(v: str) -> bool:
+    return phonenumbers.is_valid_number(phonenumbers.parse(v, "NZ"))
+
+
+def _luhn(v: str) -> bool:
+    digits = [int(c) for c in v if c.isdigit()]
+    total = sum(d if i % 2 == 0 else (d * 2 - 9 if d * 2 > 9 else d * 2) for i, d in enumerate(reversed(digits)))
+    return total % 10 == 0
+
+
+# strategy → (sample source values, validity check of each fake)
+FAKES: dict[str, tuple[list[str], Callable[[str], bool]]] = {
+    "person_name": (["Aroha Ngata", "Sione Tupou", "Liam O'Brien"], lambda v: len(v.split()) >= 2),
+    "first_name": (["Aroha", "Wiremu"], lambda v: len(v) > 0),
+    "last_name": (["Ngata", "Smith"], lambda v: len(v) > 0),
+    "email": (["aroha.ngata@gmail.com", "SIONE@Xtra.co.nz"], _email_ok),
+    "phone": (["021 555 0199", "+64 21 555 0199", "0215550199", "09 555 1234", "(04) 471 9999", "0800 123 456"],
+              _nz_phone_ok),
+    "street_address": (["12 Queen Street"], lambda v: re.match(r"\d+ \S", v) is not None),
+    "suburb": (["Grey Lynn"], lambda v: len(v) > 0),
+    "city": (["Auckland"], lambda v: len(v) > 0),
+    "postcode": (["1021", "0110", "9810"], lambda v: re.fullmatch(r"\d{4}", v) is not None),
+    "address": (["12 Queen Street, Grey Lynn, Auckland 1021"], lambda v: v.count(",") == 2),
+    "company": (["Fonterra Co-operative Group"], lambda v: len(v) > 0),
+    "username": (["aroha.n"], lambda v: re.fullmatch(r"[a-z0-9._]+", v) is not None),
+    "ip_address": (["192.168.1.20", "fe80::1"], lambda v: v.startswith(("10.", "2001:db8:"))),
+    "url": (["https://intranet.example.co.nz/u/42"], lambda v: re.match(r"https?://www\.example\.", v) is not None),
+    "credit_card": (["4111 1111 1111 1111", "5500-0000-0000-0004"], _luhn),
+    "nz_ird": (["49091850", "136-410-132", "49-091-850"], nz.is_valid_ird),
+    "nz_nhi": (["ZZZ0016", "ZAC5361", "ZZZ00AX", "ABC1235"], lambda v: nz.is_valid_nhi(v) and v.startswith("Z")),
+    "nz_bank_account": (["01-0902-0068389-00", "08-6523-1954512-001", "26-2600-0320871-032"],
+                        lambda v: nz.is_valid_nz_bank_account(v, known_branch=True)),
+    "nz_driver_licence": (["DL123456"], nz.is_nz_driver_licence_shape),
+    "nz_passport": (["LA123456", "N123456"], nz.is_nz_passport_shape),
+    "nzbn": (["9429044650421"], nz.is_valid_nzbn),
+    "hash": (["anything"], lambda v: re.fullmatch(r"[0-9a-f]{16}", v) is not None),
+    "redact": (["secret"], lambda v: v == "REDACTED"),
+}
+NAMES = sorted(FAKES)
+
+
+def test_every_registered_name_exists() -> None:
+    expected = set(FAKES) | {"keep", "null", "date_shift", "generalise", "noise", "remap"}
+    assert expected <= set(registry.names())
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_fakes_are_valid_and_differ_from_source(name: str) -> None:
+    source, valid = FAKES[name]
+    out = run(name, arrow(source)).tolist()
+    assert all(valid(v) for v in out), out
+    if name != "redact":
+        assert not set(out) & set(source)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_null_and_empty_preserved_and_input_untouched(name: str) -> None:
+    source = arrow([FAKES[name][0][0], None, "", FAKES[name][0][0]])
+    before = source.copy()
+    out = run(name, source)
+    assert out.iloc[1] is pd.NA and out.iloc[2] == ""
+    assert out.iloc[0] == out.iloc[3]
+    assert isinstance(out.dtype, pd.ArrowDtype) and out.dtype.pyarrow_dtype == pa.string()
+    pd.testing.assert_series_equal(source, before)
+
+
+@pytest.mark.parametrize("dtype", ["object", "str", "large_string"], ids=["object", "str", "arrow-large"])
+def test_dtype_and_index_preserved(dtype: str) -> None:
+    values = ["Aroha Ngata", None]
+    if dtype == "large_string":
+        series = pd.Series(pd.arrays.ArrowExtensionArray(pa.array(values, pa.large_string())), index=[7, 9])
+    else:
+        series = pd.Series(values, dtype=dtype, index=[7, 9])
+    out = run("person_name", series)
+    assert out.dtype == series.dtype and list(out.index) == [7, 9]
+    assert pd.isna(out.iloc[1])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_fits_varchar(name: str) -> None:
+    source = FAKES[name][0]
+    limit = 20
+    out = run(name, arrow(source), length=limit).tolist()
+    assert all(len(v) <= limit for v in out), out
+
+
+def test_email_stays_valid_in_short_varchar() -> None:
+    out = run("email", arrow(["a.very.long.name.indeed@example.co.nz"]), length=24).tolist()
+    assert len(out[0]) <= 24 and _email_ok(out[0])
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if n != "redact"])   # a placeholder has no key
+def test_different_key_gives_unrelated_output(name: str) -> None:
+    source = arrow(FAKES[name][0])
+    a = run(name, source, key=KEY).tolist()
+    b = run(name, source, key=OTHER_KEY).tolist()
+    assert a != b
+
+
+def test_key_id_is_stable() -> None:
+    assert key_id(KEY) == key_id(bytes(range(32)))
+    assert key_id(KEY) != key_id(OTHER_KEY)
+    assert re.fullmatch(r"[0-9a-f]{8}", key_id(KEY))
+
+
+@pytest.mark.parametrize(
+    ("name", "variants"),
+    [
+        ("email", ["Aroha.Ngata@Gmail.com", " aroha.ngata@gmail.com"]),
+        ("person_name", ["Aroha  Ngata", "AROHA NGATA"]),
+        ("phone", ["021 555 0199", "+64 21 555 0199", "0215550199", "0064 21 555 0199"]),
+        ("nz_ird", ["49091850", "49-091-850", "49 091 850"]),
+    ],
+    ids=["email-case", "name-spacing", "phone-styles", "ird-separators"],
+)
+def test_normalised_variants_share_a_pseudonym(name: str, variants: list[str]) -> None:
+    strategy = registry.get(name)
+    out = run(name, arrow(variants)).tolist()
+    canon = normalise(pa.array(out), strategy.normaliser).to_pylist()   # type: ignore[attr-defined]
+    assert len(set(canon)) == 1, out
+
+
+def test_phone_keeps_layout() -> None:
+    out = run("phone", arrow(["021 555 0199", "+64 21 555 0199", "(09) 555-1234"])).tolist()
+    assert re.fullmatch(r"021 \d{3} \d{4}", out[0])
+    assert re.fullmatch(r"\+64 21 \d{3} \d{4}", out[1])
+    assert re.fullmatch(r"\(09\) \d{3}-\d{4}", out[2])
+
+
+def test_person_name_agrees_with_first_and_last_name() -> None:
+    full = run("person_name", arrow(["Aroha Ngata"])).iloc[0]
+    first = run("first_name", arrow(["Aroha"])).iloc[0]
+    last = run("last_name", arrow(["Ngata"])).iloc[0]
+    assert full == f"{first} {last}"
+
+
+def test_same_email_agrees_across_tables_and_instances() -> None:
+    a = registry.build("email", {}).mask(arrow(["x@y.nz", "z@y.nz"]), ctx(unique=True))
+    b = registry.build("email", {}).mask(arrow(["z@y.nz"]), ctx())
+    assert a.iloc[1] == b.iloc[0]
+
+
+def test_domain_option_changes_the_pseudonym() -> None:
+    plain = run("email", arrow(["x@y.nz"])).iloc[0]
+    other = run("email", arrow(["x@y.nz"]), {"domain": "staff_email"}).iloc[0]
+    assert plain != other
+
+
+def test_bad_option_is_a_policy_error() -> None:
+    from anonymiser.errors import PolicyError
+
+    with pytest.raises(PolicyError, match="length"):
+        registry.build("hash", {"length": 3})
+
+
+def test_unique_redact_is_keyed() -> None:
+    out = run("redact", arrow(["a", "b"]), unique=True).tolist()
+    assert len(set(out)) == 2 and all(v.startswith("REDACTED-") for v in out)
+
+
+def _stats(strategy: Strategy) -> tuple[int, int, int]:
+    return strategy.stats.cells, strategy.stats.distinct, strategy.stats.nulls
+
+
+def test_stats_count_cells_distinct_nulls() -> None:
+    strategy = registry.build("person_name", {})
+    strategy.mask(arrow(["a", "a", None, "b"]), ctx())
+    assert _stats(strategy) == (4, 2, 1)
+
+
+@pytest.mark.parametrize(
+    ("values", "limit", "expected"),
+    [
+        (["abcdef", "ab"], 4, ["abcd", "ab"]),
+        (["abcd", "ab"], 4, ["abcd", "ab"]),
+        (["āēīō", "ā"], 4, ["āēīō", "ā"]),            # 8 bytes but 4 characters: nothing to cut
+        (["āēīōū"], 4, ["āēīō"]),
+        (["abcdef", None], 3, ["abc", None]),
+    ],
+    ids=["cut", "fits", "multibyte-fits", "multibyte-cut", "null"],
+)
+def test_fit_truncates_to_characters_only_when_needed(values: list[str | None], limit: int,
+                                                      expected: list[str | None]) -> None:
+    from anonymiser.mask.pseudonym import fit
+
+    assert fit(pa.array(values, pa.string()), limit).to_pylist() == expected
