@@ -1,0 +1,208 @@
+"""Column classification: name/type heuristics combined with value evidence, keys handled last.
+
+Order of decisions for one column: a name rule (``email``, ``ird_number``, ``FirstName``) wins and
+the values only raise or lower its score; otherwise an integer primary key is a surrogate (kept);
+otherwise prose is free text; otherwise the values decide when enough of them match one entity.
+Finally every foreign-key column takes the rule of the key it references, so joins still match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from anonymiser.detect.engine import NER_ENTITIES, detector_label, get_engine
+from anonymiser.detect.evidence import ColumnEvidence, table_evidence
+from anonymiser.detect.model import ColumnFinding, DetectionResult
+from anonymiser.detect.names import Classification, NameRule, looks_like_free_text_name, match_name
+from anonymiser.policy.model import ColumnRule
+from anonymiser.schema import ColumnInfo, SchemaInfo, TableInfo
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+MIN_HIT_RATE = 0.5          # share of sampled distinct values that must match for values alone to decide
+MIN_PERSON_HIT_RATE = 0.8   # NER is noisier than patterns (product names pass for people): ask more
+MIN_VALUE_SCORE = 0.35   # a bare checksum-valid IRD scores 0.4: a whole column of them is strong evidence
+FREE_TEXT_MIN_RATE = 0.05   # a prose column where 1 value in 20 holds a name, email, ... is masked span by span
+
+# Entity → (class, strategy) when the values decide; the mask package's table wins when present.
+ENTITY_RULES: dict[str, tuple[Classification, str]] = {
+    "PERSON": ("direct_identifier", "person_name"),
+    "EMAIL_ADDRESS": ("direct_identifier", "email"),
+    "PHONE_NUMBER": ("direct_identifier", "phone"),
+    "STREET_ADDRESS": ("direct_identifier", "street_address"),
+    "NZ_IRD": ("direct_identifier", "nz_ird"),
+    "NZ_NHI": ("direct_identifier", "nz_nhi"),
+    "NZ_BANK_ACCOUNT": ("direct_identifier", "nz_bank_account"),
+    "NZ_DRIVER_LICENCE": ("direct_identifier", "nz_driver_licence"),
+    "NZ_PASSPORT": ("direct_identifier", "nz_passport"),
+    "NZBN": ("direct_identifier", "nzbn"),
+    "CREDIT_CARD": ("direct_identifier", "credit_card"),
+    "IP_ADDRESS": ("direct_identifier", "ip_address"),
+    "URL": ("direct_identifier", "url"),
+    "IBAN_CODE": ("direct_identifier", "hash"),
+    "US_SSN": ("direct_identifier", "hash"),
+    "US_ITIN": ("direct_identifier", "hash"),
+    "UK_NHS": ("direct_identifier", "hash"),
+    "CRYPTO": ("direct_identifier", "hash"),
+    "MAC_ADDRESS": ("direct_identifier", "hash"),
+}
+# Entities the values alone never decide: too common in catalogue data (album titles, product codes).
+_VALUE_ONLY_IGNORED = frozenset({"LOCATION", "ORGANIZATION", "UUID", "NZ_DRIVER_LICENCE", "NZ_PASSPORT"})
+KEEP = ColumnRule(mask="keep")
+
+Progress = Callable[[str, int, int | None], None]
+
+
+def strategy_for(entity: str) -> str | None:
+    try:
+        from anonymiser.mask.entities import ENTITY_STRATEGIES  # issue 3's table, when it exists
+    except ImportError:
+        ENTITY_STRATEGIES = {}
+    if entity in ENTITY_STRATEGIES:
+        return str(ENTITY_STRATEGIES[entity])
+    rule = ENTITY_RULES.get(entity)
+    return rule[1] if rule else None
+
+
+def _rule_from_name(rule: NameRule, column: ColumnInfo) -> ColumnRule:
+    mask = rule.strategy
+    if mask == "null" and not column.nullable:
+        mask = "redact"         # a NOT NULL column cannot be nulled
+    return ColumnRule(mask=mask, options=dict(rule.options), reason=rule.reason)
+
+
+def suggest_rule(table: TableInfo, column: ColumnInfo) -> ColumnRule:
+    """The rule to add for a column, from its name and type only (no data): used by check/run."""
+    rule = match_name(table, column)
+    if rule is not None:
+        return _rule_from_name(rule, column)
+    if looks_like_free_text_name(column):
+        return ColumnRule(mask="free_text")
+    return KEEP
+
+
+def _finding(table: TableInfo, column: ColumnInfo, **fields: object) -> ColumnFinding:
+    return ColumnFinding(table=table.name, column=column.name, kind=column.kind, **fields)  # type: ignore[arg-type]
+
+
+def _best_value_entity(ev: ColumnEvidence) -> str | None:
+    best, best_key = None, 0.0
+    for entity, stats in ev.entities.items():
+        rate = ev.hit_rate(entity)
+        needed = MIN_PERSON_HIT_RATE if entity == "PERSON" else MIN_HIT_RATE
+        if entity in _VALUE_ONLY_IGNORED or rate < needed or stats.mean_score < MIN_VALUE_SCORE:
+            continue
+        if strategy_for(entity) is None:
+            continue
+        key = rate * stats.mean_score
+        if key > best_key:
+            best, best_key = entity, key
+    return best
+
+
+def column_score(value_score: float, hit_rate: float) -> float:
+    """Column confidence: the values' mean score, with the doubt left halved by a full hit rate."""
+    return round(value_score + (1.0 - value_score) * hit_rate / 2, 3)
+
+
+def classify_column(table: TableInfo, column: ColumnInfo, ev: ColumnEvidence | None) -> ColumnFinding:
+    ev = ev or ColumnEvidence()
+    sampled = ev.sampled
+    name_rule = match_name(table, column)
+    if name_rule is not None:
+        rate = ev.hit_rate(name_rule.entity) if sampled else None
+        agreed = bool(rate and rate >= MIN_HIT_RATE)
+        return _finding(
+            table, column, classification=name_rule.classification, entity=name_rule.entity,
+            detector="column_name", score=0.95 if agreed else 0.7, hit_rate=rate, sampled=sampled,
+            rule=_rule_from_name(name_rule, column),
+            note="values agree with the column name" if agreed else None,
+        )
+    if column.kind == "integer" and column.name in table.primary_key:
+        return _finding(table, column, classification="not_personal", detector="type", score=0.9,
+                        sampled=sampled, rule=KEEP, note="integer surrogate key")
+    prose_name = looks_like_free_text_name(column)
+    if ev.free_text_shape or (prose_name and sampled):
+        return _free_text_finding(table, column, ev, prose_name)
+    entity = _best_value_entity(ev)
+    if entity is not None:
+        stats = ev.entities[entity]
+        classification = ENTITY_RULES.get(entity, ("direct_identifier", ""))[0]
+        return _finding(
+            table, column, classification=classification, entity=entity, detector=detector_label(stats.recognizer),
+            score=column_score(stats.mean_score, ev.hit_rate(entity)), hit_rate=round(ev.hit_rate(entity), 3),
+            sampled=sampled,
+            rule=ColumnRule(mask=strategy_for(entity) or "redact"),
+        )
+    if prose_name and column.kind in ("string", "text") and not sampled:
+        # An empty notes column today may fill up tomorrow: mask it span by span anyway.
+        return _finding(table, column, classification="direct_identifier", detector="column_name", score=0.5,
+                        free_text=True, rule=ColumnRule(mask="free_text"), note="free text (by name; no values)")
+    return _finding(table, column, classification="not_personal", detector="type", score=0.6 if sampled else 0.5,
+                    hit_rate=0.0 if sampled else None, sampled=sampled, rule=KEEP,
+                    note="no entity above the threshold in the sampled values" if sampled else None)
+
+
+def _free_text_finding(table: TableInfo, column: ColumnInfo, ev: ColumnEvidence, prose_name: bool) -> ColumnFinding:
+    rate = ev.personal_span_rate
+    spans = {e: s for e, s in ev.spans.items() if e not in NER_ENTITIES or e == "PERSON"}
+    top = max(spans, key=lambda e: spans[e].values, default=None)
+    if rate >= FREE_TEXT_MIN_RATE or prose_name:
+        detector = detector_label(spans[top].recognizer) if top and rate >= FREE_TEXT_MIN_RATE else "column_name"
+        return _finding(
+            table, column, classification="direct_identifier", entity=top, detector=detector,
+            score=round(spans[top].mean_score, 3) if top else 0.5, hit_rate=round(rate, 3), sampled=ev.sampled,
+            free_text=True, rule=ColumnRule(mask="free_text"),
+            note="free text: detected spans are replaced, the rest is kept",
+        )
+    return _finding(table, column, classification="not_personal", detector="type", score=0.6, hit_rate=round(rate, 3),
+                    sampled=ev.sampled, free_text=True, rule=KEEP,
+                    note="free text with no personal data in the sampled values")
+
+
+def propagate_keys(schema: SchemaInfo, findings: dict[tuple[str, str], ColumnFinding]) -> None:
+    """Foreign-key columns take the finding (and rule) of the column they reference, transitively."""
+
+    def origin(table: str, column: str, seen: frozenset[tuple[str, str]]) -> tuple[str, str]:
+        if (table, column) in seen:         # a cycle of keys: stop where it closes
+            return table, column
+        for fk in schema.tables[table].foreign_keys:
+            if column in fk.columns:
+                ref = (fk.ref_table, fk.ref_columns[fk.columns.index(column)])
+                if ref in findings:
+                    return origin(*ref, seen | {(table, column)})
+        return table, column
+
+    for name, table in schema.tables.items():
+        for column in {c for fk in table.foreign_keys for c in fk.columns}:
+            source = origin(name, column, frozenset())
+            if source == (name, column):
+                continue
+            parent = findings[source]
+            findings[(name, column)] = findings[(name, column)].model_copy(update={
+                "classification": parent.classification, "entity": parent.entity, "detector": parent.detector,
+                "score": parent.score, "free_text": parent.free_text, "rule": parent.rule,
+                "note": f"foreign key to {source[0]}.{source[1]}: same rule, so joins still match",
+            })
+
+
+def detect_schema(conn: sa.Connection, schema: SchemaInfo, *, sample: int = 1000,
+                  progress: Progress | None = None, model: str | None = None) -> DetectionResult:
+    """Classify every column of every table; reads at most ``sample`` distinct values per column."""
+    engine = get_engine(model)
+    findings: dict[tuple[str, str], ColumnFinding] = {}
+    names = sorted(schema.tables)
+    for i, name in enumerate(names):
+        table = schema.tables[name]
+        if progress:
+            progress("tables scanned", i, len(names))
+        evidence = table_evidence(conn, table, sample, engine)
+        for column in table.columns:
+            findings[(name, column.name)] = classify_column(table, column, evidence.get(column.name))
+    if progress:
+        progress("tables scanned", len(names), len(names))
+    propagate_keys(schema, findings)
+    ordered = [findings[(n, c.name)] for n in names for c in schema.tables[n].columns]
+    return DetectionResult(findings=ordered, engine=engine.info(), sample=sample)

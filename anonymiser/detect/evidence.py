@@ -1,0 +1,131 @@
+"""Evidence from values: sample distinct values per column (bounded), run the analyzer, count hits.
+
+Only counts, scores and recognizer names leave this module: the sampled values are dropped as
+soon as the table's evidence is computed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from anonymiser.detect.analyze import Hit, analyze_texts
+from anonymiser.detect.engine import NER_ENTITIES, Engine
+from anonymiser.schema import ColumnInfo, TableInfo
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+SAMPLED_KINDS = frozenset({"string", "text"})
+CONFIRM_SAMPLE = 200      # values read to confirm a column the name rules already classified
+SCAN_FACTOR = 10           # read at most sample × this many rows to find the distinct ones
+MAX_CHARS = 2000           # a huge text cell is judged on its beginning
+STRUCTURED_COVERAGE = 0.6  # a structured value "is" an entity when one span covers most of it
+ANALYSIS_THRESHOLD = 0.05  # keep weak shape matches: the column name may confirm them
+FREE_TEXT_MIN_CHARS = 40
+FREE_TEXT_MIN_WORDS = 5
+
+
+@dataclass
+class EntityStats:
+    values: int = 0                     # distinct values with this entity
+    score_sum: float = 0.0
+    recognizers: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def mean_score(self) -> float:
+        return self.score_sum / self.values if self.values else 0.0
+
+    @property
+    def recognizer(self) -> str:
+        return self.recognizers.most_common(1)[0][0] if self.recognizers else "unknown"
+
+
+@dataclass
+class ColumnEvidence:
+    sampled: int = 0
+    entities: dict[str, EntityStats] = field(default_factory=dict)   # value-level (structured) matches
+    spans: dict[str, EntityStats] = field(default_factory=dict)      # any span anywhere (free text)
+    with_personal_span: int = 0         # values with at least one non-NER-noise span
+    free_text_shape: bool = False
+
+    def hit_rate(self, entity: str) -> float:
+        stats = self.entities.get(entity)
+        return stats.values / self.sampled if stats and self.sampled else 0.0
+
+    @property
+    def personal_span_rate(self) -> float:
+        return self.with_personal_span / self.sampled if self.sampled else 0.0
+
+
+def sample_distinct(conn: sa.Connection, table: TableInfo, column: ColumnInfo, limit: int) -> list[str]:
+    """Up to ``limit`` distinct non-null values, reading at most ``limit × SCAN_FACTOR`` rows."""
+    import sqlalchemy as sa
+
+    from anonymiser.source.read import table_clause
+
+    col = table_clause(table).c[column.name]
+    inner = sa.select(col.label("v")).where(col.is_not(None)).limit(limit * SCAN_FACTOR).subquery()
+    query = sa.select(inner.c.v).group_by(inner.c.v).limit(limit)
+    values = (str(v).strip() for (v,) in conn.execute(query))
+    return [v for v in values if v]
+
+
+def _is_prose(values: Sequence[str]) -> bool:
+    if not values:
+        return False
+    mean_len = sum(len(v) for v in values) / len(values)
+    wordy = sum(1 for v in values if v.count(" ") >= FREE_TEXT_MIN_WORDS - 1) / len(values)
+    return mean_len >= FREE_TEXT_MIN_CHARS and wordy >= 0.5
+
+
+def _add(stats: dict[str, EntityStats], hit: Hit) -> None:
+    entry = stats.setdefault(hit.entity, EntityStats())
+    entry.values += 1
+    entry.score_sum += hit.score
+    entry.recognizers[hit.recognizer] += 1
+
+
+def column_evidence(values: Sequence[str], hits: Sequence[Sequence[Hit]]) -> ColumnEvidence:
+    evidence = ColumnEvidence(sampled=len(values), free_text_shape=_is_prose(values))
+    for value, value_hits in zip(values, hits, strict=True):
+        best_whole: dict[str, Hit] = {}
+        best_span: dict[str, Hit] = {}
+        length = max(1, len(value[:MAX_CHARS]))
+        for hit in value_hits:
+            if hit.score > best_span.get(hit.entity, hit._replace(score=-1)).score:
+                best_span[hit.entity] = hit
+            if (hit.end - hit.start) / length >= STRUCTURED_COVERAGE and \
+                    hit.score > best_whole.get(hit.entity, hit._replace(score=-1)).score:
+                best_whole[hit.entity] = hit
+        for hit in best_whole.values():
+            _add(evidence.entities, hit)
+        for hit in best_span.values():
+            _add(evidence.spans, hit)
+        if any(h.entity not in NER_ENTITIES or h.entity == "PERSON" for h in best_span.values()
+               if h.score >= 0.35):
+            evidence.with_personal_span += 1
+    return evidence
+
+
+def table_evidence(conn: sa.Connection, table: TableInfo, sample: int, engine: Engine) -> dict[str, ColumnEvidence]:
+    """Evidence for every sampled (textual) column of one table; one analyzer batch per table.
+
+    A column whose name already says what it is gets a smaller confirming sample: the hit rate only
+    adjusts its score, and on wide tables the full sample would dominate the scan time.
+    """
+    from anonymiser.detect.names import match_name
+
+    columns = [c for c in table.columns if c.kind in SAMPLED_KINDS]
+    per_column = {c.name: sample_distinct(conn, table, c, min(sample, CONFIRM_SAMPLE)
+                                          if match_name(table, c) else sample) for c in columns}
+    texts = [v[:MAX_CHARS] for values in per_column.values() for v in values]
+    hits = analyze_texts(texts, engine=engine, threshold=ANALYSIS_THRESHOLD) if texts else []
+    out: dict[str, ColumnEvidence] = {}
+    start = 0
+    for name, values in per_column.items():
+        out[name] = column_evidence(values, hits[start:start + len(values)])
+        start += len(values)
+    return out
