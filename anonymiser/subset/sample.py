@@ -1,0 +1,70 @@
+"""Root sampling: rank the root's keys by a seeded hash and take the first N.
+
+Ranking by hash of the key (not by scan order, not TABLESAMPLE) makes the sample the same for the
+same seed whatever the physical row order, the dialect or the vacuum state of the source.
+Only the root's key columns are read, and only for rows matching ``where``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+import sqlalchemy as sa
+
+from anonymiser.errors import SubsetError
+from anonymiser.subset import keys as K
+from anonymiser.subset.config import RootSpec
+from anonymiser.subset.graph import SubsetGraph, identity, resolve_table
+from anonymiser.subset.sql import arrow_type, scan, table_clause
+
+
+@dataclass(frozen=True)
+class RootSample:
+    table: str
+    keys: pa.Table            # the chosen key tuples
+    eligible: int             # rows matching ``where`` (all rows without one)
+
+    def describe(self, spec: RootSpec) -> dict[str, Any]:
+        out: dict[str, Any] = {"table": self.table}
+        for name in ("percent", "rows", "where"):
+            if getattr(spec, name) is not None:
+                out[name] = getattr(spec, name)
+        return out | {"eligible_rows": self.eligible, "selected_rows": self.keys.num_rows}
+
+
+def sample_size(eligible: int, spec: RootSpec) -> int:
+    """``rows`` exactly (or all, if fewer); ``percent`` of the eligible rows rounded half up."""
+    if spec.rows is not None:
+        return min(spec.rows, eligible)
+    if spec.percent is not None:
+        return min(eligible, math.floor(eligible * spec.percent / 100 + 0.5))
+    return eligible
+
+
+def sample_root(conn: sa.Connection, graph: SubsetGraph, spec: RootSpec, seed: int) -> RootSample:
+    table = resolve_table(graph.schema, spec.table, "subset.roots")
+    info = graph.schema.tables[table]
+    key = identity(info)
+    if not key:
+        raise SubsetError(
+            f"root table {table!r} has no primary key or NOT NULL unique key to sample by", table=table,
+            hint="Choose a table with a primary key as the root; this one then follows its relations.",
+        )
+    source = table_clause(info)
+    stmt = sa.select(*[source.c[c] for c in key])
+    if spec.where:
+        stmt = stmt.where(sa.text(f"({spec.where})"))
+    types = {c.name: arrow_type(c) for c in info.columns}
+    try:
+        keys = K.distinct(scan(conn, stmt, key, types), key)
+    except sa.exc.DBAPIError as exc:
+        detail = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+        raise SubsetError(
+            f"the source rejected the root's where clause: {detail}", table=table,
+            hint="Fix subset.roots[].where: it is SQL for the source's dialect, used as WHERE (<where>).",
+        ) from exc
+    eligible = keys.num_rows
+    return RootSample(table, K.take_first(keys, key, seed, sample_size(eligible, spec)), eligible)
