@@ -1,0 +1,136 @@
+"""``anonymiser load``: the Parquet output into a database, parents first, constraints on.
+
+The SQL dialects of ``anonymiser.write.sql`` render the same DDL and rows as the dumps; here they
+go straight to the driver (COPY for PostgreSQL, batched INSERTs otherwise) in one transaction where
+the database allows it. Driver messages can quote row values (a duplicate key, say), so a failed
+statement is reported by table, error class and code only.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from anonymiser.errors import ConfigError, OutputError
+from anonymiser.load.target import Target, open_target
+from anonymiser.write.manifest import Manifest, sha256_file
+from anonymiser.write.sql import get_dialect
+from anonymiser.write.sql.core import BATCH_ROWS, TablePlan, iter_batches, plan_tables
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+Progress = Callable[[str, int, int | None], None]
+
+
+@dataclass
+class LoadResult:
+    dialect: str
+    target: str                                      # URL with the password masked
+    tables: dict[str, int] = field(default_factory=dict)   # rows loaded per table, in load order
+    created: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def rows(self) -> int:
+        return sum(self.tables.values())
+
+
+def check_files(directory: Path, manifest: Manifest) -> None:
+    """Every data file is present and is the one the run wrote (sha256 from the manifest)."""
+    for table, entry in manifest.tables.items():
+        for item in entry.files:
+            path = directory / item.path
+            if not path.is_file():
+                raise OutputError(f"missing data file {item.path}", table=table,
+                                  hint="Re-run 'anonymiser run': the output directory is incomplete.")
+            if sha256_file(path) != item.sha256:
+                raise OutputError(f"{item.path} does not match the sha256 in manifest.json", table=table,
+                                  hint="The file changed after the run wrote it: re-run 'anonymiser run'.")
+
+
+def _existing(conn: sa.Connection, plans: list[TablePlan]) -> dict[str, int]:
+    """Rows in each table of the dataset that already exists in the target."""
+    import sqlalchemy as sa
+
+    names = set(sa.inspect(conn).get_table_names())
+    dialect = get_dialect(conn.dialect.name)
+    counts = {}
+    for plan in plans:
+        if plan.name in names:
+            query = f"SELECT COUNT(*) FROM {dialect.quote(plan.name)}".replace(":", "\\:")
+            counts[plan.name] = int(conn.execute(sa.text(query)).scalar_one())
+    conn.rollback()
+    return counts
+
+
+def load_dataset(directory: Path, target_url: str, *, replace: bool = False,
+                 progress: Progress | None = None, batch_rows: int = BATCH_ROWS) -> LoadResult:
+    """Load the dataset in ``directory`` into ``target_url``: create its tables (parents first), load the
+    rows with constraints enforced, in a transaction where the database allows DDL in one.
+
+    A table that exists and holds rows is refused (ConfigError, exit 2) unless ``replace``, which drops
+    and recreates it. A table that exists but is empty is loaded as it is (e.g. made by migrations).
+    """
+    from anonymiser.source.connect import connect, safe_url
+
+    started = time.monotonic()
+    manifest = Manifest.read(directory)
+    check_files(directory, manifest)
+    with connect(target_url, role="target") as conn:
+        dialect = get_dialect(conn.dialect.name)
+        plans = plan_tables(directory, manifest, dialect)
+        existing = _existing(conn, plans)
+        full = [name for name, rows in existing.items() if rows]
+        if full and not replace:
+            raise ConfigError(
+                f"the target table {full[0]!r} already holds {existing[full[0]]:,} rows"
+                + (f" (and {len(full) - 1} more table(s) too: {', '.join(map(repr, full[1:]))})" if full[1:] else ""),
+                table=full[0],
+                hint="Load into an empty database, or pass --replace to drop and recreate the dataset's tables.",
+            )
+        drop = [p.name for p in plans if p.name in existing] if replace else []
+        keep = {name for name in existing if name not in drop}
+        result = LoadResult(dialect=dialect.name, target=safe_url(target_url), replaced=drop,
+                            created=[p.name for p in plans if p.name not in keep])
+        target = open_target(conn, dialect)
+        _run(target, directory, manifest, plans, drop, keep, result, progress, batch_rows)
+    result.seconds = round(time.monotonic() - started, 3)
+    return result
+
+
+def _run(target: Target, directory: Path, manifest: Manifest, plans: list[TablePlan], drop: list[str],
+         keep: set[str], result: LoadResult, progress: Progress | None, batch_rows: int) -> None:
+    dialect = target.dialect
+    created = [p for p in plans if p.name not in keep]
+    target.begin(drop=list(reversed(drop)))
+    try:
+        target.ddl([dialect.create_table(p) for p in created])
+        target.start_data()
+        for plan in plans:
+            total = manifest.tables[plan.name].rows if plan.name in manifest.tables else None
+            done = 0
+            with target.table(plan) as write:
+                for batch in iter_batches(directory, manifest, plan.table, batch_rows):
+                    if batch.num_rows:
+                        plan.observe(batch)
+                        write(dialect.render_batch(plan, batch))
+                        done += batch.num_rows
+                        if progress:
+                            progress(plan.name, done, total)
+            if progress and not done:
+                progress(plan.name, 0, total)
+            result.tables[plan.name] = done
+        target.end_data()
+        target.ddl([s for p in created for s in dialect.after_data(p)], phase="constraints")
+        target.commit()
+    except BaseException:
+        target.abort(created=[p.name for p in created])
+        raise
+
+
+__all__ = ["LoadResult", "check_files", "load_dataset"]

@@ -1,0 +1,1 @@
+"""Writers: Parquet per table, SQL dumps per dialect, the manifest, the atomic output directory."""

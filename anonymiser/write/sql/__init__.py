@@ -1,0 +1,50 @@
+"""SQL dumps: one self-contained script per dialect (PostgreSQL, MySQL/MariaDB, SQLite).
+
+``write_dump`` streams the Parquet output into ``sql/<dialect>.sql``; ``anonymiser.load`` reuses
+the same dialects to load a database directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from anonymiser.errors import ConfigError
+from anonymiser.write.manifest import Manifest
+from anonymiser.write.sql.core import Dialect
+
+DIALECTS = ("postgresql", "mysql", "sqlite")
+_ALIASES = {"postgres": "postgresql", "mariadb": "mysql", "sqlite3": "sqlite"}
+
+
+def get_dialect(name: str) -> Dialect:
+    """The dialect by name (``postgresql``, ``mysql``/``mariadb``, ``sqlite``)."""
+    key = _ALIASES.get(name.lower(), name.lower())
+    if key == "postgresql":
+        from anonymiser.write.sql.postgresql import PostgreSQL
+
+        return PostgreSQL()
+    if key == "mysql":
+        from anonymiser.write.sql.mysql import MySQL
+
+        return MySQL()
+    if key == "sqlite":
+        from anonymiser.write.sql.sqlite import SQLite
+
+        return SQLite()
+    raise ConfigError(f"unknown SQL dialect {name!r}", hint=f"Use one of: {', '.join(DIALECTS)}.")
+
+
+def write_dump(directory: Path, manifest: Manifest, dialect: str, *,
+               progress: Callable[[str, int, int | None], None] | None = None) -> Path:
+    """Write ``directory/sql/<dialect>.sql`` from the Parquet files the manifest lists; return its path.
+
+    Streams batch by batch (bounded memory) into a temporary file renamed into place when complete.
+    The caller records ``file_entry()`` of the result in ``manifest.sql_files[dialect]``.
+    """
+    from anonymiser.write.sql.dump import write_dump_file
+
+    return write_dump_file(directory, manifest, get_dialect(dialect), progress=progress)
+
+
+__all__ = ["DIALECTS", "get_dialect", "write_dump"]

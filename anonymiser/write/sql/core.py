@@ -1,0 +1,338 @@
+"""What every SQL dialect shares: table plans (target types, keys, deferred FKs), batch reading, statements.
+
+A dialect module only says how its types are spelled and how a value is written; the order of
+tables, which foreign keys wait until after the data, and the batching are decided here once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from anonymiser.errors import OutputError
+from anonymiser.schema import ColumnInfo, ColumnKind, ForeignKey, SchemaInfo, TableInfo
+from anonymiser.write.manifest import Manifest
+from anonymiser.write.sql import render
+
+BATCH_ROWS = 50_000
+STATEMENT_BYTES = 1 << 20   # one INSERT stays far below every server's packet limit (MariaDB: 16 MiB)
+MaxChars = Callable[[str, str], int]
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    info: ColumnInfo          # the output column as the manifest describes it
+    kind: ColumnKind          # agrees with the Arrow type of the data
+    arrow: pa.DataType
+    type_info: ColumnInfo     # whose type this column takes: a FK column takes its parent's
+    type_table: str           # the table ``type_info`` belongs to
+    key: bool                 # in a PK, UNIQUE or FK: MySQL needs a bounded type to index it
+    sql_type: str = ""
+
+
+@dataclass
+class TablePlan:
+    table: TableInfo
+    columns: list[ColumnPlan]
+    inline_fks: list[ForeignKey] = field(default_factory=list)
+    deferred_fks: list[ForeignKey] = field(default_factory=list)
+    identity: str | None = None   # single integer PK the source generates
+    identity_next: int = 1        # where its counter continues after the loaded rows
+
+    def observe(self, batch: pa.RecordBatch) -> None:
+        if self.identity:
+            largest = pc.max(batch.column(self.identity)).as_py()
+            if largest is not None:
+                self.identity_next = max(self.identity_next, int(largest) + 1)
+
+    @property
+    def name(self) -> str:
+        return self.table.name
+
+
+_ARROW_KIND: list[tuple[Callable[[pa.DataType], bool], ColumnKind]] = [
+    (pa.types.is_boolean, "boolean"), (pa.types.is_integer, "integer"), (pa.types.is_floating, "float"),
+    (pa.types.is_decimal, "decimal"), (pa.types.is_date, "date"), (pa.types.is_timestamp, "datetime"),
+    (pa.types.is_time, "time"), (pa.types.is_duration, "interval"),
+    (lambda t: pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t), "binary"),
+    (lambda t: pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t), "string"),
+]
+_TEXT_KINDS = {"string", "text", "json", "uuid", "other"}
+
+
+def arrow_kind(arrow: pa.DataType) -> ColumnKind | None:
+    if pa.types.is_dictionary(arrow):
+        arrow = arrow.value_type
+    return next((kind for test, kind in _ARROW_KIND if test(arrow)), None)
+
+
+def effective_kind(info: ColumnInfo, arrow: pa.DataType) -> ColumnKind:
+    """The column's kind, unless masking changed what the data holds (e.g. an integer now a token)."""
+    found = arrow_kind(arrow)
+    if found is None:
+        raise OutputError(f"cannot write Arrow type {arrow} to SQL", table=None, column=info.name,
+                          hint="Mask the column to a supported type (string, number, date, binary).")
+    if found == info.kind or (found == "string" and info.kind in _TEXT_KINDS):
+        return info.kind
+    if found == "binary" and info.kind == "uuid":
+        return "uuid"
+    return found
+
+
+def constraint_name(prefix: str, table: str, index: int) -> str:
+    """Unique per database (MySQL) and within 63 bytes (PostgreSQL), whatever the table is called."""
+    name = f"{prefix}_{table}_{index}"
+    if len(name.encode()) > 60:
+        name = f"{prefix}_{hashlib.sha256(table.encode()).hexdigest()[:16]}_{index}"
+    return name
+
+
+def table_files(directory: Path, manifest: Manifest, table: str) -> list[Path]:
+    entry = manifest.tables.get(table)
+    return [directory / f.path for f in entry.files] if entry else []
+
+
+def arrow_types(directory: Path, manifest: Manifest, table: TableInfo) -> dict[str, pa.DataType]:
+    from anonymiser.source.read import arrow_type
+
+    files = table_files(directory, manifest, table.name)
+    if not files:
+        return {c.name: arrow_type(c) for c in table.columns}
+    schema = pq.read_schema(files[0])
+    missing = [c.name for c in table.columns if c.name not in schema.names]
+    if missing:
+        raise OutputError(f"the Parquet file lacks column(s) {missing} that the manifest lists",
+                          table=table.name, hint="Re-run 'anonymiser run': the output directory is inconsistent.")
+    return {c.name: schema.field(c.name).type for c in table.columns}
+
+
+def iter_batches(directory: Path, manifest: Manifest, table: TableInfo,
+                 batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+    """The table's rows in bounded batches, columns in schema order, across all its part files."""
+    names = table.column_names
+    for path in table_files(directory, manifest, table.name):
+        if not path.is_file():
+            raise OutputError(f"missing data file {path}", table=table.name,
+                              hint="Re-run 'anonymiser run': the output directory is incomplete.")
+        yield from pq.ParquetFile(path).iter_batches(batch_size=batch_rows, columns=names)
+
+
+def scan_max_chars(directory: Path, manifest: Manifest) -> MaxChars:
+    """Longest value (in characters) of a string column, read from the data on first use."""
+    cache: dict[tuple[str, str], int] = {}
+
+    def max_chars(table: str, column: str) -> int:
+        if (table, column) not in cache:
+            longest = 0
+            for path in table_files(directory, manifest, table):
+                for batch in pq.ParquetFile(path).iter_batches(columns=[column]):
+                    array = render.plain(batch.column(0))
+                    lengths = pc.utf8_length(array.cast(render.TEXT)) if arrow_kind(array.type) == "string" \
+                        else pc.binary_length(array)
+                    longest = max(longest, int(pc.max(lengths).as_py() or 0))
+            cache[(table, column)] = longest
+        return cache[(table, column)]
+
+    return max_chars
+
+
+def _type_source(schema: SchemaInfo, table: str, column: str) -> tuple[str, ColumnInfo]:
+    """A FK column takes its parent's type (MySQL refuses FKs between INT and BIGINT), followed to the root."""
+    seen: set[tuple[str, str]] = set()
+    while (table, column) not in seen:
+        seen.add((table, column))
+        for fk in schema.tables[table].foreign_keys:
+            if fk.virtual or fk.ref_table not in schema.tables or column not in fk.columns:
+                continue
+            ref_column = fk.ref_columns[fk.columns.index(column)]
+            ref_table = schema.tables[fk.ref_table]
+            if ref_column in ref_table.column_names:
+                table, column = fk.ref_table, ref_column
+                break
+        else:
+            break
+    return table, schema.tables[table].column(column)
+
+
+def plan_tables(directory: Path, manifest: Manifest, dialect: Dialect) -> list[TablePlan]:
+    schema = manifest.schema_
+    order = [t for t in manifest.load_order if t in schema.tables] or schema.load_order()
+    order += [t for t in schema.load_order() if t not in order]
+    deferred = {(t, fk) for t, fk in schema.deferred_foreign_keys()}
+    key_columns: set[tuple[str, str]] = set()
+    for name, table in schema.tables.items():
+        for cols in table.unique_sets():
+            key_columns.update((name, c) for c in cols)
+        for fk in table.foreign_keys:
+            if not fk.virtual:
+                key_columns.update((name, c) for c in fk.columns)
+                key_columns.update((fk.ref_table, c) for c in fk.ref_columns)
+    arrows = {t: arrow_types(directory, manifest, schema.tables[t]) for t in order}
+    plans = []
+    for name in order:
+        table = schema.tables[name]
+        columns = []
+        for c in table.columns:
+            kind = effective_kind(c, arrows[name][c.name])
+            source_table, source = _type_source(schema, name, c.name)
+            if kind != c.kind:   # masking changed what the column holds: the source's facets do not apply
+                source_table, source = name, ColumnInfo(name=c.name, kind=kind, sql_type=c.sql_type)
+            elif source.kind != c.kind:   # masking changed one side of the FK: keep the column's own facets
+                source_table, source = name, c
+            columns.append(ColumnPlan(info=c, kind=kind, arrow=arrows[name][c.name], type_info=source,
+                                      type_table=source_table, key=(name, c.name) in key_columns))
+        # Virtual FKs come from the policy: the source never enforced them, so neither does the dump.
+        real = [fk for fk in table.foreign_keys if not fk.virtual and fk.ref_table in schema.tables]
+        plan = TablePlan(table=table, columns=columns,
+                         inline_fks=[fk for fk in real if (name, fk) not in deferred],
+                         deferred_fks=[fk for fk in real if (name, fk) in deferred])
+        if len(table.primary_key) == 1:
+            pk = next(c for c in columns if c.info.name == table.primary_key[0])
+            if pk.info.autoincrement and pk.kind == "integer":
+                plan.identity = pk.info.name
+        plans.append(plan)
+    dialect.assign_types(plans, scan_max_chars(directory, manifest))
+    return plans
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A batch as text: ``rows`` concatenated in order is valid script text; ``bounds`` cut it into statements."""
+
+    rows: pa.Array
+    bounds: np.ndarray
+
+    def script(self) -> memoryview:
+        return render.concat_bytes(self.rows)
+
+    def statements(self) -> list[bytes]:
+        return render.value_slices(self.rows, self.bounds)
+
+
+def group_bounds(rows: pa.Array, limit: int = STATEMENT_BYTES) -> np.ndarray:
+    """Row indexes where statements start (plus the end), so each statement is about ``limit`` bytes."""
+    lengths = pc.binary_length(rows).to_numpy(zero_copy_only=False).astype(np.int64) + 2
+    group = (np.cumsum(lengths) - 1) // limit
+    starts = np.flatnonzero(np.diff(group)) + 1
+    return np.concatenate([[0], starts, [len(rows)]]).astype(np.int64)
+
+
+class Dialect(ABC):
+    """How one target database spells types and values; the script's order is fixed in ``dump.py``."""
+
+    name: str
+    null: str = "NULL"
+    transactional_ddl: bool = True   # CREATE TABLE inside the transaction (not MySQL: DDL commits)
+    inline_deferred: bool = False    # deferred FKs declared in CREATE TABLE (SQLite cannot ALTER them in)
+
+    @abstractmethod
+    def quote(self, identifier: str) -> str: ...
+
+    @abstractmethod
+    def column_type(self, column: ColumnPlan, max_chars: MaxChars, table: str) -> str: ...
+
+    @abstractmethod
+    def literals(self, column: ColumnPlan, array: pa.Array, table: str) -> pa.Array:
+        """Every value of the column as this dialect writes it; nulls become the NULL token."""
+
+    @abstractmethod
+    def render_batch(self, plan: TablePlan, batch: pa.RecordBatch) -> Rendered: ...
+
+    def client_lines(self) -> list[str]:
+        """Commands for the command-line client only (stop on the first error)."""
+        return []
+
+    def session(self) -> list[str]:
+        """Session settings the data relies on, run before anything else (script and ``load``)."""
+        return []
+
+    def assign_types(self, plans: list[TablePlan], max_chars: MaxChars) -> None:
+        for plan in plans:
+            plan.columns = [replace(c, sql_type=self.column_type(c, max_chars, plan.name)) for c in plan.columns]
+
+    def begin_table(self, plan: TablePlan) -> str:
+        return ""
+
+    def end_table(self, plan: TablePlan) -> str:
+        return ""
+
+    def after_data(self, plan: TablePlan) -> list[str]:
+        """Statements once every table holds its rows: deferred FKs, identity counters."""
+        return [] if self.inline_deferred else self.add_deferred_foreign_keys(plan)
+
+    def column_list(self, plan: TablePlan) -> str:
+        return ", ".join(self.quote(c.info.name) for c in plan.columns)
+
+    def column_definition(self, column: ColumnPlan, plan: TablePlan) -> str:
+        return f"{self.quote(column.info.name)} {column.sql_type}" + ("" if column.info.nullable else " NOT NULL")
+
+    def foreign_key_clause(self, fk: ForeignKey) -> str:
+        cols = ", ".join(self.quote(c) for c in fk.columns)
+        refs = ", ".join(self.quote(c) for c in fk.ref_columns)
+        return f"FOREIGN KEY ({cols}) REFERENCES {self.quote(fk.ref_table)} ({refs})"
+
+    def table_options(self) -> str:
+        return ""
+
+    def deferred_suffix(self) -> str:
+        return ""
+
+    def create_table(self, plan: TablePlan) -> str:
+        lines = [self.column_definition(c, plan) for c in plan.columns]
+        if plan.table.primary_key:
+            lines.append(f"PRIMARY KEY ({', '.join(self.quote(c) for c in plan.table.primary_key)})")
+        for i, cols in enumerate(u for u in plan.table.unique if u != plan.table.primary_key):
+            name = self.quote(constraint_name("uq", plan.name, i + 1))
+            lines.append(f"CONSTRAINT {name} UNIQUE ({', '.join(self.quote(c) for c in cols)})")
+        fks = plan.inline_fks + (plan.deferred_fks if self.inline_deferred else [])
+        for i, fk in enumerate(fks):
+            suffix = self.deferred_suffix() if fk in plan.deferred_fks else ""
+            lines.append(f"CONSTRAINT {self.quote(constraint_name('fk', plan.name, i + 1))} "
+                         f"{self.foreign_key_clause(fk)}{suffix}")
+        body = ",\n  ".join(lines)
+        return f"CREATE TABLE {self.quote(plan.name)} (\n  {body}\n){self.table_options()};\n"
+
+    def add_deferred_foreign_keys(self, plan: TablePlan) -> list[str]:
+        first = len(plan.inline_fks) + 1
+        return [f"ALTER TABLE {self.quote(plan.name)} ADD CONSTRAINT "
+                f"{self.quote(constraint_name('fk', plan.name, first + i))} {self.foreign_key_clause(fk)};\n"
+                for i, fk in enumerate(plan.deferred_fks)]
+
+    def row_texts(self, plan: TablePlan, batch: pa.RecordBatch) -> list[pa.Array]:
+        return [self.literals(c, batch.column(c.info.name), plan.name) for c in plan.columns]
+
+
+def quote_with(identifier: str, mark: str) -> str:
+    if "\x00" in identifier:
+        raise OutputError("an identifier contains a NUL character", table=identifier)
+    return mark + identifier.replace(mark, mark * 2) + mark
+
+
+def sql_string(text: pa.Array) -> pa.Array:
+    """``'...'`` with quotes doubled: the standard SQL string literal (no backslash escapes)."""
+    return render.concat("'", pc.replace_substring(text, "'", "''"), "'")
+
+
+def integer_precision(column: ColumnPlan) -> tuple[int, bool]:
+    """(bits, unsigned) of an integer column, from the source type or, failing that, the Arrow type."""
+    arrow = column.arrow
+    unsigned = pa.types.is_unsigned_integer(arrow) if pa.types.is_integer(arrow) else False
+    bits = column.type_info.bits or (arrow.bit_width if pa.types.is_integer(arrow) else 64)
+    return bits, unsigned
+
+
+def decimal_precision(column: ColumnPlan) -> tuple[int | None, int | None]:
+    info, arrow = column.type_info, column.arrow
+    if info.precision is not None:
+        return info.precision, info.scale or 0
+    if pa.types.is_decimal(arrow):
+        return arrow.precision, arrow.scale
+    return None, None

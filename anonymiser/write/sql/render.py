@@ -1,0 +1,169 @@
+"""Vectorised text forms of Arrow columns, shared by every SQL dialect.
+
+Each function takes a whole Arrow array and returns a ``large_string`` array of the same length,
+null where the input is null: the dialects then quote, escape and substitute their NULL token.
+Nothing here loops over cells in Python, except the rare decimal Arrow prints in E-notation.
+"""
+
+from __future__ import annotations
+
+import decimal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+TEXT = pa.large_string()
+_HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+# For each byte value, its two lowercase hex digits: a lookup table applied to the whole data buffer.
+_HEX_TABLE = np.stack([_HEX_DIGITS[np.arange(256) >> 4], _HEX_DIGITS[np.arange(256) & 15]], axis=1)
+
+
+def plain(array: pa.Array) -> pa.Array:
+    """A flat, non-dictionary array (chunked arrays combined)."""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if pa.types.is_dictionary(array.type):
+        array = array.dictionary_decode()
+    return array
+
+
+def as_text(array: pa.Array) -> pa.Array:
+    """String-like input as ``large_string`` (so concatenating a batch cannot overflow 32-bit offsets)."""
+    return plain(array).cast(TEXT)
+
+
+def hex_text(array: pa.Array) -> pa.Array:
+    """Binary values as lowercase hex digits (nulls stay null)."""
+    array = plain(array).cast(pa.large_binary())
+    filled = pc.fill_null(array, b"") if array.null_count else array
+    offsets = np.frombuffer(filled.buffers()[1], dtype=np.int64)[filled.offset:filled.offset + len(filled) + 1]
+    data_buffer = filled.buffers()[2]
+    data = (np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0]:offsets[-1]] if data_buffer is not None
+            else np.zeros(0, dtype=np.uint8))
+    digits = _HEX_TABLE[data].reshape(-1)
+    new_offsets = (offsets - offsets[0]) * 2
+    result = pa.LargeStringArray.from_buffers(len(filled), pa.py_buffer(new_offsets.astype(np.int64)),
+                                              pa.py_buffer(digits.tobytes()))
+    return pc.if_else(pc.is_valid(array), result, pa.scalar(None, TEXT)) if array.null_count else result
+
+
+def float_text(array: pa.Array, *, infinity: str, nan: str | None) -> pa.Array:
+    """Shortest round-trip text of each float; ``inf``/``nan`` spelled as the dialect wants."""
+    array = plain(array)
+    text = array.cast(pa.float64()).cast(TEXT) if not pa.types.is_float32(array.type) else array.cast(TEXT)
+    text = choose(pc.equal(text, "inf"), infinity, text)
+    text = choose(pc.equal(text, "-inf"), "-" + infinity, text)
+    return choose(pc.equal(text, "nan"), nan, text) if nan is not None else text
+
+
+def has_nan(array: pa.Array) -> bool:
+    return bool(pc.any(pc.is_nan(plain(array).cast(pa.float64()))).as_py() or False)
+
+
+def has_infinity(array: pa.Array) -> bool:
+    return bool(pc.any(pc.is_inf(plain(array).cast(pa.float64()))).as_py() or False)
+
+
+def decimal_text(array: pa.Array) -> pa.Array:
+    """Plain positional decimals: Arrow prints tiny values as ``1E-10``, which MySQL reads as a double."""
+    array = plain(array)
+    text = array.cast(TEXT)
+    scientific = pc.fill_null(pc.match_substring(text, "E"), False)
+    if not pc.any(scientific).as_py():
+        return text
+    # Rare (|x| < 1e-6): only these few cells are re-printed in Python.
+    positions = np.flatnonzero(scientific.to_numpy(zero_copy_only=False))
+    fixed = [format(decimal.Decimal(text[int(i)].as_py()), "f") for i in positions]
+    mask = np.zeros(len(text), dtype=bool)
+    mask[positions] = True
+    return pc.replace_with_mask(text, pa.array(mask), pa.array(fixed, TEXT))
+
+
+def _microseconds(array: pa.Array) -> pa.Array:
+    unit_type = array.type
+    target = pa.timestamp("us", tz=unit_type.tz) if pa.types.is_timestamp(unit_type) else pa.time64("us")
+    # Databases keep microseconds: nanoseconds are truncated, never rounded up into the next second.
+    return array.cast(target, safe=False)
+
+
+def datetime_text(array: pa.Array) -> pa.Array:
+    """``YYYY-MM-DD HH:MM:SS.ffffff``; time-zone-aware values converted to UTC first."""
+    array = _microseconds(plain(array))
+    if array.type.tz is not None:
+        array = array.cast(pa.timestamp("us", tz="UTC"))
+    return pc.strftime(array, format="%Y-%m-%d %H:%M:%S").cast(TEXT)
+
+
+def date_text(array: pa.Array) -> pa.Array:
+    array = plain(array)
+    if pa.types.is_timestamp(array.type):
+        array = array.cast(pa.date32())
+    return array.cast(pa.date32()).cast(TEXT)
+
+
+def time_text(array: pa.Array) -> pa.Array:
+    return _microseconds(plain(array)).cast(TEXT)
+
+
+def duration_microseconds(array: pa.Array) -> pa.Array:
+    array = plain(array)
+    return array.cast(pa.duration("us"), safe=False).cast(pa.int64())
+
+
+def uuid_text(array: pa.Array) -> pa.Array:
+    """Canonical lowercase ``8-4-4-4-12`` text, from strings or 16-byte binaries."""
+    array = plain(array)
+    if pa.types.is_binary(array.type) or pa.types.is_fixed_size_binary(array.type) \
+            or pa.types.is_large_binary(array.type):
+        digits = hex_text(array.cast(pa.binary()))
+        parts = [pc.utf8_slice_codeunits(digits, a, b) for a, b in ((0, 8), (8, 12), (12, 16), (16, 20), (20, 32))]
+        return pc.binary_join_element_wise(*parts, lit("-"))
+    return pc.utf8_lower(as_text(array))
+
+
+def contains_nul(text: pa.Array) -> bool:
+    return bool(pc.any(pc.match_substring(text, "\x00")).as_py() or False)
+
+
+def lit(text: str) -> pa.Scalar:
+    return pa.scalar(text, TEXT)
+
+
+def concat(*parts: pa.Array | str) -> pa.Array:
+    """Element-wise concatenation of arrays and constant strings (null if any array value is null)."""
+    args = [lit(p) if isinstance(p, str) else plain(p).cast(TEXT) for p in parts]
+    return pc.binary_join_element_wise(*args, lit(""))
+
+
+def choose(condition: pa.Array, when_true: pa.Array | str, when_false: pa.Array | str) -> pa.Array:
+    args = [lit(p) if isinstance(p, str) else plain(p).cast(TEXT) for p in (when_true, when_false)]
+    return pc.if_else(condition, *args)
+
+
+def join_rows(columns: list[pa.Array], separator: str) -> pa.Array:
+    """One string per row: the (non-null) column texts joined by ``separator``."""
+    if len(columns) == 1:
+        return plain(columns[0]).cast(TEXT)
+    return pc.binary_join_element_wise(*(plain(c).cast(TEXT) for c in columns), lit(separator))
+
+
+def concat_bytes(array: pa.Array) -> memoryview:
+    """The concatenation of every value of a non-null string array, without copying."""
+    array = plain(array).cast(TEXT)
+    if len(array) == 0:
+        return memoryview(b"")
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset:array.offset + len(array) + 1]
+    data = array.buffers()[2]
+    if data is None:
+        return memoryview(b"")
+    return memoryview(data)[int(offsets[0]):int(offsets[-1])]
+
+
+def value_slices(array: pa.Array, bounds: np.ndarray) -> list[bytes]:
+    """Concatenations of ``array[bounds[i]:bounds[i+1]]``: one statement per slice."""
+    whole = concat_bytes(array)
+    array = plain(array).cast(TEXT)
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset:array.offset + len(array) + 1]
+    offsets = offsets - offsets[0]
+    return [bytes(whole[int(offsets[a]):int(offsets[b])]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
