@@ -1,0 +1,51 @@
+"""The compliance report: one model, rendered as HTML, Markdown and JSON.
+
+``build_report`` assembles it from ``manifest.json`` and a ``VerifyResult``; ``write_report``
+writes ``DIR/report/report.{json,md,html}``; ``render_from_json`` re-renders from the JSON alone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from anonymiser.errors import OutputError
+
+if TYPE_CHECKING:
+    from anonymiser.report.model import Report
+    from anonymiser.verify.model import VerifyResult
+    from anonymiser.write.manifest import Manifest
+
+__all__ = ["build_report", "render_from_json", "write_report"]
+
+
+def build_report(directory: Path, manifest: Manifest, verify: VerifyResult) -> Report:
+    from anonymiser.report.build import build_report as build
+
+    return build(Path(directory), manifest, verify)
+
+
+def write_report(directory: Path, report: Report) -> list[Path]:
+    """``report/report.{json,md,html}`` under ``directory``, each written atomically."""
+    from anonymiser.report.render import write_all
+
+    return write_all(Path(directory), report)
+
+
+def render_from_json(directory: Path) -> list[Path]:
+    """Re-render all three files from ``DIR/report/report.json`` (validated against the model)."""
+    from pydantic import ValidationError
+
+    from anonymiser.report.model import Report
+    from anonymiser.report.render import REPORT_DIR
+
+    path = Path(directory) / REPORT_DIR / "report.json"
+    if not path.is_file():
+        raise OutputError(f"no {REPORT_DIR}/report.json in {directory}",
+                          hint="Run 'anonymiser verify DIR --source URL' to build the report first.")
+    try:
+        report = Report.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValidationError as exc:
+        raise OutputError(f"{path} does not match this version's report schema ({exc.error_count()} problem(s))",
+                          hint="Re-create it with 'anonymiser verify DIR --source URL'.") from None
+    return write_report(Path(directory), report)

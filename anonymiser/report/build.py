@@ -1,0 +1,214 @@
+"""Build the report model from the manifest, the verification result and the output files.
+
+Everything here comes from names, counts, hashes and policy text, never from a data value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from anonymiser.report.ipp import ipp_rows
+from anonymiser.report.model import (
+    Exception_,
+    InventoryRow,
+    OutputFile,
+    Provenance,
+    Report,
+    Retention,
+    SignOff,
+    SubsetSection,
+    SubsetTable,
+)
+from anonymiser.report.risk import residual_risk
+from anonymiser.verify.findings import declared, engine_description, findings
+from anonymiser.verify.leaks import METHOD as LEAK_METHOD
+from anonymiser.verify.model import VerifyResult
+from anonymiser.write.manifest import Manifest
+
+_LABELS = {"direct_identifier": "direct identifier", "quasi_identifier": "quasi-identifier",
+           "sensitive": "sensitive", "not_personal": "not personal"}
+
+
+def _version(versions: dict[str, str], *names: str) -> str | None:
+    lowered = {k.lower(): v for k, v in versions.items()}
+    return next((lowered[n] for n in names if n in lowered), None)
+
+
+def _rule_text(manifest: Manifest, table: str, column: str, strategy: str) -> str:
+    spec = ((manifest.policy.get("tables") or {}).get(table) or {}).get("columns", {}).get(column)
+    if isinstance(spec, dict):
+        options = spec.get("options") or {k: v for k, v in spec.items() if k not in ("mask", "reason", "unique")}
+        shown = ", ".join(f"{k}={v}" for k, v in sorted(options.items()) if isinstance(v, int | float | bool))
+        return f"{spec.get('mask', strategy)}" + (f" ({shown})" if shown else "")
+    if isinstance(spec, str):
+        return spec
+    return f"{strategy} (derived)"
+
+
+def inventory(manifest: Manifest, verify: VerifyResult) -> list[InventoryRow]:
+    found = findings(manifest)
+    quasi, sensitive = declared(manifest, "quasi_identifiers"), declared(manifest, "sensitive_attributes")
+    at_risk = set(verify.at_risk_columns) | {f"{f.table}.{f.column}" for f in verify.failures_for("redetection")}
+    rows: list[InventoryRow] = []
+    order = manifest.load_order or sorted(manifest.tables)
+    for table in order:
+        info = manifest.schema_.tables.get(table)
+        entry = manifest.tables.get(table)
+        if info is None or entry is None:
+            continue
+        for col in info.columns:
+            masking = entry.masking.get(col.name)
+            finding = found.get((table, col.name)) or {}
+            key = (table, col.name)
+            classification = finding.get("classification") or (
+                "quasi_identifier" if key in quasi else "sensitive" if key in sensitive else "not_personal")
+            strategy = masking.strategy if masking else "keep"
+            justification = masking.reason if masking and masking.reason else None
+            if strategy != "keep":
+                status = "Protected"
+            elif f"{table}.{col.name}" in at_risk:
+                status = "At risk"
+            elif justification:
+                status = "Kept with justification"
+            elif key in quasi:
+                status = "Kept with justification"
+                justification = "declared quasi-identifier, measured in Residual risk"
+            elif classification != "not_personal":
+                status = "Kept with justification" if key in sensitive else "At risk"
+                justification = "declared sensitive attribute, measured for l-diversity" if key in sensitive else None
+            else:
+                status = "Not personal"
+            rows.append(InventoryRow(
+                table=table, column=col.name, sql_type=col.sql_type, classification=_LABELS.get(classification,
+                                                                                             classification),
+                entity=finding.get("entity"), detector=finding.get("detector") or ("policy" if masking else None),
+                confidence=finding.get("score"), hit_rate=finding.get("hit_rate"),
+                rule=_rule_text(manifest, table, col.name, strategy),
+                technique=masking.technique if masking else "none",
+                deterministic=masking.deterministic if masking else True,
+                format_preserving=masking.format_preserving if masking else True,
+                status=status, justification=justification))  # type: ignore[arg-type]
+    return rows
+
+
+def _roots(subset: dict[str, Any]) -> list[str]:
+    out = []
+    for root in subset.get("roots") or []:
+        if isinstance(root, str):
+            out.append(root)
+            continue
+        if not isinstance(root, dict):
+            continue
+        parts = [str(root.get("table", "?"))]
+        if root.get("percent") is not None:
+            parts.append(f"{root['percent']}% sample")
+        if root.get("rows") is not None:
+            parts.append(f"{root['rows']} rows")
+        if root.get("where"):
+            # A where clause can quote a value: show its hash, not its text.
+            digest = hashlib.sha256(str(root["where"]).encode()).hexdigest()[:12]
+            parts.append(f"where-condition sha256:{digest}")
+        out.append(", ".join(parts))
+    return out
+
+
+def subset_section(manifest: Manifest, verify: VerifyResult) -> SubsetSection:
+    subset = manifest.subset or {}
+    policy_subset = manifest.policy.get("subset") or {}
+    roots = _roots(subset) or _roots(policy_subset)
+    seed = subset.get("seed", policy_subset.get("seed"))
+    method = str(subset.get("method") or ("sampled roots, parents followed" if roots else "all rows"))
+    rules = []
+    for key in ("include_children", "max_children_per_parent", "unreached"):
+        if key in policy_subset:
+            rules.append(f"{key}: {policy_subset[key]}")
+    excluded = [t for t, spec in (manifest.policy.get("tables") or {}).items()
+                if isinstance(spec, dict) and spec.get("exclude")]
+    if excluded:
+        rules.append(f"tables excluded from the copy: {', '.join(sorted(excluded))}")
+    tables = [SubsetTable(table=t, source_rows=manifest.tables[t].source_rows, output_rows=manifest.tables[t].rows)
+              for t in (manifest.load_order or sorted(manifest.tables)) if t in manifest.tables]
+    return SubsetSection(method=method, seed=seed if isinstance(seed, int) else None, roots=roots, rules=rules,
+                         tables=tables, foreign_keys_checked=len(verify.foreign_keys),
+                         orphans=sum(c.orphans for c in verify.foreign_keys))
+
+
+def provenance(manifest: Manifest, subset: SubsetSection) -> Provenance:
+    versions = manifest.tool_versions
+    engine = manifest.detection.get("engine") if isinstance(manifest.detection.get("engine"), dict) else {}
+    model = (engine or {}).get("spacy_model") or _version(versions, "spacy_model")
+    key = (f"Masking key id {manifest.key_id}. The key itself is never written by the tool; it lives in the "
+           "secret store that provides ANONYMISER_KEY to the run.")
+    if manifest.demo_key:
+        key = (f"Masking key id {manifest.key_id}: the PUBLIC DEMO KEY built into the tool. Anyone can recompute "
+               "this mapping: use this output for demonstration only, never for real data.")
+    files = [OutputFile(path=f.path, sha256=f.sha256, bytes=f.bytes)
+             for e in manifest.tables.values() for f in e.files]
+    files += [OutputFile(path=f.path, sha256=f.sha256, bytes=f.bytes) for f in manifest.sql_files.values()]
+    return Provenance(
+        run_id=manifest.run_id, started_at=manifest.started_at, finished_at=manifest.finished_at,
+        run_by=manifest.run_by, host=manifest.host,
+        tool_version=_version(versions, "anonymiser"),
+        presidio_version=(engine or {}).get("presidio") or _version(versions, "presidio-analyzer", "presidio"),
+        spacy_model=str(model) if model else "pattern-only", faker_version=_version(versions, "faker"),
+        tool_versions=dict(versions), detection_engine=engine_description(manifest),
+        policy_path=manifest.policy_path, policy_sha256=manifest.policy_sha256, key_id=manifest.key_id,
+        demo_key=manifest.demo_key, key_statement=key, source_dialect=manifest.source.dialect,
+        source_database=manifest.source.database, source_schema_hash=manifest.source.schema_hash,
+        sampling=subset.method + (f"; roots: {'; '.join(subset.roots)}" if subset.roots else ""),
+        seed=subset.seed, files=files)
+
+
+def retention(manifest: Manifest) -> Retention:
+    run_date = dt.date.fromisoformat(manifest.started_at[:10])
+    days = manifest.policy.get("retention_days")
+    expiry = (run_date + dt.timedelta(days=int(days))).isoformat() if days else None
+    return Retention(
+        run_date=run_date.isoformat(), retention_days=int(days) if days else None, expiry_date=expiry,
+        environment=(manifest.policy.get("report") or {}).get("environment"),
+        intermediates=("By design no unmasked intermediate file is written: source rows are streamed, masked in "
+                       "memory and only masked values reach disk; the output is written to a temporary sibling "
+                       "directory and renamed into place only when complete."),
+        breach_note=("If any gate failed and this copy was already released, treat it as a possible privacy "
+                     "breach: assess it under Part 6 of the Privacy Act 2020 and, if it is likely to cause "
+                     "serious harm, notify the Privacy Commissioner and the affected people as soon as "
+                     "practicable."),
+    )
+
+
+def build_report(directory: Path, manifest: Manifest, verify: VerifyResult) -> Report:
+    rows = inventory(manifest, verify)
+    subset = subset_section(manifest, verify)
+    kept = retention(manifest)
+    report_policy = manifest.policy.get("report") or {}
+    failed = [g for g in verify.gates if g.status != "pass"]
+    if verify.passed:
+        summary = (f"PASS: all {len(verify.gates)} gates passed. This copy may be released to the intended "
+                   "environment once signed off below.")
+    else:
+        summary = (f"FAIL: {len(failed)} gate(s) did not pass ({'; '.join(g.title for g in failed)}). Do not "
+                   "release this copy; fix the policy or the run and verify again.")
+    notice = ("This masked copy is pseudonymised, not anonymous. Masking is a keyed, deterministic substitution: "
+              f"whoever holds the masking key (id {manifest.key_id}) can recompute the mapping and link records "
+              "across tables and runs. While the key exists the copy remains personal information (GDPR Art. 4(5) "
+              "and Recital 26; the same view is taken by the NZ, UK and Australian regulators) and must be "
+              "protected as such.")
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.status] = counts.get(row.status, 0) + 1
+    return Report(
+        generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        title=f"Privacy compliance report: masked copy {manifest.run_id}",
+        verdict="PASS" if verify.passed else "FAIL", summary=summary, pseudonymisation_notice=notice,
+        verification=verify, provenance=provenance(manifest, subset), inventory=rows, status_counts=counts,
+        subset=subset, residual_risk=residual_risk(directory, manifest), leak_scan_method=list(LEAK_METHOD),
+        ipp=ipp_rows(rows, verify, kept, report_policy.get("environment")), retention=kept,
+        signoff=SignOff(data_owner=report_policy.get("data_owner"),
+                        privacy_officer=report_policy.get("privacy_officer"),
+                        pia_reference=report_policy.get("pia_reference"),
+                        exceptions=[Exception_(table=r.table, column=r.column, reason=r.justification or "")
+                                    for r in rows if r.status == "Kept with justification"]),
+    )

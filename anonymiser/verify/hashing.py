@@ -1,0 +1,119 @@
+"""Normalised, keyed 64-bit hashes of cell values, and token n-grams of free text (all vectorised).
+
+The leak scan never keeps a value: it keeps ``SipHash-2-4(key, normalise(value))`` as uint64, with a
+random key made for one scan and then discarded, so the hash sets in memory cannot be reversed by
+a dictionary attack after the scan, and nothing is written anywhere.
+
+Normalisation (both sides, identically): cast to text, Unicode lower case, trim, collapse runs of
+white space to one space. A second, *compact* form keeps letters and digits only, so
+"021 555 1234", "021-555-1234" and "0215551234" match; it is used for values that contain a digit
+(identifiers), where separators carry no meaning.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+MAX_NGRAM = 5                  # longest token run searched inside free text
+_EDGE_PUNCT = r"^[\p{P}\p{S}]+|[\p{P}\p{S}]+$"
+
+
+@dataclass(frozen=True)
+class Hasher:
+    key: str                    # 16 ASCII characters: pandas' SipHash key
+
+    @classmethod
+    def ephemeral(cls) -> Hasher:
+        return cls(secrets.token_hex(8))
+
+    def hash(self, texts: pa.Array) -> np.ndarray:
+        """uint64 per (non-null) string; callers drop nulls first."""
+        if len(texts) == 0:
+            return np.empty(0, dtype=np.uint64)
+        values = np.asarray(texts.to_numpy(zero_copy_only=False), dtype=object)
+        return pd.util.hash_array(values, encoding="utf8", hash_key=self.key, categorize=False)
+
+
+def as_text(values: pa.Array | pa.ChunkedArray) -> pa.Array | None:
+    """Values as strings, or None for types that cannot hold personal text (booleans, bytes)."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    kind = values.type
+    if pa.types.is_boolean(kind) or pa.types.is_binary(kind) or pa.types.is_large_binary(kind) \
+            or pa.types.is_null(kind):
+        return None
+    if pa.types.is_dictionary(kind):
+        values = values.cast(kind.value_type)
+        kind = values.type
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+        try:
+            values = pc.cast(values, pa.string())
+        except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
+            return None
+    return values
+
+
+def normalise(texts: pa.Array) -> pa.Array:
+    lowered = pc.utf8_lower(texts)
+    collapsed = pc.replace_substring_regex(lowered, pattern=r"\s+", replacement=" ")
+    return pc.utf8_trim_whitespace(collapsed)
+
+
+def compact(normalised: pa.Array) -> pa.Array:
+    return pc.replace_substring_regex(normalised, pattern=r"[^\p{L}\p{N}]+", replacement="")
+
+
+def has_digit(texts: pa.Array) -> pa.Array:
+    return pc.match_substring_regex(texts, pattern=r"\p{N}")
+
+
+def prepared(values: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray] | None:
+    """Non-null, non-empty normalised strings and their row positions (None: type holds no text)."""
+    text = as_text(values)
+    if text is None:
+        return None
+    norm = normalise(text)
+    keep = np.asarray(pc.fill_null(pc.greater(pc.utf8_length(norm), 0), False), dtype=bool)
+    return norm.filter(pa.array(keep)), np.flatnonzero(keep)
+
+
+def token_ngrams(normalised: pa.Array, max_n: int = MAX_NGRAM) -> tuple[pa.Array, np.ndarray]:
+    """Every run of 1..max_n consecutive tokens inside each cell, joined by one space, and the
+    position (in ``normalised``) of the cell each run comes from.
+
+    Tokens are white-space separated with punctuation trimmed from their edges, so an e-mail
+    address or a phone number at the end of a sentence still matches.
+    """
+    if len(normalised) == 0:
+        return pa.array([], normalised.type), np.empty(0, dtype=np.int64)
+    lists = pc.utf8_split_whitespace(normalised)
+    tokens = pc.replace_substring_regex(pc.list_flatten(lists), pattern=_EDGE_PUNCT, replacement="")
+    parents = np.asarray(pc.list_parent_indices(lists), dtype=np.int64)
+    nonempty = np.asarray(pc.greater(pc.utf8_length(tokens), 0), dtype=bool)
+    grams, cells = [tokens.filter(pa.array(nonempty))], [parents[nonempty]]
+    joined = tokens
+    for n in range(2, max_n + 1):
+        if len(tokens) < n:
+            break
+        joined = pc.binary_join_element_wise(joined[: len(tokens) - n + 1], tokens[n - 1:],
+                                             pa.scalar(" ", type=tokens.type))
+        same_cell = parents[: len(parents) - n + 1] == parents[n - 1:]
+        grams.append(joined.filter(pa.array(same_cell)))
+        cells.append(parents[: len(parents) - n + 1][same_cell])
+    return pa.concat_arrays(grams), np.concatenate(cells)
+
+
+def lookup(sorted_hashes: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """Index into ``sorted_hashes`` of each query, or -1 (vectorised binary search)."""
+    if len(sorted_hashes) == 0 or len(queries) == 0:
+        return np.full(len(queries), -1, dtype=np.int64)
+    pos = np.searchsorted(sorted_hashes, queries)
+    pos_c = np.minimum(pos, len(sorted_hashes) - 1)
+    found = sorted_hashes[pos_c] == queries
+    return np.where(found, pos_c, -1)

@@ -1,0 +1,86 @@
+"""Re-detection: run the detectors again over the *output* columns the policy kept unmasked.
+
+Masked columns are skipped on purpose: their fakes are built to look real, so detectors fire on
+them by design (the leak scan proves they hold no source value). A kept column in which the
+pattern recognizers (e-mail, phone, IRD, NHI, bank account, card, IP, IBAN, NZBN, passport,
+licence) match a large share of a sample holds identifiers the policy let through: a failure,
+unless the policy recorded a reason for keeping it. Named-entity recognition is not used here:
+on kept product names or titles it fires on ordinary words and would fail every run.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from anonymiser.verify.model import REDETECTED, Failure, Redetection, RedetectionSummary
+from anonymiser.verify.outputs import read_columns
+
+if TYPE_CHECKING:
+    from anonymiser.write.manifest import Manifest
+
+SAMPLE = 200                  # distinct values per column, as scan samples them
+MIN_HIT_RATE = 0.3            # share of sampled values with a hit that makes the column personal
+PATTERN_ENTITIES = (
+    "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "NZ_IRD", "NZ_NHI", "NZ_BANK_ACCOUNT", "NZBN",
+    "NZ_DRIVER_LICENCE", "NZ_PASSPORT", "IP_ADDRESS", "IBAN_CODE",
+)
+_TEXT_KINDS = ("string", "text", "other", "json", "uuid")
+
+
+def _sample(values: pa.ChunkedArray, seed: int) -> list[str]:
+    text = pc.cast(values.combine_chunks(), pa.string()) if values.type != pa.string() else values.combine_chunks()
+    distinct = pc.unique(text.drop_null())
+    distinct = distinct.filter(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(distinct)), 0))
+    if len(distinct) > SAMPLE:
+        picks = np.random.default_rng(seed).choice(len(distinct), size=SAMPLE, replace=False)
+        distinct = distinct.take(pa.array(np.sort(picks)))
+    return [str(v) for v in distinct.to_pylist()]
+
+
+def redetect(directory: Path, manifest: Manifest) -> tuple[RedetectionSummary, list[Failure]]:
+    try:
+        from anonymiser.detect.analyze import analyze_texts
+        from anonymiser.detect.engine import detector_label, get_engine
+    except ImportError as exc:  # pragma: no cover - the detect package ships with the tool
+        return RedetectionSummary(ran=False, note=f"detectors unavailable ({exc.name})"), []
+    engine = get_engine("blank")
+    summary = RedetectionSummary(ran=True, engine=f"pattern recognizers ({engine.model})")
+    failures: list[Failure] = []
+    for table, entry in manifest.tables.items():
+        info = manifest.schema_.tables.get(table)
+        if info is None:
+            continue
+        kept = [c.name for c in info.columns if c.kind in _TEXT_KINDS
+                and (c.name not in entry.masking or entry.masking[c.name].strategy == "keep")]
+        if not kept:
+            continue
+        data = read_columns(directory, manifest, table, kept)
+        for index, column in enumerate(kept):
+            texts = _sample(data.column(column), seed=index)
+            summary.columns_checked += 1
+            if not texts:
+                continue
+            results = analyze_texts(texts, engine=engine, entities=PATTERN_ENTITIES, threshold=0.5, workers=1)
+            per_text = [max(hits, key=lambda h: h.score) for hits in results if hits]
+            rate = len(per_text) / len(texts)
+            if rate < MIN_HIT_RATE:
+                continue
+            entity, _ = Counter(h.entity for h in per_text).most_common(1)[0]
+            best = max((h for h in per_text if h.entity == entity), key=lambda h: h.score)
+            reason = entry.masking[column].reason if column in entry.masking else None
+            finding = Redetection(table=table, column=column, entity=entity, classification="direct_identifier",
+                                  detector=detector_label(best.recognizer), score=round(best.score, 3),
+                                  hit_rate=round(rate, 3), sampled=len(texts), justified=bool(reason))
+            summary.findings.append(finding)
+            if not finding.justified:
+                failures.append(Failure(
+                    reason=REDETECTED, gate="redetection", table=table, column=column, count=len(per_text),
+                    message=f"{table}.{column} is kept unmasked but {rate:.0%} of {len(texts)} sampled values "
+                            f"are detected as {entity}"))
+    return summary, failures

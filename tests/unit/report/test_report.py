@@ -1,0 +1,116 @@
+"""The report: schema, all sections, never a source value, re-rendered identically from its JSON."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+import sqlalchemy as sa
+
+from anonymiser.report import build_report, render_from_json, write_report
+from anonymiser.report.model import Report
+from anonymiser.report.schema_file import generate, shipped
+from anonymiser.verify import verify_output
+from tests.unit.verify.builder import FINDINGS, build_output, source_frames
+
+PERSONAL = sorted({f["column"] for f in FINDINGS if f["classification"] != "not_personal"})
+SECTIONS = ["Verdict", "Provenance", "Column inventory", "Subset", "Residual risk", "Leak scan",
+            "Privacy Act 2020 mapping", "Retention and handling", "Sign-off"]
+
+
+@pytest.fixture(params=["clean", "keep_email", "leak_in_notes"])
+def written(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, Report]:
+    faults = {} if request.param == "clean" else {request.param: True}
+    built = build_output(tmp_path, **faults)
+    engine = sa.create_engine(built.source_url)
+    with engine.connect() as conn:
+        result = verify_output(built.directory, built.manifest, source=conn)
+    engine.dispose()
+    report = build_report(built.directory, built.manifest, result)
+    write_report(built.directory, report)
+    return built.directory, report
+
+
+def _files(directory: Path) -> dict[str, str]:
+    return {name: (directory / "report" / name).read_text("utf-8") for name in ("report.json", "report.md",
+                                                                                "report.html")}
+
+
+def test_shipped_schema_is_current() -> None:
+    assert shipped() == generate(), "run: python -m anonymiser.report.schema_file"
+
+
+def test_json_validates_against_shipped_schema(written: tuple[Path, Report]) -> None:
+    directory, _ = written
+    data = json.loads(_files(directory)["report.json"])
+    jsonschema.Draft202012Validator(shipped()).validate(data)
+    assert data["schema_version"] == shipped()["version"]
+
+
+def test_no_source_value_in_any_file(written: tuple[Path, Report]) -> None:
+    directory, _ = written
+    customer = source_frames()["customer"]
+    values = {str(v) for c in PERSONAL for v in customer[c].dropna()}
+    # Whole notes and also every name/phone inside them.
+    values |= {w for v in customer["notes"] for w in re.findall(r"[A-Z][a-z]{3,}|\d{3} \d{4}", v)}
+    for name, text in _files(directory).items():
+        lowered = text.lower()
+        found = sorted(v for v in values if len(v) >= 4 and v.lower() in lowered)
+        if found:  # never print the values themselves
+            pytest.fail(f"{name} contains {len(found)} source value(s)")
+
+
+def test_never_called_anonymous(written: tuple[Path, Report]) -> None:
+    directory, _ = written
+    for name, text in _files(directory).items():
+        for match in re.finditer(r"anonymous", text, flags=re.I):
+            assert text[max(0, match.start() - 4):match.start()].lower() == "not ", name
+        assert "pseudonymised" in text and "1a2b3c4d" in text, name
+
+
+@pytest.mark.parametrize("name", ["report.md", "report.html"])
+def test_all_nine_sections(written: tuple[Path, Report], name: str) -> None:
+    directory, _ = written
+    text = _files(directory)[name]
+    positions = [text.find(f"{i}. {title}") for i, title in enumerate(SECTIONS, start=1)]
+    assert all(p >= 0 for p in positions) and positions == sorted(positions)
+
+
+def test_verdict_and_failures_in_every_format(written: tuple[Path, Report]) -> None:
+    directory, report = written
+    files = _files(directory)
+    for failure in report.verification.failures:
+        assert failure.reason in files["report.md"] and failure.reason in files["report.html"]
+    assert json.loads(files["report.json"])["verdict"] == report.verdict
+    assert f"Verdict: **{report.verdict}**" in files["report.md"]
+
+
+def test_html_is_self_contained(written: tuple[Path, Report]) -> None:
+    directory, _ = written
+    html = _files(directory)["report.html"]
+    assert "default-src 'none'" in html
+    assert not re.search(r"<(script|link|img|iframe|object)\b", html, flags=re.I)
+    assert not re.search(r"(src|href)=\"(?!#)", html)
+    assert "@media print" in html and "<svg" in html
+
+
+def test_render_from_json_reproduces_the_files(written: tuple[Path, Report]) -> None:
+    directory, _ = written
+    before = _files(directory)
+    paths = render_from_json(directory)
+    assert [p.name for p in paths] == ["report.json", "report.md", "report.html"]
+    assert _files(directory) == before
+
+
+def test_inventory_statuses(written: tuple[Path, Report]) -> None:
+    _, report = written
+    status = {(r.table, r.column): r.status for r in report.inventory}
+    assert status[("customer", "first_name")] == "Protected"
+    assert status[("customer", "postcode")] == "Kept with justification"   # declared quasi-identifier
+    assert status[("orders", "amount")] == "Not personal"
+    kept_email = report.verification.at_risk_columns == ["customer.email"]
+    assert status[("customer", "email")] == ("At risk" if kept_email else "Protected")
+    assert report.retention.expiry_date == "2026-02-05"

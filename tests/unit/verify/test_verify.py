@@ -1,0 +1,165 @@
+"""verify_output on a hand-built source and masked output, clean and with seeded faults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+import sqlalchemy as sa
+
+from anonymiser.verify import VerifyResult, verify_output
+from anonymiser.verify import model as m
+from anonymiser.verify.hashing import Hasher, compact, normalise, token_ngrams
+from anonymiser.verify.leakindex import strict_flags, value_class
+from anonymiser.write.manifest import ColumnMasking
+from tests.unit.verify.builder import build_output
+
+
+def _verify(tmp_path: Path, **faults: bool) -> VerifyResult:
+    built = build_output(tmp_path, **faults)
+    engine = sa.create_engine(built.source_url)
+    try:
+        with engine.connect() as conn:
+            return verify_output(built.directory, built.manifest, source=conn)
+    finally:
+        engine.dispose()
+
+
+def test_clean_output_passes_and_reports_coincidences(tmp_path: Path) -> None:
+    result = _verify(tmp_path)
+    assert result.passed, [f.message for f in result.failures]
+    assert [g.status for g in result.gates] == ["pass"] * len(m.GATE_TITLES)
+    scan = result.leak_scan
+    # The rotated fake first names and cities are real values of other rows: coincidences, not leaks.
+    by_column = {c.column: c for c in scan.columns}
+    assert by_column["first_name"].coincidences > 0 and by_column["city"].coincidences > 0
+    assert scan.leaks == 0 and scan.unchanged == 0
+    assert {c.column: c.value_class for c in scan.columns} == {
+        "first_name": "dictionary", "last_name": "dictionary", "full_name": "composite", "email": "identifier",
+        "phone": "identifier", "ird_number": "identifier", "city": "dictionary", "date_of_birth": "dictionary"}
+    assert scan.free_text_columns == ["customer.notes"]
+    assert {(c.table, tuple(c.columns)) for c in result.foreign_keys} == {
+        ("orders", ("customer_id",)), ("order_line", ("order_id",)), ("shipment", ("order_id", "line_no"))}
+
+
+@pytest.mark.parametrize(("fault", "gate", "reason", "where"), [
+    ("keep_email", "at_risk", m.KEPT_PERSONAL, ("customer", "email")),
+    ("keep_email", "redetection", m.REDETECTED, ("customer", "email")),
+    ("drop_parent", "orphans", m.ORPHAN_FK, ("orders", "customer_id")),
+    ("drop_parent", "files", m.FILE_MISMATCH, ("customer", None)),
+    ("duplicate_unique", "duplicates", m.DUPLICATE_UNIQUE, ("customer", "email")),
+    ("leak_in_notes", "leaks", m.LEAKED_VALUE, ("customer", "notes")),
+    ("email_in_kept", "leaks", m.LEAKED_VALUE, ("shipment", "carrier")),
+    ("unchanged_dob", "leaks", m.UNCHANGED_VALUE, ("customer", "date_of_birth")),
+], ids=lambda v: v if isinstance(v, str) else None)
+def test_seeded_fault_fails_with_reason(tmp_path: Path, fault: str, gate: str, reason: str,
+                                        where: tuple[str, str | None]) -> None:
+    result = _verify(tmp_path, **{fault: True})
+    assert not result.passed
+    matching = [f for f in result.failures if f.reason == reason and (f.table, f.column) == where]
+    assert matching and all(f.gate == gate and f.count > 0 for f in matching)
+    assert next(g for g in result.gates if g.id == gate).status == "fail"
+
+
+def test_orphan_count_is_exact(tmp_path: Path) -> None:
+    result = _verify(tmp_path, drop_parent=True)
+    # customer 6 is referenced by orders whose customer_id = 1 + 5k mod 60 = 6, k in 0..119.
+    expected = sum(1 for k in range(120) if 1 + (k * 5) % 60 == 6)
+    assert [c.orphans for c in result.foreign_keys if c.table == "orders"] == [expected]
+
+
+def test_no_source_is_not_a_pass(tmp_path: Path) -> None:
+    built = build_output(tmp_path)
+    result = verify_output(built.directory, built.manifest, source=None)
+    assert not result.passed
+    assert [f.reason for f in result.failures] == [m.NOT_VERIFIED]
+    assert {g.id: g.status for g in result.gates}["leaks"] == "fail"
+    assert {g.id: g.status for g in result.gates}["drift"] == "not_run"
+
+
+def test_drift_reports_unruled_source_columns(tmp_path: Path) -> None:
+    built = build_output(tmp_path)
+    with sqlite_conn(built.source_url) as conn:
+        conn.execute(sa.text("ALTER TABLE customer ADD COLUMN passport VARCHAR(9)"))
+        conn.commit()
+        result = verify_output(built.directory, built.manifest, source=conn)
+    assert result.unruled_columns == ["customer.passport"]
+    assert [(f.reason, f.column) for f in result.failures] == [(m.UNRULED_COLUMN, "passport")]
+
+
+class sqlite_conn:  # noqa: N801 - a tiny context manager that also disposes the engine
+    def __init__(self, url: str) -> None:
+        self.engine = sa.create_engine(url)
+
+    def __enter__(self) -> sa.Connection:
+        self.conn = self.engine.connect()
+        return self.conn
+
+    def __exit__(self, *exc: object) -> None:
+        self.conn.close()
+        self.engine.dispose()
+
+
+def _mask(strategy: str, domain: str | None = None) -> ColumnMasking:
+    return ColumnMasking(strategy=strategy, technique="pseudonymisation", deterministic=True,
+                         format_preserving=False, domain=domain)
+
+
+@pytest.mark.parametrize(("strategy", "domain", "entity", "is_key", "expected"), [
+    ("email", "email", "EMAIL_ADDRESS", False, "identifier"),
+    ("nz_ird", None, "NZ_IRD", False, "identifier"),
+    ("first_name", "person.first", "PERSON", False, "dictionary"),
+    ("person_name", "person.full", "PERSON", False, "composite"),
+    ("street_address", None, "STREET_ADDRESS", False, "composite"),
+    ("city", None, "LOCATION", False, "dictionary"),
+    ("date_shift", None, None, False, "dictionary"),
+    ("remap", None, None, True, "dictionary"),
+    ("hash", None, None, False, "identifier"),
+    ("null", None, None, False, "default"),
+], ids=lambda v: v if isinstance(v, str) else None)
+def test_value_class(strategy: str, domain: str | None, entity: str | None, is_key: bool, expected: str) -> None:
+    finding = {"entity": entity} if entity else None
+    assert value_class(_mask(strategy, domain), finding, is_key) == expected
+
+
+@pytest.mark.parametrize(("cls", "value", "strict"), [
+    ("identifier", "liam.smith5@mail.example.nz", True),
+    ("identifier", "021 400 1037", True),
+    ("identifier", "n/a", False),
+    ("identifier", "jsmith", False),          # one short word: could be anyone's fake user name
+    ("composite", "olivia smith", True),
+    ("composite", "li wu", False),
+    ("dictionary", "auckland central", False),
+    ("default", "abc-12345", True),
+    ("default", "unknown", False),
+], ids=lambda v: v if isinstance(v, str) and len(v) < 30 else None)
+def test_strict_flags(cls: str, value: str, strict: bool) -> None:
+    assert strict_flags(pa.array([value]), cls).tolist() == [strict]
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("  Liam   SMITH ", "liam smith"),
+    ("021-400-1037", "021 400 1037"),
+    ("(021) 4001037", "0214001037"),
+], ids=["case-and-space", "dashes", "brackets"])
+def test_normalisation_makes_formats_meet(a: str, b: str) -> None:
+    hasher = Hasher.ephemeral()
+    left, right = normalise(pa.array([a])), normalise(pa.array([b]))
+    same_full = hasher.hash(left)[0] == hasher.hash(right)[0]
+    same_compact = hasher.hash(compact(left))[0] == hasher.hash(compact(right))[0]
+    assert same_full or same_compact
+
+
+def test_hasher_is_keyed() -> None:
+    text = pa.array(["liam smith"])
+    assert Hasher("0123456789abcdef").hash(text)[0] != Hasher("fedcba9876543210").hash(text)[0]
+
+
+def test_token_ngrams_stay_inside_cells() -> None:
+    grams, cells = token_ngrams(normalise(pa.array(["Call Liam Smith.", "on 021 400 1037"])), max_n=3)
+    found = dict(zip(grams.to_pylist(), cells.tolist(), strict=False))
+    assert found["liam smith"] == 0 and found["021 400 1037"] == 1
+    assert "smith on" not in found   # never across two cells
+    assert np.all(np.diff(cells[: 3]) >= 0)
