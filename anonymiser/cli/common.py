@@ -1,0 +1,149 @@
+"""Console output, logging modes (normal, --quiet, --json) and the error → exit-code boundary."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from anonymiser.errors import EXIT_DATABASE, EXIT_USAGE, AnonymiserError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+EXIT_INTERNAL = 70  # a bug in anonymiser itself (not part of the SPEC's 0-3 contract)
+DEBUG_ENV = "ANONYMISER_DEBUG"
+
+
+@dataclass
+class Output:
+    quiet: bool = False
+    json: bool = False
+
+    def __post_init__(self) -> None:
+        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
+        self.out = Console(highlight=False, soft_wrap=True)
+
+    @property
+    def interactive(self) -> bool:
+        return not self.quiet and not self.json and self.err.is_terminal
+
+    def event(self, name: str, message: str, **fields: Any) -> None:
+        """A progress event: a line for people, a JSON object with --json. Never pass a data value."""
+        if self.json:
+            sys.stderr.write(json.dumps({"ts": round(time.time(), 3), "event": name, **fields}) + "\n")
+        elif not self.quiet:
+            self.err.print(message)
+
+    def warn(self, message: str, **fields: Any) -> None:
+        if self.json:
+            sys.stderr.write(json.dumps({"ts": round(time.time(), 3), "event": "warning", "message": message,
+                                         **fields}) + "\n")
+        else:
+            self.err.print(f"[yellow]warning:[/] {message}")
+
+    def error(self, err: AnonymiserError) -> None:
+        if self.json:
+            payload = {"event": "error", "reason": err.reason_code, "exit_code": err.exit_code,
+                       "message": err.message, "hint": err.hint, "file": err.file, "line": err.line,
+                       "table": err.table, "column": err.column}
+            sys.stderr.write(json.dumps({k: v for k, v in payload.items() if v is not None}) + "\n")
+            return
+        where = err.location()
+        self.err.print(f"[bold red]error:[/] {where + ': ' if where else ''}{err.message}", markup=True)
+        if err.hint:
+            self.err.print(err.hint, markup=False)
+
+    @contextmanager
+    def progress(self) -> Iterator[Callable[[str, int, int | None], None]]:
+        """Yields ``update(label, done, total)``; a live bar on a TTY, periodic events otherwise."""
+        if not self.interactive:
+            last: dict[str, float] = {}
+
+            def log_update(label: str, done: int, total: int | None) -> None:
+                # Without a TTY: a line every 10 s per long step; stages report their own completion.
+                now = time.monotonic()
+                if total is not None and done >= total:
+                    return
+                if now - last.setdefault(label, now) >= 10:
+                    last[label] = now
+                    self.event("progress", f"{label}: {done:,} rows", table=label, rows=done, total=total)
+
+            yield log_update
+            return
+        bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=self.err, transient=False)
+        tasks: dict[str, Any] = {}
+        with bars:
+            def bar_update(label: str, done: int, total: int | None) -> None:
+                if label not in tasks:
+                    tasks[label] = bars.add_task(label, total=total)
+                bars.update(tasks[label], completed=done, total=total)
+
+            yield bar_update
+
+
+_state = Output()
+
+
+def output() -> Output:
+    return _state
+
+
+def configure(quiet: bool, json_logs: bool) -> None:
+    global _state
+    _state = Output(quiet=quiet, json=json_logs)
+
+
+def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn AnonymiserError into its exit code and a short message; never a traceback or a value."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except AnonymiserError as err:
+            output().error(err)
+            raise typer.Exit(err.exit_code) from None
+        except KeyboardInterrupt:
+            output().err.print("interrupted: nothing was published (partial output removed)")
+            raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last line of defence before the user's terminal
+            if os.environ.get(DEBUG_ENV):
+                raise
+            code, what = _classify_unexpected(exc)
+            output().error(AnonymiserError(
+                what,
+                hint=f"Set {DEBUG_ENV}=1 to see the traceback (it may show data values: do not share it "
+                     "outside your organisation).",
+            ))
+            raise typer.Exit(code) from None
+
+    return wrapper
+
+
+def _classify_unexpected(exc: Exception) -> tuple[int, str]:
+    # Driver messages can quote row values (e.g. a duplicate key), so only the type name is shown.
+    try:
+        import sqlalchemy.exc as sa_exc
+
+        if isinstance(exc, sa_exc.DBAPIError):
+            return EXIT_DATABASE, f"database error ({type(exc.orig).__name__ if exc.orig else type(exc).__name__})"
+        if isinstance(exc, sa_exc.SQLAlchemyError):
+            return EXIT_DATABASE, f"database error ({type(exc).__name__})"
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(exc, OSError):
+        return EXIT_USAGE, f"file system error: {exc.strerror or type(exc).__name__} ({exc.filename or ''})"
+    return EXIT_INTERNAL, f"internal error ({type(exc).__name__}): this is a bug in anonymiser, please report it"

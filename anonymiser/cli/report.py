@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from anonymiser.cli.common import handles_errors, output
+
+NAME = "report"
+HELP = """Re-render the compliance report (HTML, Markdown) from DIR/report/report.json.
+
+Nothing is re-checked: use 'anonymiser verify DIR --source URL' for that.
+
+Example:
+
+  anonymiser report masked/
+"""
+
+
+@handles_errors
+def command(
+    directory: Path = typer.Argument(..., help="An output directory holding report/report.json.",
+                                     show_default=False),
+) -> None:
+    from anonymiser.report import render_from_json
+
+    for path in render_from_json(directory):
+        output().out.print(f"wrote {path}")

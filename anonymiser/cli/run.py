@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from anonymiser.cli.common import handles_errors, output
+from anonymiser.errors import ConfigError
+from anonymiser.mask.keys import KEY_ENV, key_from_env
+
+if TYPE_CHECKING:
+    from anonymiser.pipeline import RunResult
+
+NAME = "run"
+HELP = f"""Subset, mask, write, verify and report: the monthly masked refresh.
+
+Needs {KEY_ENV} (from 'anonymiser keygen'); refuses to start without it. The output appears at
+--out only when complete (built in a hidden sibling directory, then renamed); a failed verification
+still writes it, with the report saying FAIL, and exits 1.
+
+Examples:
+
+  anonymiser run policy.yaml --source postgresql://app@db/prod --out masked/
+
+  anonymiser run policy.yaml --out masked/ --format parquet,sql --dialect postgresql,mysql
+"""
+
+DIALECTS = ("postgresql", "mysql", "sqlite")
+
+
+def _split(value: str, allowed: tuple[str, ...], option: str) -> tuple[str, ...]:
+    items = tuple(dict.fromkeys(v.strip().lower() for v in value.split(",") if v.strip()))
+    unknown = [v for v in items if v not in allowed]
+    if unknown or not items:
+        raise ConfigError(f"{option} {value!r} is not valid", hint=f"Use one or more of: {', '.join(allowed)}.")
+    return items
+
+
+@handles_errors
+def command(
+    policy: Path = typer.Argument(..., help="The policy YAML file.", show_default=False),
+    out: Path = typer.Option(..., "--out", "-o", help="Output directory (created or replaced atomically)."),
+    source: str | None = typer.Option(None, "--source", "-s", help="Source database URL (or ANONYMISER_SOURCE_URL)."),
+    formats: str = typer.Option("parquet", "--format", help="Comma-separated: parquet, sql."),
+    dialect: str | None = typer.Option(None, "--dialect",
+                                       help="SQL dump dialect(s), comma-separated: postgresql, mysql, sqlite. "
+                                            "Default: the source's."),
+    chunk_rows: int = typer.Option(50_000, "--chunk-rows", min=100, help="Rows per chunk (bounds memory)."),
+) -> None:
+    from anonymiser.policy import load_policy
+
+    key = key_from_env()  # first: without a key nothing is read and nothing is written
+    loaded = load_policy(policy)
+    run_and_report(loaded, source, out, formats=formats, dialect=dialect, chunk_rows=chunk_rows, key=key)
+
+
+def run_and_report(loaded: object, source: str | None, out: Path, *, formats: str, dialect: str | None,
+                   chunk_rows: int, key: bytes, demo_key: bool = False) -> RunResult:
+    from anonymiser.pipeline import FORMATS, RunOptions, run
+    from anonymiser.policy.load import LoadedPolicy
+    from anonymiser.source.connect import normalise_url, resolve_source_url
+
+    assert isinstance(loaded, LoadedPolicy)
+    chosen_formats = _split(formats, FORMATS, "--format")
+    if "parquet" not in chosen_formats:
+        chosen_formats = ("parquet", *chosen_formats)  # the dump and the checks are built from Parquet
+    source_url = resolve_source_url(source, loaded.policy.source)
+    dialects: tuple[str, ...] = ()
+    if "sql" in chosen_formats:
+        default = normalise_url(source_url).split(":", 1)[0].split("+", 1)[0]
+        dialects = _split(dialect or default, DIALECTS, "--dialect")
+    elif dialect:
+        raise ConfigError("--dialect needs --format sql (e.g. --format parquet,sql)")
+    options = RunOptions(source_url=source_url, out_dir=out, key=key, formats=chosen_formats, dialects=dialects,
+                         chunk_rows=chunk_rows, demo_key=demo_key)
+    console = output()
+    with console.progress() as progress:
+        result = run(loaded, options, progress=progress, event=console.event)
+    _summary(result)
+    if not result.passed:
+        raise typer.Exit(1)
+    return result
+
+
+def _table_summary(result: RunResult) -> None:
+    from rich.table import Table
+
+    table = Table("table", "source rows", "output rows", "kept", box=None, pad_edge=False)
+    for name in result.manifest.load_order:
+        entry = result.manifest.tables[name]
+        source = entry.source_rows
+        share = f"{entry.rows / source:.0%}" if source else "-"
+        table.add_row(name, f"{source:,}" if source is not None else "?", f"{entry.rows:,}", share)
+    output().out.print(table)
+
+
+def _summary(result: RunResult) -> None:
+    console = output()
+    manifest = result.manifest
+    rows = sum(t.rows for t in manifest.tables.values())
+    report = result.out_dir / "report" / "report.html"
+    verdict = "PASS" if result.passed else "FAIL"
+    if console.json:
+        print(json.dumps({"event": "finished", "out": str(result.out_dir), "verdict": verdict,
+                          "tables": len(manifest.tables), "rows": rows, "key_id": manifest.key_id,
+                          "run_id": manifest.run_id, "failures": result.failures,
+                          "table_rows": {t: {"rows": e.rows, "source_rows": e.source_rows}
+                                         for t, e in manifest.tables.items()}}))
+        return
+    if not console.quiet:
+        _table_summary(result)
+    console.out.print(f"Masked copy written to {result.out_dir} ({len(manifest.tables)} tables, {rows:,} rows, "
+                      f"key id {manifest.key_id}).")
+    if report.exists():
+        console.out.print(f"Compliance report: {report}")
+    colour = "green" if result.passed else "red"
+    console.out.print(f"Verification: [bold {colour}]{verdict}[/]")
+    for failure in result.failures:
+        console.out.print(f"  - {failure}", markup=False)

@@ -1,0 +1,245 @@
+"""``run``: subset → detect → mask → write → verify → report, published atomically.
+
+This module orchestrates; each stage lives in its own package. It never logs a value: events
+carry table names, column names and counts only.
+"""
+
+from __future__ import annotations
+
+import getpass
+import platform
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from anonymiser import __version__
+from anonymiser.errors import MaskError
+from anonymiser.mask.base import MaskContext
+from anonymiser.mask.keys import key_id
+from anonymiser.plan import Plan, TablePlan, build_plan
+from anonymiser.policy.load import LoadedPolicy
+from anonymiser.schema import SchemaInfo
+from anonymiser.source.connect import connect
+from anonymiser.source.introspect import introspect
+from anonymiser.source.read import DEFAULT_CHUNK_ROWS, arrow_schema, read_table
+from anonymiser.write.manifest import ColumnMasking, Manifest, SourceFingerprint, TableEntry, file_entry
+from anonymiser.write.outdir import OutputDir
+from anonymiser.write.parquet import TableWriter
+
+Progress = Callable[[str, int, int | None], None]
+Event = Callable[..., None]
+FORMATS = ("parquet", "sql")
+
+
+@dataclass
+class RunOptions:
+    source_url: str
+    out_dir: Path
+    key: bytes
+    formats: tuple[str, ...] = ("parquet",)
+    dialects: tuple[str, ...] = ()
+    chunk_rows: int = DEFAULT_CHUNK_ROWS
+    detect_sample: int = 1000
+    demo_key: bool = False
+
+
+@dataclass
+class RunResult:
+    out_dir: Path
+    manifest: Manifest
+    passed: bool
+    failures: list[str]
+
+
+def _versions() -> dict[str, str]:
+    versions = {"anonymiser": __version__, "python": platform.python_version()}
+    for dist in ("pandas", "pyarrow", "SQLAlchemy", "Faker", "presidio-analyzer", "presidio-anonymizer", "spacy"):
+        try:
+            versions[dist.lower()] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist.lower()] = "not installed"
+    try:
+        from anonymiser.mask.dictionaries import VERSION as dictionaries_version
+
+        versions["dictionaries"] = str(dictionaries_version)
+    except ImportError:
+        pass
+    return versions
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def prepare(conn: Any, loaded: LoadedPolicy) -> tuple[SchemaInfo, Plan]:
+    """Introspect the source, add the policy's virtual FKs, and plan (raises on drift)."""
+    from anonymiser.subset import virtual_foreign_keys
+
+    schema = introspect(conn, loaded.policy.schema_name)
+    schema = schema.with_foreign_keys(virtual_foreign_keys(loaded.policy.subset, schema))
+    return schema, build_plan(loaded, schema)
+
+
+def mask_batch(batch: pa.RecordBatch, table_plan: TablePlan, key: bytes, out_schema: pa.Schema) -> pa.RecordBatch:
+    """Mask one chunk column by column; kept columns pass through as Arrow without conversion."""
+    frame: pd.DataFrame | None = None
+    arrays = []
+    for i, column_plan in enumerate(table_plan.columns):
+        source = batch.column(i)
+        target_type = out_schema.field(i).type
+        if column_plan.is_keep:
+            arrays.append(source)
+            continue
+        if frame is None:
+            frame = batch.to_pandas(types_mapper=pd.ArrowDtype)
+        context = MaskContext(key=key, table=table_plan.table.name, column=column_plan.column,
+                              unique=column_plan.injective, frame=frame)
+        masked = column_plan.strategy.mask(frame[column_plan.column.name], context)
+        arrays.append(_to_arrow(masked, target_type, table_plan.table.name, column_plan.output.name,
+                                column_plan.output.length))
+    return pa.RecordBatch.from_arrays(arrays, schema=out_schema)
+
+
+def _to_arrow(values: pd.Series, target: pa.DataType, table: str, column: str, length: int | None) -> pa.Array:
+    try:
+        array = pa.array(values, from_pandas=True)
+        if array.type != target:
+            array = array.cast(target)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+        raise MaskError(f"the masked values do not fit the column type {target} ({type(exc).__name__})",
+                        table=table, column=column,
+                        hint="Choose a strategy that produces this type, or 'generalise'/'null'.") from None
+    if length and pa.types.is_string(target) and len(array):
+        longest = pc.max(pc.utf8_length(array)).as_py()
+        if longest is not None and longest > length:
+            raise MaskError(f"a masked value is {longest} characters long; the column allows {length}",
+                            table=table, column=column, hint="This is a bug in the strategy: please report it.")
+    return array
+
+
+def run(loaded: LoadedPolicy, options: RunOptions, *, progress: Progress, event: Event) -> RunResult:
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+    started = _now()
+    out = OutputDir(options.out_dir, run_id)
+    with connect(options.source_url) as conn:
+        schema, plan = prepare(conn, loaded)
+        event("planned", f"policy covers all {sum(len(t.columns) for t in plan.tables.values())} columns of "
+                         f"{len(plan.tables)} tables", tables=len(plan.tables))
+        subset = _subset(conn, plan, loaded, progress)
+        detection = _detect(conn, plan.schema, options.detect_sample, progress)
+        work = out.prepare()
+        try:
+            (work / "policy.yaml").write_text(loaded.text, encoding="utf-8")  # provenance; holds no credentials
+            tables = _write_parquet(conn, plan, subset, options, work, progress, event)
+            manifest = _manifest(run_id, started, loaded, options, schema, plan, subset, detection, tables)
+            manifest.write(work)
+            for dialect in options.dialects:
+                from anonymiser.write.sql import write_dump
+
+                path = write_dump(work, manifest, dialect, progress=progress)
+                manifest.sql_files[dialect] = file_entry(work, path)
+                event("dump_written", f"SQL dump for {dialect} written", dialect=dialect)
+            manifest.finished_at = _now()
+            manifest.write(work)
+            passed, failures = _verify_and_report(work, manifest, conn, progress, event)
+        except BaseException:
+            out.discard()
+            raise
+    final = out.publish()
+    return RunResult(out_dir=final, manifest=manifest, passed=passed, failures=failures)
+
+
+def _subset(conn: Any, plan: Plan, loaded: LoadedPolicy, progress: Progress) -> Any:
+    from anonymiser.subset import compute_subset
+
+    return compute_subset(conn, plan.schema, loaded.policy.subset,
+                          progress=lambda table, rows: progress(f"subset {table}", rows, None))
+
+
+def _detect(conn: Any, schema: SchemaInfo, sample: int, progress: Progress) -> dict[str, Any]:
+    from anonymiser.detect import detect_schema
+
+    result = detect_schema(conn, schema, sample=sample,
+                           progress=lambda table, done, total: progress(f"detect {table}", done, total))
+    return dict(result.model_dump(mode="json"))
+
+
+def _write_parquet(conn: Any, plan: Plan, subset: Any, options: RunOptions, work: Path, progress: Progress,
+                   event: Event) -> dict[str, TableEntry]:
+    entries: dict[str, TableEntry] = {}
+    for name in plan.schema.load_order():
+        table_plan = plan.tables[name]
+        out_schema = arrow_schema(table_plan.output_table())
+        row_filter = subset.filters.get(name)
+        expected = subset.kept_rows.get(name)
+        with TableWriter(work, name, out_schema) as writer:
+            if row_filter is None or not row_filter.is_empty:
+                for batch in read_table(conn, table_plan.table, row_filter=row_filter, chunk_rows=options.chunk_rows):
+                    writer.write(mask_batch(batch, table_plan, options.key, out_schema))
+                    progress(name, writer.rows, expected)
+        progress(name, writer.rows, writer.rows)
+        entries[name] = TableEntry(
+            rows=writer.rows, source_rows=subset.source_rows.get(name),
+            files=[file_entry(work, writer.path)],
+            masking={c.column.name: _column_masking(c) for c in table_plan.columns},
+        )
+        source_rows = subset.source_rows.get(name)
+        of = f" of {source_rows:,}" if source_rows is not None and source_rows != writer.rows else ""
+        event("table_written", f"{name}: {writer.rows:,}{of} rows", table=name, rows=writer.rows,
+              source_rows=source_rows)
+    return entries
+
+
+def _column_masking(column_plan: Any) -> ColumnMasking:
+    strategy = column_plan.strategy
+    return ColumnMasking(
+        strategy=strategy.name, technique=strategy.technique, deterministic=strategy.deterministic,
+        format_preserving=strategy.format_preserving, domain=getattr(strategy, "domain", None),
+        unique=column_plan.unique, reason=column_plan.rule.reason,
+        collisions_resolved=strategy.stats.collisions_resolved,
+    )
+
+
+def _manifest(run_id: str, started: str, loaded: LoadedPolicy, options: RunOptions, schema: SchemaInfo,
+              plan: Plan, subset: Any, detection: dict[str, Any], tables: dict[str, TableEntry]) -> Manifest:
+    output_schema = plan.output_schema()
+    return Manifest(
+        run_id=run_id, started_at=started, run_by=_user(), host=socket.gethostname(),
+        tool_versions=_versions(), detection=detection,
+        policy_path=str(loaded.path), policy_sha256=loaded.sha256,
+        policy=loaded.policy.model_dump(mode="json", by_alias=True, exclude={"source"}),
+        key_id=key_id(options.key), demo_key=options.demo_key,
+        source=SourceFingerprint(dialect=schema.dialect, database=schema.database, schema_hash=schema.fingerprint()),
+        subset=dict(subset.method) | {"tables": subset.summary()},
+        schema=output_schema, load_order=output_schema.load_order(), tables=tables,
+        formats=list(options.formats),
+    )
+
+
+def _user() -> str | None:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
+
+
+def _verify_and_report(work: Path, manifest: Manifest, conn: Any, progress: Progress,
+                       event: Event) -> tuple[bool, list[str]]:
+    from anonymiser.report import build_report, write_report
+    from anonymiser.verify import verify_output
+
+    result = verify_output(work, manifest, source=conn, progress=progress)
+    write_report(work, build_report(work, manifest, result))
+    failures = [f"{failure.reason}: {failure.message}" for failure in result.failures]
+    event("verified", f"verification {'PASS' if result.passed else 'FAIL'}", passed=result.passed,
+          failures=len(failures))
+    return bool(result.passed), failures

@@ -1,0 +1,73 @@
+"""`anonymiser verify` and `anonymiser report` through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from anonymiser.verify import model as m
+from tests.unit.verify.builder import build_output
+
+pytestmark = pytest.mark.slow  # each case starts the CLI (imports Presidio)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "anonymiser", *args], capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize(("fault", "reasons"), [
+    (None, set()),
+    ("keep_email", {m.KEPT_PERSONAL, m.REDETECTED}),
+    ("drop_parent", {m.ORPHAN_FK, m.FILE_MISMATCH}),
+    ("duplicate_unique", {m.DUPLICATE_UNIQUE, m.FILE_MISMATCH}),
+], ids=["clean", "kept-email", "dropped-parent", "duplicated-unique"])
+def test_verify_exit_code_and_reasons(tmp_path: Path, fault: str | None, reasons: set[str]) -> None:
+    built = build_output(tmp_path, **({fault: True} if fault else {}))
+    proc = _cli("--json", "verify", str(built.directory), "--source", built.source_url)
+    assert proc.returncode == (1 if reasons else 0), proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["verdict"] == ("FAIL" if reasons else "PASS")
+    assert {f["reason"] for f in result["failures"]} == reasons
+    report = json.loads((built.directory / "report" / "report.json").read_text("utf-8"))
+    assert report["verdict"] == result["verdict"]
+    assert {f["reason"] for f in report["verification"]["failures"]} == reasons
+
+
+def test_verify_needs_a_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    built = build_output(tmp_path)
+    monkeypatch.delenv("ANONYMISER_SOURCE_URL", raising=False)
+    proc = _cli("verify", str(built.directory))
+    assert proc.returncode == 2 and "--source" in proc.stderr
+
+
+def test_verify_rejects_a_directory_without_manifest(tmp_path: Path) -> None:
+    proc = _cli("verify", str(tmp_path), "--source", f"sqlite:///{tmp_path / 'x.sqlite'}")
+    assert proc.returncode == 2 and "manifest.json" in proc.stderr
+
+
+def test_report_rerenders_from_json(tmp_path: Path) -> None:
+    built = build_output(tmp_path)
+    assert _cli("verify", str(built.directory), "--source", built.source_url).returncode == 0
+    html = built.directory / "report" / "report.html"
+    before = html.read_text("utf-8")
+    html.unlink()
+    (built.directory / "report" / "report.md").unlink()
+    proc = _cli("report", str(built.directory))
+    assert proc.returncode == 0, proc.stderr
+    assert html.read_text("utf-8") == before
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (None, "report.json"),
+    ('{"schema_version": "1.0.0"}', "report schema"),
+], ids=["missing", "invalid"])
+def test_report_refuses_bad_json(tmp_path: Path, content: str | None, message: str) -> None:
+    if content is not None:
+        (tmp_path / "report").mkdir()
+        (tmp_path / "report" / "report.json").write_text(content, "utf-8")
+    proc = _cli("report", str(tmp_path))
+    assert proc.returncode == 2 and message in proc.stderr
