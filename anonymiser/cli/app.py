@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import signal
+import sys
+from collections.abc import Sequence
 
 import typer
 
@@ -25,7 +27,8 @@ app = typer.Typer(
         "  export ANONYMISER_KEY=...            (from 'anonymiser keygen', kept in your secret store)\n\n"
         "  anonymiser scan postgresql://app@db/prod --out policy.yaml\n\n"
         "  anonymiser check policy.yaml --source postgresql://app@db/prod\n\n"
-        "  anonymiser run policy.yaml --source postgresql://app@db/prod --out masked/"
+        "  anonymiser run policy.yaml --source postgresql://app@db/prod --out masked/\n\n"
+        "--quiet and --json may be given before or after the command."
     ),
     epilog=EXIT_CODES,
     no_args_is_help=True,
@@ -60,6 +63,17 @@ def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+GLOBAL_FLAGS = frozenset({"--quiet", "-q", "--json"})
+
+
+def hoist_global_flags(argv: Sequence[str]) -> list[str]:
+    """Accept ``--quiet``/``--json`` after the command too (``anonymiser run p.yaml --quiet``), as cron
+    lines are usually written: move them before the command, where the application reads them."""
+    end = argv.index("--") if "--" in argv else len(argv)
+    head, tail = argv[:end], argv[end:]
+    return [a for a in head if a in GLOBAL_FLAGS] + [a for a in head if a not in GLOBAL_FLAGS] + list(tail)
+
+
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
-    app()
+    app(args=hoist_global_flags(sys.argv[1:]), prog_name="anonymiser")
