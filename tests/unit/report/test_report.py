@@ -114,3 +114,10 @@ def test_inventory_statuses(written: tuple[Path, Report]) -> None:
     kept_email = report.verification.at_risk_columns == ["customer.email"]
     assert status[("customer", "email")] == ("At risk" if kept_email else "Protected")
     assert report.retention.expiry_date == "2026-02-05"
+
+
+def test_provenance_names_faker_and_dictionary_versions(written: tuple[Path, Report]) -> None:
+    directory, _ = written
+    files = _files(directory)
+    for name in ("report.md", "report.html"):
+        assert "Faker 40.0.0 · dictionaries 1+0123456789ab" in files[name], name

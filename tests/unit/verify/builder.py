@@ -204,7 +204,8 @@ def build_output(tmp: Path, *, keep_email: bool = False, drop_parent: bool = Fal
     manifest = Manifest(
         run_id="20260101T000000Z-test", started_at="2026-01-01T00:00:00+00:00",
         finished_at="2026-01-01T00:00:05+00:00", run_by="tester", host="testhost",
-        tool_versions={"anonymiser": "0.1.0", "presidio-analyzer": "2.2.366", "faker": "40.0.0"},
+        tool_versions={"anonymiser": "0.1.0", "presidio-analyzer": "2.2.366", "faker": "40.0.0",
+                       "dictionaries": "1+0123456789ab"},
         detection={"engine": {"presidio": "2.2.366", "spacy_model": "en_core_web_sm", "ner": True},
                    "findings": FINDINGS},
         policy_path="policy.yaml", policy_sha256="0" * 64, policy=policy, key_id="1a2b3c4d", demo_key=False,
