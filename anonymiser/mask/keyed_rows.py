@@ -11,10 +11,22 @@ import pyarrow.compute as pc
 
 from anonymiser.errors import MaskError
 from anonymiser.mask import columnar
-from anonymiser.mask.base import MaskContext
+from anonymiser.mask.base import MaskContext, Strategy, StrategyParams
 from anonymiser.mask.core import normalise, prf
 
 NULL_MARKER = "\x00null"     # rows whose key is NULL share one draw (never equal to a real value)
+
+
+class KeyedRowParams(StrategyParams):
+    by: str | None = None    # another column of the row that keys the draw (one draw per entity)
+
+
+class KeyedRowStrategy(Strategy):
+    """A strategy whose per-row draw may be keyed by another column (``by``), which it then reads."""
+
+    def referenced_columns(self) -> list[str]:
+        assert isinstance(self.params, KeyedRowParams)
+        return [self.params.by] if self.params.by else []
 
 
 def row_material(values: pd.Series, ctx: MaskContext, domain: str, by: str | None) -> np.ndarray:

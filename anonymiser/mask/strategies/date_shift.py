@@ -16,17 +16,16 @@ from pydantic import Field
 
 from anonymiser.errors import MaskError
 from anonymiser.mask import columnar
-from anonymiser.mask.base import MaskContext, Strategy, StrategyParams
-from anonymiser.mask.keyed_rows import row_material
+from anonymiser.mask.base import MaskContext
+from anonymiser.mask.keyed_rows import KeyedRowParams, KeyedRowStrategy, row_material
 from anonymiser.mask.registry import register
 
 _UNITS_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
 _TEXT_FORMATS = {10: "%Y-%m-%d", 19: "%Y-%m-%d %H:%M:%S"}
 
 
-class DateShiftParams(StrategyParams):
+class DateShiftParams(KeyedRowParams):
     max_days: int = Field(30, ge=1, le=36_500)
-    by: str | None = None
     domain: str = "date_shift"
 
 
@@ -43,15 +42,11 @@ def shift_days(arr: pa.Array, days: np.ndarray) -> pa.Array:
 
 
 @register
-class DateShift(Strategy):
+class DateShift(KeyedRowStrategy):
     name = "date_shift"
     params_model = DateShiftParams
     technique = "randomisation"
     summary = "shift dates by a keyed offset (per value, or per entity with 'by')"
-
-    def referenced_columns(self) -> list[str]:
-        assert isinstance(self.params, DateShiftParams)
-        return [self.params.by] if self.params.by else []
 
     def mask(self, values: pd.Series, ctx: MaskContext) -> pd.Series:
         p = self.params

@@ -14,15 +14,14 @@ from pydantic import Field, model_validator
 
 from anonymiser.errors import MaskError
 from anonymiser.mask import columnar
-from anonymiser.mask.base import MaskContext, Strategy, StrategyParams
-from anonymiser.mask.keyed_rows import row_material, unit_interval
+from anonymiser.mask.base import MaskContext
+from anonymiser.mask.keyed_rows import KeyedRowParams, KeyedRowStrategy, row_material, unit_interval
 from anonymiser.mask.registry import register
 
 
-class NoiseParams(StrategyParams):
+class NoiseParams(KeyedRowParams):
     relative: float | None = Field(None, gt=0, le=10)
     absolute: float | None = Field(None, gt=0)
-    by: str | None = None
     domain: str = "noise"
 
     @model_validator(mode="after")
@@ -33,15 +32,11 @@ class NoiseParams(StrategyParams):
 
 
 @register
-class Noise(Strategy):
+class Noise(KeyedRowStrategy):
     name = "noise"
     params_model = NoiseParams
     technique = "randomisation"
     summary = "add keyed bounded noise (relative or absolute) to numbers"
-
-    def referenced_columns(self) -> list[str]:
-        assert isinstance(self.params, NoiseParams)
-        return [self.params.by] if self.params.by else []
 
     def mask(self, values: pd.Series, ctx: MaskContext) -> pd.Series:
         p = self.params
