@@ -32,7 +32,7 @@ from anonymiser.source.connect import connect
 from anonymiser.source.introspect import introspect
 from anonymiser.source.read import DEFAULT_CHUNK_ROWS, arrow_schema, read_table
 from anonymiser.write.manifest import ColumnMasking, Manifest, SourceFingerprint, TableEntry, file_entry
-from anonymiser.write.outdir import OutputDir
+from anonymiser.write.outdir import OutputDir, private_files
 from anonymiser.write.parquet import TableWriter
 
 Progress = Callable[[str, int, int | None], None]
@@ -130,7 +130,8 @@ def run(loaded: LoadedPolicy, options: RunOptions, *, progress: Progress, event:
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
     started = _now()
     out = OutputDir(options.out_dir, run_id)
-    with connect(options.source_url) as conn:
+    out.check()   # before reading anything: a directory that is not ours is refused at once, untouched
+    with private_files(), connect(options.source_url) as conn:
         schema, plan = prepare(conn, loaded)
         event("planned", f"policy covers all {sum(len(t.columns) for t in plan.tables.values())} columns of "
                          f"{len(plan.tables)} tables", tables=len(plan.tables))
@@ -151,10 +152,10 @@ def run(loaded: LoadedPolicy, options: RunOptions, *, progress: Progress, event:
             manifest.finished_at = _now()
             manifest.write(work)
             passed, failures = _verify_and_report(work, manifest, conn, progress, event)
+            final = out.publish()
         except BaseException:
             out.discard()
             raise
-    final = out.publish()
     return RunResult(out_dir=final, manifest=manifest, passed=passed, failures=failures)
 
 

@@ -30,7 +30,9 @@ def command(
     from anonymiser.policy import parse_policy
     from anonymiser.source.connect import connect
     from anonymiser.source.introspect import introspect
+    from anonymiser.write.outdir import OutputDir
 
+    OutputDir(out, "check").check()   # refuse a directory that is not ours before building anything
     console = output()
     with tempfile.TemporaryDirectory(prefix="anonymiser-demo-") as tmp:
         database = keep_source or Path(tmp) / "demo-production.sqlite"

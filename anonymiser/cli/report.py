@@ -23,6 +23,9 @@ def command(
                                      show_default=False),
 ) -> None:
     from anonymiser.report import render_from_json
+    from anonymiser.write.outdir import private_files
 
-    for path in render_from_json(directory):
+    with private_files():
+        paths = render_from_json(directory)
+    for path in paths:
         output().out.print(f"wrote {path}")

@@ -33,13 +33,15 @@ def command(
     from anonymiser.source.connect import connect, resolve_source_url
     from anonymiser.verify import verify_output
     from anonymiser.write.manifest import Manifest
+    from anonymiser.write.outdir import private_files
 
     manifest = Manifest.read(directory)
     url = resolve_source_url(source, None)
     console = output()
     with connect(url) as conn, console.progress() as progress:
         result = verify_output(directory, manifest, source=conn, progress=progress)
-    paths = write_report(directory, build_report(directory, manifest, result))
+    with private_files():
+        paths = write_report(directory, build_report(directory, manifest, result))
     html = next(p for p in paths if p.suffix == ".html")
     if console.json:
         print(json.dumps({"event": "verified", "out": str(directory), "verdict": result.verdict,
