@@ -28,7 +28,7 @@ from anonymiser.detect.evaluate import evaluate, load_expected  # noqa: E402
 from anonymiser.source.connect import connect  # noqa: E402
 from anonymiser.source.introspect import introspect  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "data"
+SAMPLE_DATA = ROOT / "tests" / "data"
 GOLDEN = ROOT / "tests" / "fixtures" / "expected_classification"
 WORDS = ["the", "customer", "asked", "about", "refund", "order", "delivery", "please", "call", "back", "tomorrow",
          "invoice", "payment", "account", "issue", "resolved", "thanks", "parcel", "courier", "delayed", "damaged",
@@ -100,7 +100,7 @@ def quality(model: str) -> list[str]:
     out = []
     with tempfile.TemporaryDirectory() as tmp:
         chinook = Path(tmp) / "chinook.sqlite"
-        shutil.copyfile(SHARED / "chinook" / "Chinook_Sqlite.sqlite", chinook)
+        shutil.copyfile(SAMPLE_DATA / "chinook" / "Chinook_Sqlite.sqlite", chinook)
         northwind = dbs.build_northwind_sqlite(Path(tmp))
         for name, url in (("chinook", f"sqlite:///{chinook}"), ("northwind", northwind)):
             with connect(url) as conn:

@@ -1,4 +1,4 @@
-"""Per-test databases on the local servers, and loaders for the shared sample data.
+"""Per-test databases on the local servers, and loaders for the sample databases in tests/data.
 
 Each test gets its own database (PostgreSQL, MariaDB) or file (SQLite), so ``pytest -n auto``
 never shares mutable data. When a server is unreachable the test skips locally but fails in CI
@@ -19,7 +19,9 @@ from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# Public sample databases (Chinook, Northwind) copied into the repo with their licences, so a fresh
+# clone with nothing beside it runs the whole suite.
+SAMPLE_DATA = Path(__file__).resolve().parent / "data"
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 MY_HOST, MY_PORT, MY_USER = "127.0.0.1", 3306, "root"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -30,10 +32,10 @@ def unavailable(what: str, exc: BaseException) -> None:
     pytest.fail(message) if IN_CI else pytest.skip(message)  # CI: fail, never skip
 
 
-def shared_file(*parts: str) -> Path:
-    path = SHARED_DATA.joinpath(*parts)
+def sample_file(*parts: str) -> Path:
+    path = SAMPLE_DATA.joinpath(*parts)
     if not path.exists():
-        pytest.fail(f"missing shared sample data {path}: ../shared must sit next to the repo")
+        pytest.fail(f"missing sample data {path}: it is part of the repository (tests/data), restore it from git")
     return path
 
 
@@ -107,21 +109,21 @@ def _from_first_create(sql: str) -> str:
 
 
 def load_chinook_postgres(url: str) -> None:
-    run_psql(url, _from_first_create(shared_file("chinook", "Chinook_PostgreSql.sql").read_text("utf-8")))
+    run_psql(url, _from_first_create(sample_file("chinook", "Chinook_PostgreSql.sql").read_text("utf-8")))
 
 
 def load_chinook_mariadb(url: str) -> None:
-    run_mariadb(url, _from_first_create(shared_file("chinook", "Chinook_MySql.sql").read_text("utf-8")))
+    run_mariadb(url, _from_first_create(sample_file("chinook", "Chinook_MySql.sql").read_text("utf-8")))
 
 
 def copy_chinook_sqlite(directory: Path) -> str:
     target = directory / "chinook.sqlite"
-    shutil.copyfile(shared_file("chinook", "Chinook_Sqlite.sqlite"), target)
+    shutil.copyfile(sample_file("chinook", "Chinook_Sqlite.sqlite"), target)
     return f"sqlite:///{target}"
 
 
 def load_northwind_postgres(url: str) -> None:
-    run_psql(url, shared_file("northwind", "northwind_postgres.sql").read_text("utf-8"))
+    run_psql(url, sample_file("northwind", "northwind_postgres.sql").read_text("utf-8"))
 
 
 def build_northwind_sqlite(directory: Path) -> str:
@@ -129,7 +131,7 @@ def build_northwind_sqlite(directory: Path) -> str:
     # One transaction: statement-by-statement commits make this script take a minute on a busy disk.
     conn = sqlite3.connect(target)
     try:
-        conn.executescript("BEGIN;\n" + shared_file("northwind", "northwind_sqlite.sql").read_text("utf-8")
+        conn.executescript("BEGIN;\n" + sample_file("northwind", "northwind_sqlite.sql").read_text("utf-8")
                            + "\nCOMMIT;")
     finally:
         conn.close()

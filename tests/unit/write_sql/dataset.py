@@ -206,7 +206,7 @@ def northwind_sqlite(directory: Path) -> str:
     import sqlite3
     import tempfile
 
-    from tests.dbs import shared_file
+    from tests.dbs import sample_file
 
     if "db" not in _NORTHWIND_CACHE:
         built = Path(tempfile.mkdtemp(prefix="northwind_")) / "northwind.sqlite"
@@ -214,7 +214,7 @@ def northwind_sqlite(directory: Path) -> str:
         try:
             conn.execute("PRAGMA synchronous = OFF")
             conn.execute("PRAGMA journal_mode = MEMORY")
-            conn.executescript("BEGIN;\n" + shared_file("northwind", "northwind_sqlite.sql").read_text("utf-8")
+            conn.executescript("BEGIN;\n" + sample_file("northwind", "northwind_sqlite.sql").read_text("utf-8")
                                + "\nCOMMIT;")
         finally:
             conn.close()
