@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import signal
 import sys
+import warnings
 from collections.abc import Sequence
 
 import typer
 
 from anonymiser import __version__
 from anonymiser.cli import check, demo, keygen, load, report, run, scan, verify
-from anonymiser.cli.common import configure
+from anonymiser.cli.common import configure, output
+from anonymiser.redact import scrub_db_message
 
 EXIT_CODES = """\
 Exit codes: 0 success · 1 a verification gate failed (output and report written, verdict FAIL) ·
@@ -74,6 +76,13 @@ def hoist_global_flags(argv: Sequence[str]) -> list[str]:
     return [a for a in head if a in GLOBAL_FLAGS] + [a for a in head if a not in GLOBAL_FLAGS] + list(tail)
 
 
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: object = None, line: str | None = None) -> None:
+    # Library warnings can quote a value or a URL: shown as one line, literals masked, never the source line.
+    output().warn(f"{category.__name__}: {scrub_db_message(str(message))}")
+
+
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
+    warnings.showwarning = _show_warning
     app(args=hoist_global_flags(sys.argv[1:]), prog_name="anonymiser")

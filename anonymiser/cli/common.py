@@ -10,18 +10,47 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TextIO, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from anonymiser.errors import EXIT_DATABASE, EXIT_USAGE, AnonymiserError
+from anonymiser.redact import scrub
 
 P = ParamSpec("P")
 R = TypeVar("R")
 EXIT_INTERNAL = 70  # a bug in anonymiser itself (not part of the SPEC's 0-3 contract)
 DEBUG_ENV = "ANONYMISER_DEBUG"
+
+
+class ScrubbedStream:
+    """stdout or stderr (looked up at each write, so test runners can swap them) with every remembered
+    secret and URL password removed from what is written: the last line of defence for all output."""
+
+    def __init__(self, stderr: bool) -> None:
+        self.stderr = stderr
+
+    @property
+    def target(self) -> TextIO:
+        return sys.stderr if self.stderr else sys.stdout
+
+    def write(self, text: str) -> int:
+        return self.target.write(scrub(text))
+
+    def flush(self) -> None:
+        self.target.flush()
+
+    def isatty(self) -> bool:
+        return self.target.isatty()
+
+    def fileno(self) -> int:
+        return self.target.fileno()
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self.target, "encoding", None) or "utf-8"
 
 
 @dataclass
@@ -30,8 +59,13 @@ class Output:
     json: bool = False
 
     def __post_init__(self) -> None:
-        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
-        self.out = Console(highlight=False, soft_wrap=True)
+        self.stderr, self.stdout = ScrubbedStream(stderr=True), ScrubbedStream(stderr=False)
+        self.err = Console(file=self.stderr, highlight=False, soft_wrap=True)  # type: ignore[arg-type]
+        self.out = Console(file=self.stdout, highlight=False, soft_wrap=True)  # type: ignore[arg-type]
+
+    def result(self, payload: dict[str, Any]) -> None:
+        """The final machine-readable result on stdout (--json)."""
+        self.stdout.write(json.dumps(payload) + "\n")
 
     @property
     def interactive(self) -> bool:
@@ -40,13 +74,13 @@ class Output:
     def event(self, name: str, message: str, **fields: Any) -> None:
         """A progress event: a line for people, a JSON object with --json. Never pass a data value."""
         if self.json:
-            sys.stderr.write(json.dumps({"ts": round(time.time(), 3), "event": name, **fields}) + "\n")
+            self.stderr.write(json.dumps({"ts": round(time.time(), 3), "event": name, **fields}) + "\n")
         elif not self.quiet:
             self.err.print(message)
 
     def warn(self, message: str, **fields: Any) -> None:
         if self.json:
-            sys.stderr.write(json.dumps({"ts": round(time.time(), 3), "event": "warning", "message": message,
+            self.stderr.write(json.dumps({"ts": round(time.time(), 3), "event": "warning", "message": message,
                                          **fields}) + "\n")
         else:
             self.err.print(f"[yellow]warning:[/] {message}")
@@ -56,7 +90,7 @@ class Output:
             payload = {"event": "error", "reason": err.reason_code, "exit_code": err.exit_code,
                        "message": err.message, "hint": err.hint, "file": err.file, "line": err.line,
                        "table": err.table, "column": err.column}
-            sys.stderr.write(json.dumps({k: v for k, v in payload.items() if v is not None}) + "\n")
+            self.stderr.write(json.dumps({k: v for k, v in payload.items() if v is not None}) + "\n")
             return
         where = err.location()
         self.err.print(f"[bold red]error:[/] {where + ': ' if where else ''}{err.message}", markup=True)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -103,11 +102,11 @@ def _summary(result: RunResult) -> None:
     report = result.out_dir / "report" / "report.html"
     verdict = "PASS" if result.passed else "FAIL"
     if console.json:
-        print(json.dumps({"event": "finished", "out": str(result.out_dir), "verdict": verdict,
+        console.result({"event": "finished", "out": str(result.out_dir), "verdict": verdict,
                           "tables": len(manifest.tables), "rows": rows, "key_id": manifest.key_id,
                           "run_id": manifest.run_id, "failures": result.failures,
                           "table_rows": {t: {"rows": e.rows, "source_rows": e.source_rows}
-                                         for t, e in manifest.tables.items()}}))
+                                         for t, e in manifest.tables.items()}})
         return
     if not console.quiet:
         _table_summary(result)

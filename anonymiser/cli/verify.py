@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -44,9 +43,9 @@ def command(
         paths = write_report(directory, build_report(directory, manifest, result))
     html = next(p for p in paths if p.suffix == ".html")
     if console.json:
-        print(json.dumps({"event": "verified", "out": str(directory), "verdict": result.verdict,
+        console.result({"event": "verified", "out": str(directory), "verdict": result.verdict,
                           "report": str(html),
-                          "failures": [f.model_dump(exclude_none=True) for f in result.failures]}))
+                          "failures": [f.model_dump(exclude_none=True) for f in result.failures]})
     else:
         colour = "green" if result.passed else "red"
         console.out.print(f"Verification: [bold {colour}]{result.verdict}[/]")

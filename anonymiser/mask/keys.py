@@ -14,6 +14,7 @@ import os
 import secrets
 
 from anonymiser.errors import ConfigError
+from anonymiser.redact import remember
 
 KEY_ENV = "ANONYMISER_KEY"
 MIN_KEY_BYTES = 16
@@ -57,6 +58,7 @@ def key_from_env() -> bytes:
                 "'anonymiser run'. Keep the same key across monthly runs so pseudonyms stay consistent."
             ),
         )
+    remember(text.strip())   # never shown, even if a library echoed it back
     return parse_key(text)
 
 

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from anonymiser.errors import PolicyError
 from anonymiser.policy.model import Policy
+from anonymiser.redact import has_secret, remember_url
 
 Path_ = tuple[str | int, ...]
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -151,6 +152,7 @@ def parse_policy(text: str, path: Path) -> LoadedPolicy:
     lines: dict[Path_, int] = {}
     if node is not None:
         _key_lines(node, (), lines)
+    raw_source = data.get("source")
     missing: dict[Path_, str] = {}
     data = _interpolate(data, (), missing)
     unresolved_source = missing.pop(("source",), None)
@@ -177,12 +179,15 @@ def parse_policy(text: str, path: Path) -> LoadedPolicy:
             file=str(path), line=first_line,
             hint=f"A valid policy looks like:\n{EXAMPLE}",
         ) from None
-    if policy.source and _has_password(policy.source):
+    # Only what is written in the file counts: a password arriving through ${ENV} is the documented set-up.
+    if isinstance(raw_source, str) and has_secret(_ENV.sub(lambda m: m.group(2) or "", raw_source)):
         raise PolicyError(
-            "the policy's 'source' contains a password: credentials never live in a policy file",
+            "the policy's 'source' contains a password (in the URL or a parameter such as password=): "
+            "credentials never live in a policy file",
             file=str(path), line=lines.get(("source",)),
-            hint="Write 'source: ${ANONYMISER_SOURCE_URL}' and export the URL, or pass --source.",
+            hint="Write 'source: ${ANONYMISER_SOURCE_URL}' and export the URL (password included), or pass --source.",
         )
+    remember_url(policy.source)
     return LoadedPolicy(policy=policy, path=path, text=text, sha256=sha, lines=lines,
                         unresolved_source=unresolved_source)
 
@@ -194,16 +199,6 @@ def _line_for(lines: dict[Path_, int], loc: Path_) -> int | None:
             return lines[path]
         path = path[:-1]
     return None
-
-
-def _has_password(url: str) -> bool:
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        return bool(make_url(url).password)
-    except ArgumentError:
-        return False
 
 
 def load_policy(path: str | Path) -> LoadedPolicy:

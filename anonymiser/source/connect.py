@@ -1,13 +1,18 @@
-"""Opening databases from SQLAlchemy URLs, with errors that never show a password."""
+"""Opening databases from SQLAlchemy URLs, with errors that never show a password.
+
+Source connections are read-only sessions (``PRAGMA query_only`` on SQLite, a read-only default
+transaction on PostgreSQL and MySQL/MariaDB): a hostile ``where:`` in a policy cannot write.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from anonymiser.errors import ConfigError, SourceError, TargetError
+from anonymiser.redact import db_error_text, remember_url, repair_url, safe_url, scrub_db_message
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -19,23 +24,13 @@ _DRIVER_DEFAULTS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+
                     "mariadb": "mysql+pymysql"}
 
 
-def safe_url(url: str) -> str:
-    """The URL with its password masked, for messages and reports."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "<unparseable database URL>"
-
-
 def normalise_url(url: str) -> str:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
+    remember_url(url)
     try:
-        parsed = make_url(url)
+        parsed = make_url(repair_url(url))
     except ArgumentError:
         raise ConfigError(
             "the database URL is not a valid SQLAlchemy URL",
@@ -51,6 +46,7 @@ def normalise_url(url: str) -> str:
 
 def resolve_source_url(url: str | None, policy_source: str | None = None) -> str:
     chosen = url or os.environ.get(SOURCE_ENV) or policy_source
+    remember_url(chosen)
     if not chosen:
         raise ConfigError(
             "no source database given",
@@ -65,7 +61,7 @@ def create_engine(url: str, *, role: str = "source") -> sa.Engine:
     error = SourceError if role == "source" else TargetError
     normalised = normalise_url(url)
     try:
-        return sa.create_engine(normalised, pool_pre_ping=True)
+        engine = sa.create_engine(normalised, pool_pre_ping=True)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
         raise ConfigError(
             f"cannot use the {role} URL {safe_url(url)}: {type(exc).__name__}",
@@ -73,6 +69,28 @@ def create_engine(url: str, *, role: str = "source") -> sa.Engine:
         ) from None
     except ImportError as exc:  # a driver that is not installed
         raise error(f"the driver for {safe_url(url)} is not installed ({exc.name})") from None
+    if role == "source":
+        sa.event.listen(engine, "connect", _read_only)
+    return engine
+
+
+_READ_ONLY = {"sqlite": "PRAGMA query_only = ON", "postgresql": "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+              "mysql": "SET SESSION TRANSACTION READ ONLY"}
+
+
+def _read_only(dbapi_connection: Any, _record: Any) -> None:
+    """Every source session is read-only: the tool never writes to a source, so nothing in a policy can."""
+    module = type(dbapi_connection).__module__.split(".", 1)[0]
+    dialect = {"sqlite3": "sqlite", "psycopg": "postgresql", "pymysql": "mysql"}.get(module)
+    if dialect is None:
+        return
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(_READ_ONLY[dialect])
+    finally:
+        cursor.close()
+    if dialect == "postgresql" and not dbapi_connection.autocommit:
+        dbapi_connection.commit()
 
 
 @contextmanager
@@ -93,8 +111,9 @@ def connect(url: str, *, role: str = "source") -> Iterator[sa.Connection]:
         try:
             conn = engine.connect()
         except sa.exc.DBAPIError as exc:
-            # The driver's text can include host names but not values; keep only its first line, no password.
-            detail = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+            # The first line of the driver's text, its literals masked but the URL's own names kept.
+            names = [str(n) for n in (engine.url.host, engine.url.port, engine.url.database, engine.url.username) if n]
+            detail = scrub_db_message(db_error_text(exc), names) if exc.orig is not None else type(exc).__name__
             raise error(
                 f"cannot connect to the {role} database {safe_url(url)}: {detail}",
                 hint="Check that the server is running and reachable, and the user, database name and credentials.",

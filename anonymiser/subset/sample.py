@@ -15,6 +15,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from anonymiser.errors import SubsetError
+from anonymiser.redact import db_error_text, scrub_db_message, words_of_sql
 from anonymiser.subset import keys as K
 from anonymiser.subset.config import RootSpec
 from anonymiser.subset.graph import SubsetGraph, identity, resolve_table
@@ -56,15 +57,19 @@ def sample_root(conn: sa.Connection, graph: SubsetGraph, spec: RootSpec, seed: i
     source = table_clause(info)
     stmt = sa.select(*[source.c[c] for c in key])
     if spec.where:
-        stmt = stmt.where(sa.text(f"({spec.where})"))
+        # Colons escaped: ':x' inside the user's SQL is text, not a SQLAlchemy bind parameter.
+        stmt = stmt.where(sa.text("(" + spec.where.replace(":", "\\:") + ")"))
     types = {c.name: arrow_type(c) for c in info.columns}
     try:
         keys = K.distinct(scan(conn, stmt, key, types), key)
     except sa.exc.DBAPIError as exc:
-        detail = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+        # Driver messages quote values (even ones read from rows): literals masked, known names kept.
+        names = {n for t in graph.schema.tables.values() for n in (t.name, *t.column_names)}
+        names |= words_of_sql(spec.where or "")
+        detail = scrub_db_message(db_error_text(exc), names)
         raise SubsetError(
-            f"the source rejected the root's where clause: {detail}", table=table,
+            f"the source rejected the root's where clause ({type(exc.orig).__name__}): {detail}", table=table,
             hint="Fix subset.roots[].where: it is SQL for the source's dialect, used as WHERE (<where>).",
-        ) from exc
+        ) from None
     eligible = keys.num_rows
     return RootSample(table, K.take_first(keys, key, seed, sample_size(eligible, spec)), eligible)

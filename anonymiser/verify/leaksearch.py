@@ -41,9 +41,11 @@ def _levels(index: Index, hasher: hashing.Hasher, text: pa.Array) -> tuple[np.nd
     """(level or -1, owner or -1, hash) per value; compact identifier forms count as strict."""
     hashes = hasher.hash(text)
     full = hashing.lookup(index.hashes, hashes)
-    comp = hashing.lookup(index.compact, hasher.hash(hashing.compact(text)))
     level = np.where(full >= 0, index.level[np.maximum(full, 0)], -1)
     owner = np.where(full >= 0, index.owner[np.maximum(full, 0)], -1)
+    if len(index.compact) == 0:   # no masked identifier-like value (e.g. only names and e-mails): nothing more
+        return level, owner, hashes
+    comp = hashing.lookup(index.compact, hasher.hash(hashing.compact(text)))
     by_compact = (comp >= 0) & (level < STRICT)
     owner = np.where(by_compact, index.compact_owner[np.maximum(comp, 0)], owner)
     level = np.where(by_compact, STRICT, level)
