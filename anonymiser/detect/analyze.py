@@ -20,6 +20,8 @@ from anonymiser.detect.nz_recognizers import mentions_known_name
 FREE_TEXT_THRESHOLD = 0.35
 PARALLEL_MIN_TEXTS = 1500     # below this, starting a second process costs more than it saves
 WORKERS_ENV = "ANONYMISER_WORKERS"
+PIECE_CHARS = 100_000         # longer cells are analysed in pieces: bounded memory, under spaCy's limit
+PIECE_OVERLAP = 500
 
 _DIGITS = ("PHONE_NUMBER", "CREDIT_CARD", "NZ_IRD", "NZ_BANK_ACCOUNT", "NZBN", "US_SSN", "US_ITIN")
 # (pre-screen regex, entities it makes possible). A text matching none is never analysed.
@@ -96,6 +98,24 @@ def worker_count() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
+def _windows(text: str, size: int = PIECE_CHARS, overlap: int = PIECE_OVERLAP) -> list[tuple[int, int]]:
+    """Bounded pieces of a long text, cut at whitespace where possible; consecutive pieces overlap so an
+    entity shorter than ``overlap`` lies whole in at least one of them."""
+    if len(text) <= size:
+        return [(0, len(text))]
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    while True:
+        end = min(start + size, len(text))
+        if end < len(text):
+            cut = max(text.rfind(" ", end - overlap, end), text.rfind("\n", end - overlap, end))
+            end = cut if cut > start + overlap else end
+        bounds.append((start, end))
+        if end >= len(text):
+            return bounds
+        start = end - overlap
+
+
 def analyze_texts(
     texts: Sequence[str],
     *,
@@ -105,7 +125,20 @@ def analyze_texts(
     context: list[str] | None = None,
     workers: int | None = None,
 ) -> list[list[Hit]]:
-    """Hits per text (same order). Big batches are split over ``workers`` forked processes."""
+    """Hits per text (same order). Big batches are split over ``workers`` forked processes; texts longer
+    than ``PIECE_CHARS`` (spaCy refuses over 1,000,000 characters) are analysed in overlapping pieces."""
+    if any(len(t) > PIECE_CHARS for t in texts):
+        pieces, owners = [], []
+        for i, text in enumerate(texts):
+            for start, end in _windows(text):
+                pieces.append(text[start:end])
+                owners.append((i, start))
+        found = analyze_texts(pieces, engine=engine, entities=entities, threshold=threshold, context=context,
+                              workers=workers)
+        merged: list[set[Hit]] = [set() for _ in texts]
+        for (i, start), hits in zip(owners, found, strict=True):
+            merged[i].update(h._replace(start=h.start + start, end=h.end + start) for h in hits)
+        return [sorted(hits) for hits in merged]
     engine = engine or get_engine()
     workers = worker_count() if workers is None else workers
     forkable = "fork" in multiprocessing.get_all_start_methods()

@@ -24,11 +24,11 @@ from tests.cli_runner import TEST_KEY
 # Values planted in every corpus source: none of them may ever be printed, logged or reported.
 PLANTED_ROWS = [
     # id, full_name, email, mobile, ird, postcode, notes
-    (1, "Wiremu Plantedname", "wiremu.planted@leak-test.example", "021 555 0199", "049-091-850", "6011",
+    (1, "Wiremu Plantedname", "wiremu.planted@leaktest.co.nz", "021 555 0199", "049-091-850", "6011",
      "Call Wiremu Plantedname on 021 555 0199 about the leak-test account."),
-    (2, "Aroha Secretsworth", "aroha.secretsworth@leak-test.example", "027 555 0142", "136-410-132", "6012",
-     "Aroha Secretsworth asked for a refund; email aroha.secretsworth@leak-test.example."),
-    (3, "Tipene Hiddenvalue", "tipene.hidden@leak-test.example", "022 555 0178", "035-901-981", "6021",
+    (2, "Aroha Secretsworth", "aroha.secretsworth@leaktest.co.nz", "027 555 0142", "136-410-132", "6012",
+     "Aroha Secretsworth asked for a refund; email aroha.secretsworth@leaktest.co.nz."),
+    (3, "Tipene Hiddenvalue", "tipene.hidden@leaktest.co.nz", "022 555 0178", "035-901-981", "6021",
      "Tipene Hiddenvalue moved house."),
 ]
 PLANTED_PASSWORD = "Pl4nted-Pa55word"
@@ -70,7 +70,8 @@ class Result:
 def cli(*args: str, env: dict[str, str | None] | None = None, key: str | None = TEST_KEY) -> Result:
     """The real typer application, in this process, with a clean ANONYMISER_* environment."""
     clean: dict[str, str | None] = {k: None for k in os.environ if k.startswith("ANONYMISER_")}
-    clean |= {"ANONYMISER_KEY": key, "NO_COLOR": "1", "COLUMNS": "200"}
+    # The blank pipeline: detection quality is tested elsewhere; here it only has to run, and fast.
+    clean |= {"ANONYMISER_KEY": key, "NO_COLOR": "1", "COLUMNS": "200", "ANONYMISER_SPACY_MODEL": "blank"}
     clean |= env or {}
     result = CliRunner().invoke(app, hoist_global_flags(list(args)), env=clean, catch_exceptions=True)
     return Result(result.exit_code, result.stdout, result.stderr, result.exception)

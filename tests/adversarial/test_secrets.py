@@ -99,7 +99,7 @@ WHERE_LEAKS = {
     # a cast that fails on a row: PostgreSQL quotes the row's value in its message
     "cast-failure-quotes-a-row-value": "email::int > 0",
     "subquery-value-in-cast-error": "id = (SELECT full_name FROM customer ORDER BY id LIMIT 1)::int",
-    "literal-in-syntax-error": "email = 'wiremu.planted@leak-test.example' AND AND",
+    "literal-in-syntax-error": "email = 'wiremu.planted@leaktest.co.nz' AND AND",
     "unknown-column-next-to-a-value": "nosuch = 'Wiremu Plantedname'",
 }
 

@@ -28,6 +28,9 @@ from anonymiser.mask.registry import register
 from anonymiser.mask.textbuf import Chars, is_digit, is_lower, is_upper
 
 BLOCK = 12     # 26**12 < 2**62
+LONG_CHARS = 8 * BLOCK   # longer values take the linear-time construction (the block-by-block one is quadratic)
+LONG_ROUNDS = 4
+MASK40 = np.uint64((1 << 40) - 1)
 
 
 def remap_integers(key: bytes, domain: str, x: np.ndarray, max_abs: int) -> np.ndarray:
@@ -54,23 +57,29 @@ def remap_strings(key: bytes, domain: str, values: pa.Array) -> pa.Array:
                        np.where(is_lower(data), ord("a"), data))).astype(np.uint8)
     layouts = pc.dictionary_encode(chars.to_array(pattern))
     layout_of_row = layouts.indices.to_numpy(zero_copy_only=False)
-    rank = chars.rank(alnum)
+    # The alphanumeric positions grouped by layout, each group in reading order (rows, then characters):
+    # one pass over the data, not one per layout.
+    positions = np.flatnonzero(alnum)
+    positions = positions[np.argsort(layout_of_row[chars.row[positions]], kind="stable")]
+    layout_of_position = layout_of_row[chars.row[positions]]
+    bounds = np.searchsorted(layout_of_position, np.arange(len(layouts.dictionary) + 1))
+    rows_by_layout = np.argsort(layout_of_row, kind="stable")
+    row_bounds = np.searchsorted(layout_of_row[rows_by_layout], np.arange(len(layouts.dictionary) + 1))
     digit_value = data.astype(np.int64) - base
     new = data.copy()
     for layout in range(len(layouts.dictionary)):
-        rows = np.flatnonzero(layout_of_row == layout)
-        sel = alnum & (layout_of_row[chars.row] == layout)
-        if not sel.any():
+        where = positions[bounds[layout]:bounds[layout + 1]]
+        if not len(where):
             continue
-        k = int(chars.count(sel)[rows[0]])
+        n_rows = int(row_bounds[layout + 1] - row_bounds[layout])
+        k = len(where) // n_rows
         # (rows, k) matrices of character values and radices, in reading order.
-        order = np.argsort(chars.row[sel] * (k + 1) + rank[sel], kind="stable")
-        vals = digit_value[sel][order].reshape(len(rows), k)
-        rads = radix[sel][order].reshape(len(rows), k)[0]
+        vals = digit_value[where].reshape(n_rows, k)
+        rads = radix[where[:k]]
         tag = str(layouts.dictionary[layout])
-        vals = _permute_blocks(key, f"{domain}/str/{tag}", vals, rads)
-        positions = np.flatnonzero(sel)[order]
-        new[positions] = (vals.reshape(-1) + base[positions]).astype(np.uint8)
+        permute_blocks = _permute_blocks if k <= LONG_CHARS else _permute_long
+        vals = permute_blocks(key, f"{domain}/str/{tag}", vals, rads)
+        new[where] = (vals.reshape(-1) + base[where]).astype(np.uint8)
     return chars.to_array(new)
 
 
@@ -95,6 +104,44 @@ def _permute_blocks(key: bytes, domain: str, vals: np.ndarray, rads: np.ndarray)
                 vals[:, j] = number % rads[j]
                 number //= rads[j]
     return vals
+
+
+def _digest(vals: np.ndarray) -> np.ndarray:
+    """Per row, sum of vals[:, c] * 37**(n-1-c) mod 2**40 (uint64 arithmetic wraps mod 2**64, a multiple)."""
+    powers = np.cumprod(np.full(vals.shape[1], 37, dtype=np.uint64))[::-1] // np.uint64(37)
+    powers[-1] = 1
+    return ((vals.astype(np.uint64) * powers).sum(axis=1, dtype=np.uint64) & MASK40).astype(np.int64)
+
+
+def _permute_long(key: bytes, domain: str, vals: np.ndarray, rads: np.ndarray) -> np.ndarray:
+    """Values longer than ``LONG_CHARS`` alphanumerics: a two-branch Feistel over the 12-character blocks.
+    Even and odd blocks take turns; in a half-round every block of one branch is permuted at once, its
+    tweak a digest of the whole other branch and its own index: each half-round is a bijection (the other
+    branch is unchanged, so the tweaks can be recomputed), and the cost is linear in the length."""
+    n_rows, k = vals.shape
+    n_blocks = -(-k // BLOCK)
+    blocks = np.zeros((n_rows, n_blocks, BLOCK), dtype=np.int64)
+    blocks.reshape(n_rows, -1)[:, :k] = vals
+    block_rads = np.ones(n_blocks * BLOCK, dtype=np.int64)   # padding has radix 1: always digit 0
+    block_rads[:k] = rads
+    block_rads = block_rads.reshape(n_blocks, BLOCK)
+    weights = np.ones_like(block_rads)
+    for j in range(BLOCK - 2, -1, -1):
+        weights[:, j] = weights[:, j + 1] * block_rads[:, j + 1]
+    sizes = weights[:, 0] * block_rads[:, 0]                  # at most 26**12 < 2**63
+    for r in range(LONG_ROUNDS):
+        side, other = slice(r % 2, None, 2), slice(1 - r % 2, None, 2)
+        mine, rad, index = blocks[:, side, :], block_rads[side], np.arange(n_blocks)[side]
+        numbers = (mine * weights[side]).sum(axis=2)
+        tweak = (_digest(blocks[:, other, :].reshape(n_rows, -1)) << 20)[:, None] + index[None, :]
+        for size in np.unique(sizes[side]).tolist():
+            chosen = np.flatnonzero(sizes[side] == size)
+            numbers[:, chosen] = _tweaked(key, f"{domain}/long/{r}", numbers[:, chosen].reshape(-1), int(size),
+                                          tweak[:, chosen].reshape(-1)).reshape(n_rows, len(chosen))
+        for j in range(BLOCK - 1, -1, -1):
+            mine[:, :, j] = numbers % rad[:, j]
+            numbers //= rad[:, j]
+    return blocks.reshape(n_rows, -1)[:, :k]
 
 
 def _tweaked(key: bytes, domain: str, number: np.ndarray, size: int, tweak: np.ndarray | None) -> np.ndarray:
