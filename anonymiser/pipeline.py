@@ -17,13 +17,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from anonymiser import __version__
+from anonymiser.detect.spans import find_spans
 from anonymiser.errors import MaskError
-from anonymiser.mask.base import MaskContext
+from anonymiser.mask.base import MaskContext, SpanFinder
 from anonymiser.mask.keys import key_id
 from anonymiser.plan import Plan, TablePlan, build_plan
 from anonymiser.policy.load import LoadedPolicy
@@ -89,29 +89,29 @@ def prepare(conn: Any, loaded: LoadedPolicy) -> tuple[SchemaInfo, Plan]:
     return schema, build_plan(loaded, schema)
 
 
-def mask_batch(batch: pa.RecordBatch, table_plan: TablePlan, key: bytes, out_schema: pa.Schema) -> pa.RecordBatch:
-    """Mask one chunk column by column; kept columns pass through as Arrow without conversion."""
-    frame: pd.DataFrame | None = None
+def mask_batch(batch: pa.RecordBatch, table_plan: TablePlan, key: bytes, out_schema: pa.Schema,
+               find_spans: SpanFinder | None = None) -> pa.RecordBatch:
+    """Mask one chunk column by column, Arrow in and Arrow out; kept columns pass through untouched."""
     arrays = []
     for i, column_plan in enumerate(table_plan.columns):
         source = batch.column(i)
-        target_type = out_schema.field(i).type
         if column_plan.is_keep:
             arrays.append(source)
             continue
-        if frame is None:
-            frame = batch.to_pandas(types_mapper=pd.ArrowDtype)
         context = MaskContext(key=key, table=table_plan.table.name, column=column_plan.column,
-                              unique=column_plan.injective, frame=frame)
-        masked = column_plan.strategy.mask(frame[column_plan.column.name], context)
-        arrays.append(_to_arrow(masked, target_type, table_plan.table.name, column_plan.output.name,
-                                column_plan.output.length))
+                              unique=column_plan.injective, batch=batch, find_spans=find_spans)
+        masked = column_plan.strategy.mask(source, context)
+        arrays.append(_fit_output(masked, out_schema.field(i).type, table_plan.table.name, column_plan.output.name,
+                                  column_plan.output.length, len(source)))
     return pa.RecordBatch.from_arrays(arrays, schema=out_schema)
 
 
-def _to_arrow(values: pd.Series, target: pa.DataType, table: str, column: str, length: int | None) -> pa.Array:
+def _fit_output(array: pa.Array, target: pa.DataType, table: str, column: str, length: int | None,
+                rows: int) -> pa.Array:
+    if len(array) != rows:
+        raise MaskError(f"the strategy returned {len(array)} values for {rows} rows", table=table, column=column,
+                        hint="This is a bug in the strategy: please report it.")
     try:
-        array = pa.array(values, from_pandas=True)
         if array.type != target:
             array = array.cast(target)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
@@ -185,7 +185,7 @@ def _write_parquet(conn: Any, plan: Plan, subset: Any, options: RunOptions, work
         with TableWriter(work, name, out_schema) as writer:
             if row_filter is None or not row_filter.is_empty:
                 for batch in read_table(conn, table_plan.table, row_filter=row_filter, chunk_rows=options.chunk_rows):
-                    writer.write(mask_batch(batch, table_plan, options.key, out_schema))
+                    writer.write(mask_batch(batch, table_plan, options.key, out_schema, find_spans))
                     progress(name, writer.rows, expected)
         progress(name, writer.rows, writer.rows)
         entries[name] = TableEntry(

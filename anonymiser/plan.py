@@ -161,7 +161,36 @@ def build_plan(loaded: LoadedPolicy, schema: SchemaInfo) -> Plan:
             if parent is not None and not parent.is_keep and parent.strategy is not column_plan.strategy:
                 table_plan.columns[i] = _follow_parent(loaded, table_plan.table, column_plan.column,
                                                        column_plan.rule, parent, ref)
-    return Plan(schema=kept_schema, tables=plans)
+    plan = Plan(schema=kept_schema, tables=plans)
+    raise_on_unfit(loaded, plan)
+    return plan
+
+
+def unfit_problems(loaded: LoadedPolicy, plan: Plan) -> list[str]:
+    """Columns whose strategy cannot mask their type (known from the schema, before any data is read)."""
+    problems = []
+    for table_plan in plan.tables.values():
+        for c in table_plan.columns:
+            why = c.strategy.rejects(c.column)
+            if why is None:
+                continue
+            line = loaded.line_of("tables", table_plan.table.name, "columns", c.column.name)
+            follows = f" (it follows {c.inherited_from}, a foreign key)" if c.inherited_from else ""
+            fit = ", ".join(registry.fitting(c.column)) or "none"
+            problems.append(f"{loaded.path}:{line}: {table_plan.table.name}.{c.column.name}{follows}: {why}. "
+                            f"Strategies that fit this column: {fit}.")
+    return problems
+
+
+def raise_on_unfit(loaded: LoadedPolicy, plan: Plan) -> None:
+    problems = unfit_problems(loaded, plan)
+    if problems:
+        raise PolicyError(
+            f"{len(problems)} rule(s) name a strategy that cannot mask the column's type:\n"
+            + "\n".join(f"  - {p}" for p in problems),
+            file=str(loaded.path),
+            hint="Change each rule to one of the strategies listed for it; nothing was read or written.",
+        )
 
 
 def _inherited_columns(schema: SchemaInfo, table: TableInfo) -> dict[str, tuple[str, str]]:

@@ -15,6 +15,7 @@ from anonymiser.detect.engine import NER_ENTITIES, detector_label, get_engine
 from anonymiser.detect.evidence import ColumnEvidence, table_evidence
 from anonymiser.detect.model import ColumnFinding, DetectionResult
 from anonymiser.detect.names import Classification, NameRule, looks_like_free_text_name, match_name
+from anonymiser.mask import registry
 from anonymiser.policy.model import ColumnRule
 from anonymiser.schema import ColumnInfo, SchemaInfo, TableInfo
 
@@ -26,7 +27,7 @@ MIN_PERSON_HIT_RATE = 0.8   # NER is noisier than patterns (product names pass f
 MIN_VALUE_SCORE = 0.35   # a bare checksum-valid IRD scores 0.4: a whole column of them is strong evidence
 FREE_TEXT_MIN_RATE = 0.05   # a prose column where 1 value in 20 holds a name, email, ... is masked span by span
 
-# Entity → (class, strategy) when the values decide; the mask package's table wins when present.
+# Entity → (class, strategy) when the values decide; the strategy that claims the entity wins.
 ENTITY_RULES: dict[str, tuple[Classification, str]] = {
     "PERSON": ("direct_identifier", "person_name"),
     "EMAIL_ADDRESS": ("direct_identifier", "email"),
@@ -56,12 +57,9 @@ Progress = Callable[[str, int, int | None], None]
 
 
 def strategy_for(entity: str) -> str | None:
-    try:
-        from anonymiser.mask.entities import ENTITY_STRATEGIES  # issue 3's table, when it exists
-    except ImportError:
-        ENTITY_STRATEGIES = {}
-    if entity in ENTITY_STRATEGIES:
-        return str(ENTITY_STRATEGIES[entity])
+    claimed = registry.for_entity(entity)     # what the strategies declare (``entities``) wins
+    if claimed is not None:
+        return claimed
     rule = ENTITY_RULES.get(entity)
     return rule[1] if rule else None
 

@@ -27,6 +27,7 @@ IRD_MIN = 10_000_000
 IRD_MAX = 150_000_000
 _IRD_PRIMARY = (3, 2, 7, 6, 5, 4, 3, 2)
 _IRD_SECONDARY = (7, 4, 3, 2, 5, 2, 7, 6)
+IRD_SHAPE = r"\d{8,9}"      # separators removed (regex text for Python's re and Arrow's RE2 alike)
 
 
 def ird_check_digit(base8: str) -> int | None:
@@ -101,6 +102,9 @@ _BANK_WEIGHTS: dict[str, tuple[tuple[int, ...], int]] = {
 }
 _DIGIT_SUM_ALGORITHMS = frozenset("EG")   # each product's digits are summed, twice
 _BANK_SEPARATED = re.compile(r"(\d{2})[\s\-](\d{4})[\s\-](\d{7,8})[\s\-](\d{2,4})")
+# The written layout of an account, separators optional: bank, branch, base (7-8), suffix (2-4).
+BANK_ACCOUNT_LAYOUT = (r"^(?P<bank>\d{2})(?P<s1>[\s-]?)(?P<branch>\d{4})(?P<s2>[\s-]?)(?P<base>\d{7,8})"
+                       r"(?P<s3>[\s-]?)(?P<suffix>\d{2,4})$")
 # Unseparated lengths → (base digits, suffix digits) readings to try, most common first.
 _BANK_SPLITS: dict[int, tuple[tuple[int, int], ...]] = {
     15: ((7, 2),), 16: ((7, 3), (8, 2)), 17: ((8, 3), (7, 4)), 18: ((8, 4),),
@@ -191,6 +195,7 @@ def is_known_branch(bank: int, branch: int) -> bool:
 # --- NZBN --------------------------------------------------------------------------------------
 
 NZBN_PREFIX = "9429"
+NZBN_SHAPE = NZBN_PREFIX + r"\d{9}"
 
 
 def gs1_check_digit(first: str) -> int | None:
@@ -216,8 +221,10 @@ def is_valid_nzbn(s: str) -> bool:
 
 # --- shapes without a check digit --------------------------------------------------------------
 
-_DRIVER_LICENCE = re.compile(r"[A-Z]{2}\d{6}")
-_PASSPORT = re.compile(r"(?:[A-Z]{2}|N)\d{6}")
+DRIVER_LICENCE_SHAPE = r"[A-Z]{2}\d{6}"
+PASSPORT_SHAPE = r"(?:[A-Z]{2}|N)\d{6}"
+_DRIVER_LICENCE = re.compile(DRIVER_LICENCE_SHAPE)
+_PASSPORT = re.compile(PASSPORT_SHAPE)
 PASSPORT_PREFIXES: Sequence[str] = ("LA", "LD", "LF", "LH", "EA", "N")
 
 

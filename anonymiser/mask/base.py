@@ -1,23 +1,45 @@
 """The contract between the pipeline and a masking strategy.
 
-A strategy masks one whole column of one chunk at a time (a pandas Series backed by Arrow) and
-must be a pure function of (key, params, value[, other columns of the same row]): the same input
+A strategy masks one whole column of one chunk at a time: ``mask(values: pa.Array, ctx) -> pa.Array``
+with the same length, NULL where the input is NULL and '' where it is ''. It must be a pure function
+of (key, params, value[, other columns of the same row, read from ``ctx.batch``]): the same input
 gives the same output in every chunk, table and run. It never mutates its input.
+
+A strategy describes itself in its own module, so the registry, ``check``, detection, verify and
+the README's table all read the same facts: ``technique`` (ISO/IEC 20889 family), ``entities`` (the
+detected entity types it is the default for), ``leak_class`` (how verify judges a source value of
+such a column reappearing in the output) and ``accepts`` (the column kinds it can mask).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Protocol, get_args
 
-import pandas as pd
+import pyarrow as pa
 from pydantic import BaseModel, ConfigDict
 
-from anonymiser.schema import ColumnInfo
+from anonymiser.errors import MaskError
+from anonymiser.schema import ColumnInfo, ColumnKind
 
 # ISO/IEC 20889 technique families, as the report names them.
 Technique = Literal["none", "suppression", "pseudonymisation", "generalisation", "randomisation"]
+
+# How verify's leak scan treats a source value of a column masked this way (see verify/leakindex.py):
+# identifier — too specific to reappear by chance: any appearance anywhere is a leak;
+# composite   — built from dictionary parts (full names, addresses): a fake can spell a real one;
+# dictionary  — a single name, city, date or number: coincidences are expected;
+# default     — judged by the value's shape (strict when long and identifier-like).
+# A strategy that does not know what its values are (keep, null, redact, hash, remap, free_text)
+# declares None: the column's class then comes from the entity detection found in it.
+LeakClass = Literal["identifier", "composite", "dictionary", "default"]
+
+ALL_KINDS: frozenset[ColumnKind] = frozenset(get_args(ColumnKind))
+TEXT_KINDS: frozenset[ColumnKind] = frozenset({"string", "text", "other"})
+NUMERIC_KINDS: frozenset[ColumnKind] = frozenset({"integer", "float", "decimal"})
+TEMPORAL_KINDS: frozenset[ColumnKind] = frozenset({"date", "datetime"})
 
 
 class StrategyParams(BaseModel):
@@ -37,13 +59,48 @@ class MaskStats:
     extra: dict[str, int] = field(default_factory=dict)
 
 
+class Span(Protocol):
+    """A personal span found in a text: character offsets and the entity type (never the text)."""
+
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
+
+    @property
+    def entity(self) -> str: ...
+
+
+class SpanFinder(Protocol):
+    """Finds personal spans in distinct texts: non-overlapping, in text order, one list per text.
+
+    Detection provides it (``anonymiser.detect.spans.find_spans``); the pipeline hands it to
+    ``free_text`` through ``MaskContext.find_spans``, so masking never imports detection.
+    """
+
+    def __call__(self, texts: Sequence[str], *, entities: Collection[str],
+                 threshold: float) -> Sequence[Sequence[Span]]: ...
+
+
 @dataclass(frozen=True)
 class MaskContext:
     key: bytes                      # the masking key; never log or store it
     table: str
     column: ColumnInfo
     unique: bool = False            # the output must stay unique (the source column is a key)
-    frame: pd.DataFrame | None = None   # the whole chunk, read-only, for rules keyed by another column
+    batch: pa.RecordBatch | None = None   # the whole chunk, read-only, for rules keyed by another column
+    find_spans: SpanFinder | None = None  # for strategies that mask spans inside text (free_text)
+
+    def other_column(self, name: str) -> pa.Array:
+        """Column ``name`` of the same chunk (a strategy's ``by`` option reads it)."""
+        if self.batch is None or name not in self.batch.schema.names:
+            raise MaskError(
+                f"option 'by: {name}' names a column that is not in the table",
+                table=self.table, column=self.column.name,
+                hint="Use one of the table's columns for 'by' (it keys the draw per entity), or drop 'by'.",
+            )
+        return self.batch.column(name)
 
 
 class Strategy(ABC):
@@ -52,6 +109,9 @@ class Strategy(ABC):
     name: ClassVar[str]
     params_model: ClassVar[type[StrategyParams]] = StrategyParams
     technique: ClassVar[Technique]
+    entities: ClassVar[tuple[str, ...]] = ()       # detected entity types this is the default strategy for
+    leak_class: ClassVar[LeakClass | None]          # None: the detected entity decides
+    accepts: ClassVar[frozenset[ColumnKind]]        # column kinds it can mask (with some params, at least)
     deterministic: ClassVar[bool] = True
     format_preserving: ClassVar[bool] = False
     summary: ClassVar[str] = ""
@@ -64,14 +124,28 @@ class Strategy(ABC):
     def from_options(cls, options: dict[str, Any]) -> Strategy:
         return cls(cls.params_model.model_validate(options))
 
+    def accepted_kinds(self) -> frozenset[ColumnKind]:
+        """The column kinds this strategy can mask with its params (``generalise`` narrows by ``to``)."""
+        return self.accepts
+
+    def rejects(self, column: ColumnInfo) -> str | None:
+        """Why this strategy cannot mask ``column`` (known from the schema alone), or None."""
+        kinds = self.accepted_kinds()
+        if column.kind not in kinds:
+            article = "an" if column.kind[0] in "aeiou" else "a"
+            return f"{self.name!r} cannot mask {article} {column.kind} column ({column.sql_type}); it masks " \
+                   f"{', '.join(sorted(kinds))} columns"
+        return None
+
     def output_column(self, column: ColumnInfo) -> ColumnInfo:
         """The column's type after masking (generalisation may change it). Default: unchanged."""
         return column
 
     def referenced_columns(self) -> list[str]:
-        """Other columns of the same table this strategy reads from ``ctx.frame``."""
+        """Other columns of the same table this strategy reads from ``ctx.batch``."""
         return []
 
     @abstractmethod
-    def mask(self, values: pd.Series, ctx: MaskContext) -> pd.Series:
-        """Return a new Series of the same length and index; NULL stays NULL, '' stays ''."""
+    def mask(self, values: pa.Array, ctx: MaskContext) -> pa.Array:
+        """A new array of the same length; NULL stays NULL, '' stays ''; the type may follow
+        ``output_column`` (the pipeline casts to the output column's Arrow type)."""

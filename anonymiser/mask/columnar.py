@@ -1,25 +1,19 @@
-"""Series ⇄ Arrow conversion for strategies: whatever comes in, the same dtype and index go out.
+"""Arrow helpers every strategy shares: a text view of any column, and the way back to its type.
 
-The pipeline hands strategies ``pd.ArrowDtype`` Series; tests and the entity API may pass object or
-``str`` Series. Strategies work on Arrow arrays and return through ``from_arrow`` so the result has
-the input's length, index, name and (where the values allow) type.
+Strategies receive the chunk's ``pa.Array`` as read (strings, integers, dates …) and return an array
+of the same length. Text fakes work on a string view (``as_text``) and return through ``cast_like``
+so a numeric identifier column (a postcode stored as an integer) stays numeric.
 """
 
 from __future__ import annotations
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 
-def to_arrow(values: pd.Series) -> pa.Array:
-    """The Series as one Arrow array (nulls preserved); never a view the caller could see mutate."""
-    if isinstance(values.dtype, pd.ArrowDtype):
-        arr = pa.array(values.array)
-        return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    if len(values) == 0:
-        return pa.array([], pa.string())
-    return pa.array(values.astype(object).where(values.notna(), None).to_numpy(dtype=object), from_pandas=True)
+def flat(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One contiguous array (a table column may arrive chunked)."""
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
 def as_text(arr: pa.Array) -> pa.Array:
@@ -33,15 +27,8 @@ def as_text(arr: pa.Array) -> pa.Array:
     return pc.cast(arr, pa.string())
 
 
-def from_arrow(result: pa.Array, like: pd.Series, arrow_type: pa.DataType | None = None) -> pd.Series:
-    """Wrap ``result`` like ``like``: same index/name, cast back to ``arrow_type`` (or ``like``'s type)."""
-    if isinstance(like.dtype, pd.ArrowDtype):
-        target = arrow_type if arrow_type is not None else like.dtype.pyarrow_dtype
-        if result.type != target:
-            result = pc.cast(result, target)
-        return pd.Series(pd.arrays.ArrowExtensionArray(result), index=like.index, name=like.name)
-    if like.dtype == object or pd.api.types.is_string_dtype(like.dtype):
-        obj = pd.Series(result.to_numpy(zero_copy_only=False), index=like.index, name=like.name, dtype=object)
-        return obj if like.dtype == object else obj.astype(like.dtype)
-    out = pd.Series(result.to_pandas(), index=like.index, name=like.name)
-    return out.astype(like.dtype) if out.notna().all() or like.dtype.kind not in "iu" else out
+def cast_like(result: pa.Array, target: pa.DataType) -> pa.Array:
+    """``result`` as ``target`` (the input's type), unless it already is; a null-typed input stays text."""
+    if result.type == target or pa.types.is_null(target):
+        return result
+    return pc.cast(result, target)

@@ -5,11 +5,9 @@ one entity (one customer id, say) gets the same draw."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from anonymiser.errors import MaskError
 from anonymiser.mask import columnar
 from anonymiser.mask.base import MaskContext, Strategy, StrategyParams
 from anonymiser.mask.core import normalise, prf
@@ -29,18 +27,9 @@ class KeyedRowStrategy(Strategy):
         return [self.params.by] if self.params.by else []
 
 
-def row_material(values: pd.Series, ctx: MaskContext, domain: str, by: str | None) -> np.ndarray:
-    """uint64 keyed material per row, keyed by ``values`` or by column ``by`` of ``ctx.frame``."""
-    source = values
-    if by is not None:
-        if ctx.frame is None or by not in ctx.frame.columns:
-            raise MaskError(
-                f"option 'by: {by}' names a column that is not in the table",
-                table=ctx.table, column=ctx.column.name,
-                hint="Use one of the table's columns for 'by' (it keys the draw per entity), or drop 'by'.",
-            )
-        source = ctx.frame[by]
-    arr = columnar.to_arrow(source)
+def row_material(values: pa.Array, ctx: MaskContext, domain: str, by: str | None) -> np.ndarray:
+    """uint64 keyed material per row, keyed by ``values`` or by column ``by`` of ``ctx.batch``."""
+    arr = values if by is None else columnar.flat(ctx.other_column(by))
     if pa.types.is_integer(arr.type):
         # Integer keys (customer_id) factorise much faster as integers; the draw is still keyed by
         # each value's text, exactly as below.

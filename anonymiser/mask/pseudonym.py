@@ -4,7 +4,7 @@ A subclass sets ``entity`` (its default domain) and ``normaliser`` and implement
 turns a ``Material`` (distinct source values, their normalised form and 128 keyed bits each) into
 one fake per distinct value, vectorised. The driver handles NULL (stays NULL), '' (stays ''),
 VARCHAR(n) (``Material.max_len``; renders fit it, the driver truncates as a last resort), the
-uniqueness resolver (``unique``), stats, and returning the input's dtype and index.
+uniqueness resolver (``unique``), stats, and returning the input's Arrow type.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import ClassVar
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -145,16 +144,11 @@ class PseudonymStrategy(Strategy):
             self.stats.extra["identity_redrawn"] = self.stats.extra.get("identity_redrawn", 0) + len(rows)
         return out
 
-    def mask(self, values: pd.Series, ctx: MaskContext) -> pd.Series:
-        arr = columnar.to_arrow(values)
-        encoded = pc.dictionary_encode(columnar.as_text(arr))
+    def mask(self, values: pa.Array, ctx: MaskContext) -> pa.Array:
+        encoded = pc.dictionary_encode(columnar.as_text(values))
         fakes = self.pseudonyms(encoded.dictionary, ctx)
         result = pc.take(fakes, encoded.indices)
         self.stats.cells += len(values)
         self.stats.distinct += len(encoded.dictionary)
-        self.stats.nulls += arr.null_count
-        return columnar.from_arrow(result, values, self.result_type(arr.type))
-
-    def result_type(self, source: pa.DataType) -> pa.DataType:
-        """Arrow type of the output: the source's (a numeric identifier stays numeric)."""
-        return source
+        self.stats.nulls += values.null_count
+        return columnar.cast_like(result, values.type)     # a numeric identifier stays numeric

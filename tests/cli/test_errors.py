@@ -62,6 +62,25 @@ def test_bad_policies_exit_2_naming_file_and_line(tmp_path: Path, demo_source: s
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("command", ["check", "run"])
+def test_a_strategy_that_cannot_mask_the_column_type_exits_2_before_reading(
+        tmp_path: Path, demo_source: str, command: str) -> None:
+    text = Path("policies/demo.yaml").read_text()
+    text = text.replace("      created_at: keep", "      created_at: { mask: email }")
+    text = text.replace("      hired_on: { mask: date_shift, max_days: 60 }", "      hired_on: person_name")
+    path = tmp_path / "policy.yaml"
+    path.write_text(text)
+    lines = text.splitlines()
+    extra = ["--out", str(tmp_path / "out")] if command == "run" else []
+    out = assert_clean_failure(anonymiser(command, str(path), "--source", demo_source, *extra), 2)
+    for column, rule in (("customer.created_at", "created_at: { mask: email }"), ("staff.hired_on", "hired_on:")):
+        line = next(i for i, text_line in enumerate(lines, 1) if rule in text_line)
+        assert f"policy.yaml:{line}: {column}" in out
+    assert "cannot mask a datetime column" in out and "cannot mask a date column" in out
+    assert "Strategies that fit this column: date_shift, generalise, keep" in out
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize(
     "url",
     [

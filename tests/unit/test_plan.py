@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from anonymiser.errors import PolicyDriftError, PolicyError
@@ -18,10 +19,14 @@ class _Reverse(Strategy):
     """A stand-in strategy so planning is tested apart from the real masking engine."""
 
     name = "test_reverse"
+    summary = "reverse the text"
     technique = "pseudonymisation"
+    entities = ()
+    leak_class = "identifier"
+    accepts = frozenset({"string"})
 
-    def mask(self, values: pd.Series, ctx: MaskContext) -> pd.Series:
-        return values.str[::-1]
+    def mask(self, values: pa.Array, ctx: MaskContext) -> pa.Array:
+        return pc.utf8_reverse(values)
 
 
 def _col(name: str, kind: str = "string") -> ColumnInfo:
@@ -118,3 +123,82 @@ def test_excluding_a_referenced_table_is_refused() -> None:
     with pytest.raises(PolicyError) as caught:
         _plan(text)
     assert "payment.account_number references it" in str(caught.value)
+
+
+KINDS_SCHEMA = SchemaInfo(dialect="sqlite", tables={"t": TableInfo(name="t", columns=(
+    _col("id", "integer"), _col("born", "date"), _col("photo", "binary"), _col("name"),
+    ColumnInfo(name="code", kind="string", sql_type="VARCHAR(8)", nullable=False),
+    ColumnInfo(name="small", kind="integer", sql_type="SMALLINT", bits=16),
+), primary_key=("id",))})
+KINDS_POLICY = """\
+version: 1
+tables:
+  t:
+    columns:
+      id: keep
+      born: keep
+      photo: keep
+      name: keep
+      code: keep
+      small: keep
+"""
+
+
+@pytest.mark.parametrize(
+    ("column", "rule", "reason", "fits"),
+    [
+        pytest.param("id", "person_name", "cannot mask an integer column", "remap", id="text-fake-on-integer"),
+        pytest.param("born", "email", "cannot mask a date column", "date_shift", id="fake-on-date"),
+        pytest.param("photo", "hash", "cannot mask a binary column", "redact", id="hash-on-blob"),
+        pytest.param("name", "{mask: noise, relative: 0.1}", "cannot mask a string column", "person_name",
+                     id="noise-on-text"),
+        pytest.param("name", "{mask: generalise, to: year}", "cannot mask a string column", "date_shift",
+                     id="generalise-year-on-text"),
+        pytest.param("born", "{mask: generalise, to: band, width: 10}", "cannot mask a date column", "generalise",
+                     id="generalise-band-on-date"),
+        pytest.param("code", "null", "NOT NULL", "redact", id="null-on-not-null"),
+        pytest.param("small", "nzbn", "16-bit", "remap", id="identifier-too-wide-for-smallint"),
+    ],
+)
+def test_a_strategy_that_cannot_mask_the_column_type_is_refused_before_reading(
+        column: str, rule: str, reason: str, fits: str) -> None:
+    loaded = parse_policy(KINDS_POLICY.replace(f"      {column}: keep", f"      {column}: {rule}"), Path("p.yaml"))
+    line = loaded.line_of("tables", "t", "columns", column)
+    with pytest.raises(PolicyError) as caught:
+        build_plan(loaded, KINDS_SCHEMA)
+    message = str(caught.value)
+    assert f"p.yaml:{line}: t.{column}" in message and reason in message
+    fitting = message.split("Strategies that fit this column: ")[1]
+    assert fits in fitting
+    if not rule.startswith("{"):     # with other options (generalise to: year) a strategy may still fit
+        assert rule not in fitting.split(".")[0].split(", ")
+
+
+def test_every_unfit_rule_is_reported_at_once() -> None:
+    text = KINDS_POLICY.replace("id: keep", "id: email").replace("born: keep", "born: {mask: noise, absolute: 1}")
+    with pytest.raises(PolicyError) as caught:
+        build_plan(parse_policy(text, Path("p.yaml")), KINDS_SCHEMA)
+    assert "2 rule(s)" in str(caught.value) and "t.id" in str(caught.value) and "t.born" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("column", "rule"),
+    [("id", "remap"), ("born", "{mask: date_shift, max_days: 3}"), ("photo", "redact"), ("photo", "null"),
+     ("name", "{mask: generalise, to: region}"), ("small", "postcode"), ("code", "hash")],
+    ids=["remap-int", "date-shift", "redact-blob", "null-blob", "region-text", "postcode-smallint", "hash-text"],
+)
+def test_strategies_that_fit_are_accepted(column: str, rule: str) -> None:
+    text = KINDS_POLICY.replace(f"      {column}: keep", f"      {column}: {rule}")
+    build_plan(parse_policy(text, Path("p.yaml")), KINDS_SCHEMA)
+
+
+def test_a_foreign_key_following_an_unfit_parent_rule_names_both() -> None:
+    schema = SchemaInfo(dialect="sqlite", tables={
+        "a": TableInfo(name="a", columns=(_col("code"),), primary_key=("code",)),
+        "b": TableInfo(name="b", columns=(_col("a_code", "integer"),), foreign_keys=(
+            ForeignKey(columns=("a_code",), ref_table="a", ref_columns=("code",)),)),
+    })
+    text = "version: 1\ntables:\n  a:\n    columns:\n      code: email\n  b:\n    columns:\n      a_code: keep\n"
+    with pytest.raises(PolicyError) as caught:
+        build_plan(parse_policy(text, Path("p.yaml")), schema)
+    assert "b.a_code (it follows a.code, a foreign key)" in str(caught.value)

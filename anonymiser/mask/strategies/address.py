@@ -3,6 +3,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from anonymiser.mask import dictionaries
+from anonymiser.mask.base import TEXT_KINDS
 from anonymiser.mask.core import pick
 from anonymiser.mask.fakes import choose, join, match_case, number_text
 from anonymiser.mask.pseudonym import Material, PseudonymStrategy
@@ -16,6 +17,10 @@ class Address(PseudonymStrategy):
     entity = "address"
     normaliser = "name"
     summary = "keyed fake one-line NZ address (street, suburb, city postcode)"
+    technique = "pseudonymisation"
+    entities = ()
+    leak_class = "composite"
+    accepts = TEXT_KINDS
 
     def render(self, m: Material) -> pa.Array:
         d = dictionaries.load()

@@ -9,13 +9,11 @@ Time of day and time zone are kept. ISO-8601 text dates (SQLite) are shifted in 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
 from anonymiser.errors import MaskError
-from anonymiser.mask import columnar
 from anonymiser.mask.base import MaskContext
 from anonymiser.mask.keyed_rows import KeyedRowParams, KeyedRowStrategy, row_material
 from anonymiser.mask.registry import register
@@ -45,22 +43,25 @@ def shift_days(arr: pa.Array, days: np.ndarray) -> pa.Array:
 class DateShift(KeyedRowStrategy):
     name = "date_shift"
     params_model = DateShiftParams
-    technique = "randomisation"
     summary = "shift dates by a keyed offset (per value, or per entity with 'by')"
+    technique = "randomisation"
+    entities = ()
+    leak_class = "dictionary"
+    accepts = frozenset({"date", "datetime", "string", "text"})     # text: ISO-8601 dates (SQLite)
 
-    def mask(self, values: pd.Series, ctx: MaskContext) -> pd.Series:
+    def mask(self, values: pa.Array, ctx: MaskContext) -> pa.Array:
         p = self.params
         assert isinstance(p, DateShiftParams)
         h = row_material(values, ctx, p.domain, p.by)
         magnitude = 1 + (h % np.uint64(p.max_days)).astype(np.int64)
         days = np.where((h >> np.uint64(63)) == 1, -magnitude, magnitude)
-        arr = columnar.to_arrow(values)
+        arr = values
         self.stats.cells += len(values)
         self.stats.nulls += arr.null_count
         if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
-            return columnar.from_arrow(self._shift_text(arr, days, ctx), values)
+            return self._shift_text(arr, days, ctx)
         try:
-            return columnar.from_arrow(shift_days(arr, days), values)
+            return shift_days(arr, days)
         except TypeError:
             raise MaskError(
                 f"date_shift needs a date, timestamp or ISO-8601 text column, not {arr.type}",

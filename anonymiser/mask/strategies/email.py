@@ -10,6 +10,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from anonymiser.mask.base import TEXT_KINDS
 from anonymiser.mask.core import pick
 from anonymiser.mask.fakes import RESERVED_EMAIL_DOMAINS, choose, join, number_text, slug_name, slug_parts
 from anonymiser.mask.pseudonym import Material, PseudonymStrategy
@@ -37,6 +38,10 @@ class Email(PseudonymStrategy):
     entity = "email"
     normaliser = "email"
     summary = "keyed fake email address on example.com/.net/.org"
+    technique = "pseudonymisation"
+    entities = ("EMAIL_ADDRESS",)
+    leak_class = "identifier"
+    accepts = TEXT_KINDS
 
     def render(self, m: Material) -> pa.Array:
         if m.max_len is None:        # the whole address in one join

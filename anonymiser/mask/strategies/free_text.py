@@ -1,28 +1,25 @@
-"""``free_text``: find personal spans in prose with Presidio and replace only those spans.
+"""``free_text``: find personal spans in prose and replace only those spans.
 
-Factorize the column (identical cells are analysed once), analyse the distinct cells in batches
-(on both cores when there are enough), then pseudonymise every distinct span per entity with the
-same keyed functions as structured columns: "Aroha Ngata" in a ticket body becomes the same fake
-as in ``customer.name``. Text between spans is kept as written.
+Factorize the column (identical cells are analysed once), hand the distinct cells to the span
+finder detection provides (``ctx.find_spans``: Presidio + NZ recognizers, on both cores when there
+are enough), then pseudonymise every distinct span per entity with the same keyed functions as
+structured columns: "Aroha Ngata" in a ticket body becomes the same fake as in ``customer.name``.
+Text between spans is kept as written.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
-import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from anonymiser.mask import columnar
-from anonymiser.mask.base import MaskContext, Strategy, StrategyParams
+from anonymiser.errors import MaskError
+from anonymiser.mask import columnar, entities
+from anonymiser.mask.base import MaskContext, Span, Strategy, StrategyParams
 from anonymiser.mask.registry import register
-
-if TYPE_CHECKING:
-    from anonymiser.detect.analyze import Hit
 
 # Spans replaced by default. ORGANIZATION is included because small NER models often label a
 # person as an organisation; masking a company name by mistake leaks nothing.
@@ -31,38 +28,43 @@ DEFAULT_ENTITIES = (
     "NZ_DRIVER_LICENCE", "NZ_PASSPORT", "NZBN", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS", "URL", "US_SSN",
     "UK_NHS", "ORGANIZATION",
 )
+FREE_TEXT_THRESHOLD = 0.35     # the score a span needs to be replaced
 
 
 class FreeTextParams(StrategyParams):
     entities: list[str] = Field(default_factory=lambda: list(DEFAULT_ENTITIES))
-    threshold: float = Field(0.35, ge=0.0, le=1.0)   # Presidio score a span needs to be replaced
+    threshold: float = Field(FREE_TEXT_THRESHOLD, ge=0.0, le=1.0)
 
 
 def pseudonymise_spans(entity: str, spans: list[str], key: bytes) -> list[str]:
     """Fakes for distinct span texts of one entity, from the structured columns' domain."""
-    from anonymiser.mask.entities import pseudonymise
-
-    return [str(v) for v in pseudonymise(entity, pd.Series(spans, dtype=object), key).tolist()]
+    return [str(v) for v in entities.pseudonymise(entity, pa.array(spans, pa.string()), key).to_pylist()]
 
 
 @register
 class FreeText(Strategy):
     name = "free_text"
     params_model = FreeTextParams
+    summary = "detection finds personal spans (Presidio + NZ recognizers); each span gets a consistent pseudonym"
     technique = "pseudonymisation"
-    summary = "Presidio + NZ recognizers find personal spans; each span is replaced by a consistent pseudonym"
+    entities = ()
+    leak_class = None
+    accepts = frozenset({"string", "text"})
 
-    def mask(self, values: pd.Series, ctx: MaskContext) -> pd.Series:
-        from anonymiser.detect.analyze import analyze_texts, resolve_overlaps
-
+    def mask(self, values: pa.Array, ctx: MaskContext) -> pa.Array:
         params = self.params
         assert isinstance(params, FreeTextParams)
-        arr = columnar.as_text(columnar.to_arrow(values))
+        if ctx.find_spans is None:
+            raise MaskError(
+                "free_text needs PII detection to find the spans, and none was provided",
+                table=ctx.table, column=ctx.column.name,
+                hint="Install anonymiser with its detection dependencies (presidio-analyzer), or mask this "
+                     "column with 'redact' or 'null'.",
+            )
+        arr = columnar.as_text(values)
         encoded = pc.dictionary_encode(arr)
         distinct: list[str] = encoded.dictionary.to_pylist()
-        hits = analyze_texts(distinct, entities=params.entities, threshold=params.threshold)
-        spans = [resolve_overlaps([h for h in text_hits if not _acronym(text, h)])
-                 for text, text_hits in zip(distinct, hits, strict=True)]
+        spans = ctx.find_spans(distinct, entities=params.entities, threshold=params.threshold)
 
         # Every distinct (entity, span text) is pseudonymised once, in one batch per entity.
         wanted: dict[str, set[str]] = defaultdict(set)
@@ -79,29 +81,21 @@ class FreeText(Strategy):
         out = pa.array(rebuilt, pa.string())
         if ctx.column.length:
             out = pc.utf8_slice_codeunits(out, 0, ctx.column.length)
-        indices = encoded.indices
-        result = pc.take(out, indices) if len(out) else pa.nulls(len(arr), pa.string())
+        result = pc.take(out, encoded.indices) if len(out) else pa.nulls(len(arr), pa.string())
         self.stats.cells += len(values)
         self.stats.distinct += len(distinct)
         self.stats.nulls += arr.null_count
-        self.stats.extra["spans"] = self.stats.extra.get("spans", 0) + int(np.sum([len(s) for s in spans]))
-        return columnar.from_arrow(result, values)
+        self.stats.extra["spans"] = self.stats.extra.get("spans", 0) + sum(len(s) for s in spans)
+        return result
 
 
-def _acronym(text: str, hit: Hit) -> bool:
-    # Small NER models call agency acronyms ("IRD", "NHI") organisations: not personal, keep them.
-    span = text[hit.start:hit.end]
-    return hit.entity == "ORGANIZATION" and len(span) <= 6 and not any(c.islower() for c in span)
-
-
-def _splice(text: str, text_spans: list[Hit], fakes: dict[tuple[str, str], str]) -> str:
-    if not text_spans:
+def _splice(text: str, spans: Sequence[Span], fakes: dict[tuple[str, str], str]) -> str:
+    if not spans:
         return text
-    parts: list[str] = []
-    pos = 0
-    for s in text_spans:
-        parts.append(text[pos:s.start])
-        parts.append(fakes[(s.entity, text[s.start:s.end])])
-        pos = s.end
-    parts.append(text[pos:])
-    return "".join(parts)
+    out, at = [], 0
+    for s in spans:
+        out.append(text[at:s.start])
+        out.append(fakes[(s.entity, text[s.start:s.end])])
+        at = s.end
+    out.append(text[at:])
+    return "".join(out)

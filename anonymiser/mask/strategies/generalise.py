@@ -14,16 +14,15 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import model_validator
 
 from anonymiser.errors import MaskError
 from anonymiser.mask import columnar
-from anonymiser.mask.base import MaskContext, Strategy, StrategyParams
+from anonymiser.mask.base import NUMERIC_KINDS, TEMPORAL_KINDS, MaskContext, Strategy, StrategyParams
 from anonymiser.mask.registry import register
-from anonymiser.schema import ColumnInfo
+from anonymiser.schema import ColumnInfo, ColumnKind
 
 # (first postcode, last postcode, region), by NZ Post's postcode blocks (approximate at the edges).
 REGIONS: tuple[tuple[int, int, str], ...] = (
@@ -36,6 +35,7 @@ REGIONS: tuple[tuple[int, int, str], ...] = (
 )
 UNKNOWN_REGION = "Unknown"
 _REGION_NAMES = sorted({r for _, _, r in REGIONS} | {UNKNOWN_REGION})
+POSTCODE_KINDS: frozenset[ColumnKind] = frozenset({"string", "text", "integer"})
 
 
 class GeneraliseParams(StrategyParams):
@@ -64,8 +64,15 @@ def postcode_regions(codes: np.ndarray) -> np.ndarray:
 class Generalise(Strategy):
     name = "generalise"
     params_model = GeneraliseParams
-    technique = "generalisation"
     summary = "coarsen: date → year/month/decade, postcode → region, number → band"
+    technique = "generalisation"
+    entities = ()
+    leak_class = "dictionary"
+    accepts = TEMPORAL_KINDS | POSTCODE_KINDS | NUMERIC_KINDS
+
+    def accepted_kinds(self) -> frozenset[ColumnKind]:
+        assert isinstance(self.params, GeneraliseParams)
+        return {"region": POSTCODE_KINDS, "band": NUMERIC_KINDS}.get(self.params.to, TEMPORAL_KINDS)
 
     def output_column(self, column: ColumnInfo) -> ColumnInfo:
         assert isinstance(self.params, GeneraliseParams)
@@ -75,20 +82,20 @@ class Generalise(Strategy):
         return column.model_copy(update={"kind": "string", "sql_type": f"VARCHAR({longest})", "length": longest,
                                          "precision": None, "scale": None, "bits": None})
 
-    def mask(self, values: pd.Series, ctx: MaskContext) -> pd.Series:
+    def mask(self, values: pa.Array, ctx: MaskContext) -> pa.Array:
         p = self.params
         assert isinstance(p, GeneraliseParams)
-        arr = columnar.to_arrow(values)
+        arr = values
         self.stats.cells += len(values)
         self.stats.nulls += arr.null_count
         try:
             if p.to in ("year", "month", "decade"):
                 multiple, unit = (10, "year") if p.to == "decade" else (1, p.to)
-                return columnar.from_arrow(pc.floor_temporal(arr, multiple=multiple, unit=unit), values)
+                return pc.floor_temporal(arr, multiple=multiple, unit=unit)
             if p.to == "region":
-                return self._regions(arr, values)
+                return self._regions(arr)
             assert p.width is not None
-            return columnar.from_arrow(self._band(arr, p.width), values)
+            return self._band(arr, p.width)
         except (pa.ArrowNotImplementedError, pa.ArrowInvalid, TypeError):
             raise MaskError(
                 f"generalise 'to: {p.to}' does not apply to a {arr.type} column",
@@ -96,15 +103,13 @@ class Generalise(Strategy):
                 hint="year/month/decade need dates, region needs NZ postcodes, band needs numbers.",
             ) from None
 
-    def _regions(self, arr: pa.Array, like: pd.Series) -> pd.Series:
+    @staticmethod
+    def _regions(arr: pa.Array) -> pa.Array:
         text = pc.utf8_trim_whitespace(columnar.as_text(arr))
         digits = pc.fill_null(pc.match_substring_regex(text, r"^\d{3,4}$"), False)
         codes = pc.cast(pc.if_else(digits, text, "-1"), pa.int64()).to_numpy(zero_copy_only=False)
         names = pa.array(_REGION_NAMES, pa.string()).take(pa.array(postcode_regions(codes)))
-        result = pc.if_else(arr.is_null(), pa.scalar(None, pa.string()), names)
-        if isinstance(like.dtype, pd.ArrowDtype):
-            return columnar.from_arrow(result, like, pa.string())
-        return pd.Series(result.to_numpy(zero_copy_only=False), index=like.index, name=like.name, dtype=object)
+        return pc.if_else(arr.is_null(), pa.scalar(None, pa.string()), names)
 
     @staticmethod
     def _band(arr: pa.Array, width: float) -> pa.Array:

@@ -4,6 +4,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
+from anonymiser.mask.base import TEXT_KINDS
 from anonymiser.mask.pseudonym import FakeParams, Material, PseudonymStrategy
 from anonymiser.mask.registry import register
 from anonymiser.mask.textbuf import hex_strings
@@ -21,6 +22,10 @@ class Hash(PseudonymStrategy):
     normaliser = "exact"
     params_model = HashParams
     summary = "keyed hex token of the exact value (HMAC-derived; not reversible without the key)"
+    technique = "pseudonymisation"
+    entities = ("IBAN_CODE", "US_SSN", "US_ITIN", "UK_NHS", "CRYPTO", "MAC_ADDRESS")
+    leak_class = None
+    accepts = TEXT_KINDS
 
     def render(self, m: Material) -> pa.Array:
         assert isinstance(self.params, HashParams)

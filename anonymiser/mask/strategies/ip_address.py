@@ -7,6 +7,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from anonymiser.mask.base import TEXT_KINDS
 from anonymiser.mask.fakes import join, number_text
 from anonymiser.mask.pseudonym import Material, PseudonymStrategy
 from anonymiser.mask.registry import register
@@ -19,6 +20,10 @@ class IpAddress(PseudonymStrategy):
     entity = "ip_address"
     normaliser = "email"           # trim + lower case
     summary = "keyed fake IP address (10.0.0.0/8, or 2001:db8::/32 for IPv6)"
+    technique = "pseudonymisation"
+    entities = ("IP_ADDRESS",)
+    leak_class = "identifier"
+    accepts = TEXT_KINDS
 
     def render(self, m: Material) -> pa.Array:
         h = m.h[:, 0]

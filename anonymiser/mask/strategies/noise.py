@@ -7,14 +7,12 @@ hence deterministic across runs. Integers stay integers, decimals keep their sca
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field, model_validator
 
 from anonymiser.errors import MaskError
-from anonymiser.mask import columnar
-from anonymiser.mask.base import MaskContext
+from anonymiser.mask.base import NUMERIC_KINDS, MaskContext
 from anonymiser.mask.keyed_rows import KeyedRowParams, KeyedRowStrategy, row_material, unit_interval
 from anonymiser.mask.registry import register
 
@@ -35,13 +33,16 @@ class NoiseParams(KeyedRowParams):
 class Noise(KeyedRowStrategy):
     name = "noise"
     params_model = NoiseParams
-    technique = "randomisation"
     summary = "add keyed bounded noise (relative or absolute) to numbers"
+    technique = "randomisation"
+    entities = ()
+    leak_class = "dictionary"
+    accepts = NUMERIC_KINDS
 
-    def mask(self, values: pd.Series, ctx: MaskContext) -> pd.Series:
+    def mask(self, values: pa.Array, ctx: MaskContext) -> pa.Array:
         p = self.params
         assert isinstance(p, NoiseParams)
-        arr = columnar.to_arrow(values)
+        arr = values
         t = arr.type
         if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)):
             raise MaskError(
@@ -61,4 +62,4 @@ class Noise(KeyedRowStrategy):
             noisy = pc.round(noisy, ndigits=t.scale)
         self.stats.cells += len(values)
         self.stats.nulls += arr.null_count
-        return columnar.from_arrow(pc.cast(noisy, t), values, t)
+        return pc.cast(noisy, t)

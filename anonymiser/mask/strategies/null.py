@@ -1,24 +1,25 @@
 from __future__ import annotations
 
-import pandas as pd
+import pyarrow as pa
 
-from anonymiser.errors import MaskError
-from anonymiser.mask.base import MaskContext, Strategy
+from anonymiser.mask.base import ALL_KINDS, MaskContext, Strategy
 from anonymiser.mask.registry import register
+from anonymiser.schema import ColumnInfo
 
 
 @register
 class Null(Strategy):
     name = "null"
-    technique = "suppression"
     summary = "replace every value with NULL"
+    technique = "suppression"
+    entities = ()
+    leak_class = None
+    accepts = ALL_KINDS
 
-    def mask(self, values: pd.Series, ctx: MaskContext) -> pd.Series:
-        if not ctx.column.nullable and len(values) and values.notna().any():
-            raise MaskError(
-                "cannot set a NOT NULL column to NULL",
-                table=ctx.table,
-                column=ctx.column.name,
-                hint="Use 'redact' (a fixed placeholder) or a fake strategy for this column instead.",
-            )
-        return pd.Series(pd.NA, index=values.index, dtype=values.dtype)
+    def rejects(self, column: ColumnInfo) -> str | None:
+        if not column.nullable:
+            return "'null' cannot mask a NOT NULL column; use 'redact' (a fixed placeholder) or a fake strategy"
+        return super().rejects(column)
+
+    def mask(self, values: pa.Array, ctx: MaskContext) -> pa.Array:
+        return pa.nulls(len(values), values.type)

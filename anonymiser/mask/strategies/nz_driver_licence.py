@@ -6,34 +6,35 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from anonymiser.mask.fakes import matches
-from anonymiser.mask.fpe import permute
-from anonymiser.mask.pseudonym import Material, PseudonymStrategy
+from anonymiser.identifiers.nz import DRIVER_LICENCE_SHAPE
+from anonymiser.mask.base import TEXT_KINDS
+from anonymiser.mask.identifier_fake import IdentifierFake
+from anonymiser.mask.pseudonym import Material
 from anonymiser.mask.registry import register
 from anonymiser.mask.textbuf import UPPER, ascii_matrix, digit_matrix, fixed_width, matrix_number
 
-SPACE = 26 * 26 * 10**6
+DIGITS = 10**6
 
 
 @register
-class NzDriverLicence(PseudonymStrategy):
+class NzDriverLicence(IdentifierFake):
     name = "nz_driver_licence"
     entity = "nz_driver_licence"
-    normaliser = "identifier"
-    format_preserving = True
     summary = "keyed fake NZ driver licence number (2 letters, 6 digits)"
+    technique = "pseudonymisation"
+    entities = ("NZ_DRIVER_LICENCE",)
+    leak_class = "identifier"
+    accepts = TEXT_KINDS
+    shape = DRIVER_LICENCE_SHAPE
+    space = 26 * 26 * DIGITS
 
-    def render(self, m: Material) -> pa.Array:
-        shaped = matches(m.norm, r"^[A-Z]{2}\d{6}$")
-        number = (m.h[:, 0] % np.uint64(SPACE)).astype(np.int64)
-        if m.attempt == 0 and shaped.any():
-            src = m.norm.filter(pa.array(shaped))
-            b = ascii_matrix(src, 8)
-            value = ((b[:, 0] - 65) * 26 + (b[:, 1] - 65)) * 10**6 + matrix_number(b[:, 2:])
-            number[shaped] = permute(m.key, m.domain, value, SPACE)
-        letters = number // 10**6
+    def source_part(self, m: Material, rows: np.ndarray, spaces: np.ndarray) -> np.ndarray:
+        b = ascii_matrix(m.norm.take(pa.array(rows)), 8)
+        return ((b[:, 0] - 65) * 26 + (b[:, 1] - 65)) * DIGITS + matrix_number(b[:, 2:])
+
+    def write(self, m: Material, number: np.ndarray, shaped: np.ndarray) -> pa.Array:
+        letters = number // DIGITS
         mat = np.empty((len(m), 8), dtype=np.uint8)
         mat[:, 0], mat[:, 1] = UPPER[letters // 26], UPPER[letters % 26]
-        mat[:, 2:] = digit_matrix(number % 10**6, 6)
+        mat[:, 2:] = digit_matrix(number % DIGITS, 6)
         return fixed_width(mat)
-

@@ -12,18 +12,20 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from anonymiser.identifiers.nz import IRD_MAX, IRD_MIN, IRD_SHAPE
 from anonymiser.identifiers.nz_vec import ird_check_digits
-from anonymiser.mask.fakes import matches
+from anonymiser.mask.base import TEXT_KINDS
 from anonymiser.mask.fpe import permute_in
-from anonymiser.mask.pseudonym import Material, PseudonymStrategy
+from anonymiser.mask.identifier_fake import IdentifierFake, digits_of
+from anonymiser.mask.pseudonym import Material
 from anonymiser.mask.registry import register
 from anonymiser.mask.textbuf import digit_text, fill_digits
 
 BANDS = ((1_000_000, 9_999_999), (10_000_000, 15_000_000))   # bases of 8- and 9-digit IRD numbers
 
 
-def valid_bases(key: bytes, domain: str, base: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-    """Permuted bases that have a check digit, and their check digits."""
+def valid_bases(key: bytes, domain: str, base: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """Permuted bases that have a check digit."""
     out = permute_in(key, domain, base, lo, hi)
     check = ird_check_digits(out)
     todo = np.flatnonzero(check < 0)
@@ -31,38 +33,48 @@ def valid_bases(key: bytes, domain: str, base: np.ndarray, lo: int, hi: int) -> 
         out[todo] = permute_in(key, domain, out[todo], lo, hi)
         check[todo] = ird_check_digits(out[todo])
         todo = todo[check[todo] < 0]
-    return out, check
+    return out
 
 
 @register
-class NzIrd(PseudonymStrategy):
+class NzIrd(IdentifierFake):
     name = "nz_ird"
     entity = "nz_ird"
-    normaliser = "identifier"
-    format_preserving = True
     summary = "keyed fake IRD number with a valid check digit, same layout"
+    technique = "pseudonymisation"
+    entities = ("NZ_IRD",)
+    leak_class = "identifier"
+    accepts = TEXT_KINDS | {"integer"}
+    shape = IRD_SHAPE
+    max_digits = 9
 
-    def render(self, m: Material) -> pa.Array:
-        shaped = matches(m.norm, r"^\d{8,9}$")
+    def numbers(self, m: Material, shaped: np.ndarray) -> np.ndarray:
+        """The fake's 8-digit base (the number without its check digit)."""
         number = np.zeros(len(m), dtype=np.int64)
-        number[shaped] = pc.cast(m.norm.filter(pa.array(shaped)), pa.int64()).to_numpy()
+        number[shaped] = digits_of(m.norm, np.flatnonzero(shaped))
         base = number // 10
         # Only genuine IRD numbers are permuted (their bases are distinct, so fakes are too).
-        valid = shaped & (number >= 10_000_000) & (number <= 150_000_000) & (ird_check_digits(base) == number % 10)
-        eight = shaped & (pc.utf8_length(m.norm).to_numpy(zero_copy_only=False) == 8)
+        valid = shaped & (number >= IRD_MIN) & (number <= IRD_MAX) & (ird_check_digits(base) == number % 10)
+        eight = _eight_digits(m, shaped)
         new = np.zeros(len(m), dtype=np.int64)
-        check = np.zeros(len(m), dtype=np.int64)
         for band, (lo, hi) in enumerate(BANDS):
             in_band = eight if band == 0 else ~eight
             permuted = valid & in_band & (m.attempt == 0)
             rows = np.flatnonzero(permuted)
-            new[rows], check[rows] = valid_bases(m.key, m.domain, base[rows], lo, hi)
+            new[rows] = valid_bases(m.key, m.domain, base[rows], lo, hi)
             # Not an IRD number (or resolving a collision): a base from the keyed material, same band.
             fresh = np.flatnonzero(in_band & ~permuted)
             candidate = lo + (m.h[fresh, 0] % np.uint64(hi - lo + 1)).astype(np.int64)
-            new[fresh], check[fresh] = valid_bases(m.key, m.domain + "/fresh", candidate, lo, hi)
-        full = new * 10 + check
-        return keep_layout(m.raw, shaped & ~eight, eight, full)
+            new[fresh] = valid_bases(m.key, m.domain + "/fresh", candidate, lo, hi)
+        return new
+
+    def write(self, m: Material, number: np.ndarray, shaped: np.ndarray) -> pa.Array:
+        eight = _eight_digits(m, shaped)
+        return keep_layout(m.raw, shaped & ~eight, eight, number * 10 + ird_check_digits(number))
+
+
+def _eight_digits(m: Material, shaped: np.ndarray) -> np.ndarray:
+    return shaped & (pc.utf8_length(m.norm).to_numpy(zero_copy_only=False) == 8)
 
 
 def keep_layout(raw: pa.Array, nine: np.ndarray, eight: np.ndarray, full: np.ndarray) -> pa.Array:

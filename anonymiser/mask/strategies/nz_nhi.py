@@ -11,6 +11,7 @@ import numpy as np
 import pyarrow as pa
 
 from anonymiser.identifiers.nz_vec import nhi_check_new, nhi_check_old
+from anonymiser.mask.base import TEXT_KINDS
 from anonymiser.mask.core import pick
 from anonymiser.mask.fakes import matches
 from anonymiser.mask.pseudonym import Material, PseudonymStrategy
@@ -27,6 +28,10 @@ class NzNhi(PseudonymStrategy):
     entity = "nz_nhi"
     normaliser = "identifier"
     summary = "keyed fake NHI number from the Z… test range, valid check character"
+    technique = "pseudonymisation"
+    entities = ("NZ_NHI",)
+    leak_class = "identifier"
+    accepts = TEXT_KINDS
 
     def render(self, m: Material) -> pa.Array:
         old = matches(m.norm, r"^[A-Z]{3}\d{4}$")

@@ -7,34 +7,42 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from anonymiser.identifiers.nz import PASSPORT_PREFIXES
+from anonymiser.identifiers.nz import PASSPORT_PREFIXES, PASSPORT_SHAPE
+from anonymiser.mask.base import TEXT_KINDS
 from anonymiser.mask.core import pick
 from anonymiser.mask.fakes import choose, join
-from anonymiser.mask.fpe import permute
-from anonymiser.mask.pseudonym import Material, PseudonymStrategy
+from anonymiser.mask.identifier_fake import IdentifierFake, digits_of
+from anonymiser.mask.pseudonym import Material
 from anonymiser.mask.registry import register
 from anonymiser.mask.textbuf import digit_text
 
-PATTERN = r"^(?P<prefix>[A-Z]{2}|N)(?P<number>\d{6})$"
+DIGITS = 6
+TWO_LETTER_PREFIXES = pa.array(PASSPORT_PREFIXES[:-1])     # a fresh number never gets the old "N"
 
 
 @register
-class NzPassport(PseudonymStrategy):
+class NzPassport(IdentifierFake):
     name = "nz_passport"
     entity = "nz_passport"
-    normaliser = "identifier"
-    format_preserving = True
     summary = "keyed fake NZ passport number (same letter prefix, 6 digits)"
+    technique = "pseudonymisation"
+    entities = ("NZ_PASSPORT",)
+    leak_class = "identifier"
+    accepts = TEXT_KINDS
+    shape = PASSPORT_SHAPE
+    space = 10**DIGITS
 
-    def render(self, m: Material) -> pa.Array:
-        parts = pc.extract_regex(m.norm, PATTERN)
-        shaped = pc.fill_null(pc.is_valid(parts), False).to_numpy(zero_copy_only=False) & (m.attempt == 0)
-        choice, rest = pick(m.h[:, 0], len(PASSPORT_PREFIXES) - 1)     # two-letter prefixes only
-        prefix = choose(pa.array(PASSPORT_PREFIXES[:-1]), choice)
-        number = (rest % np.uint64(10**6)).astype(np.int64)
-        if shaped.any():
-            src = pc.struct_field(parts, "prefix")
-            prefix = pc.if_else(pa.array(shaped), pc.fill_null(src, ""), prefix)
-            digits = pc.cast(pc.fill_null(pc.struct_field(parts, "number"), "0"), pa.int64()).to_numpy()
-            number[shaped] = permute(m.key, m.domain, digits[shaped], 10**6)
-        return join(prefix, digit_text(number, 6))
+    def fresh(self, m: Material, spaces: np.ndarray) -> np.ndarray:
+        _, rest = pick(m.h[:, 0], len(TWO_LETTER_PREFIXES))
+        return (rest % np.uint64(self.space)).astype(np.int64)
+
+    def source_part(self, m: Material, rows: np.ndarray, spaces: np.ndarray) -> np.ndarray:
+        return digits_of(m.norm, rows, -DIGITS)
+
+    def write(self, m: Material, number: np.ndarray, shaped: np.ndarray) -> pa.Array:
+        choice, _ = pick(m.h[:, 0], len(TWO_LETTER_PREFIXES))
+        prefix = choose(TWO_LETTER_PREFIXES, choice)
+        kept = shaped & (m.attempt == 0)      # a re-draw takes a fresh prefix as well
+        if kept.any():
+            prefix = pc.if_else(pa.array(kept), pc.utf8_slice_codeunits(m.norm, 0, -DIGITS), prefix)
+        return join(prefix, digit_text(number, DIGITS))

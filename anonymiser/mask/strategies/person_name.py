@@ -11,6 +11,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from anonymiser.mask.base import TEXT_KINDS
 from anonymiser.mask.fakes import family_for, given_for, join, match_case, name_tokens
 from anonymiser.mask.pseudonym import Material, PseudonymStrategy
 from anonymiser.mask.registry import register
@@ -29,6 +30,10 @@ class PersonName(PseudonymStrategy):
     entity = "person_name"
     normaliser = "name"
     summary = "keyed fake full name (given + family, each consistent with first_name/last_name)"
+    technique = "pseudonymisation"
+    entities = ("PERSON",)
+    leak_class = "composite"
+    accepts = TEXT_KINDS
 
     def render(self, m: Material) -> pa.Array:
         head, tail, several = name_tokens(m.norm)

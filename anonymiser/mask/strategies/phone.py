@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from anonymiser.mask.base import TEXT_KINDS
 from anonymiser.mask.fpe import permute
 from anonymiser.mask.pseudonym import Material, PseudonymStrategy
 from anonymiser.mask.registry import register
@@ -48,6 +49,10 @@ class Phone(PseudonymStrategy):
     normaliser = "phone"
     format_preserving = True
     summary = "keyed fake phone number in the source's layout and NZ number plan"
+    technique = "pseudonymisation"
+    entities = ("PHONE_NUMBER", "NZ_PHONE_NUMBER")
+    leak_class = "identifier"
+    accepts = TEXT_KINDS | {"integer"}
 
     def render(self, m: Material) -> pa.Array:
         digits = Digits(m.raw, width=MAX_DIGITS)

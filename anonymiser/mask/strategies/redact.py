@@ -6,6 +6,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from anonymiser.mask.base import TEXT_KINDS
 from anonymiser.mask.pseudonym import FakeParams, Material, PseudonymStrategy
 from anonymiser.mask.registry import register
 from anonymiser.mask.textbuf import hex_strings
@@ -24,6 +25,9 @@ class Redact(PseudonymStrategy):
     params_model = RedactParams
     technique = "suppression"
     summary = "fixed placeholder (keyed suffix on unique columns)"
+    entities = ()
+    leak_class = None
+    accepts = TEXT_KINDS | {"binary"}
 
     def render(self, m: Material) -> pa.Array:
         assert isinstance(self.params, RedactParams)

@@ -14,13 +14,11 @@ table.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from anonymiser.errors import MaskError
-from anonymiser.mask import columnar
-from anonymiser.mask.base import MaskContext, Strategy
+from anonymiser.mask.base import TEXT_KINDS, MaskContext, Strategy
 from anonymiser.mask.core import prf_ints
 from anonymiser.mask.fpe import permute_in
 from anonymiser.mask.pseudonym import FakeParams
@@ -156,13 +154,16 @@ def _tweaked(key: bytes, domain: str, number: np.ndarray, size: int, tweak: np.n
 class Remap(Strategy):
     name = "remap"
     params_model = FakeParams
-    technique = "pseudonymisation"
     format_preserving = True
     summary = "keyed format-preserving permutation (same length, character classes, digit count)"
+    technique = "pseudonymisation"
+    entities = ()
+    leak_class = None
+    accepts = TEXT_KINDS | {"integer"}
 
-    def mask(self, values: pd.Series, ctx: MaskContext) -> pd.Series:
+    def mask(self, values: pa.Array, ctx: MaskContext) -> pa.Array:
         domain = getattr(self.params, "domain", None) or "remap"
-        arr = columnar.to_arrow(values)
+        arr = values
         self.stats.cells += len(values)
         self.stats.nulls += arr.null_count
         encoded = pc.dictionary_encode(arr)
@@ -182,4 +183,4 @@ class Remap(Strategy):
                 table=ctx.table, column=ctx.column.name,
                 hint="Use 'hash' for binary/UUID keys stored in other types.",
             )
-        return columnar.from_arrow(pc.take(mapped, encoded.indices), values, t)
+        return pc.take(mapped, encoded.indices)

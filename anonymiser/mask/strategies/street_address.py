@@ -4,6 +4,7 @@ import numpy as np
 import pyarrow as pa
 
 from anonymiser.mask import dictionaries
+from anonymiser.mask.base import TEXT_KINDS
 from anonymiser.mask.core import pick
 from anonymiser.mask.fakes import choose, join, match_case, number_text
 from anonymiser.mask.pseudonym import Material, PseudonymStrategy
@@ -26,6 +27,10 @@ class StreetAddress(PseudonymStrategy):
     entity = "street_address"
     normaliser = "name"
     summary = "keyed fake street line (number and street)"
+    technique = "pseudonymisation"
+    entities = ("STREET_ADDRESS",)
+    leak_class = "composite"
+    accepts = TEXT_KINDS
 
     def render(self, m: Material) -> pa.Array:
         line, _ = street_line(m.h[:, 0])

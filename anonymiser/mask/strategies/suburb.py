@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from anonymiser.mask.base import TEXT_KINDS
 from anonymiser.mask.dictionary_fake import DictionaryFake
 from anonymiser.mask.registry import register
 
@@ -10,3 +11,7 @@ class Suburb(DictionaryFake):
     entity = "suburb"
     dictionary = "suburbs"
     summary = "keyed fake NZ-style suburb name"
+    technique = "pseudonymisation"
+    entities = ()
+    leak_class = "dictionary"
+    accepts = TEXT_KINDS

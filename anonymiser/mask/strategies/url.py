@@ -3,6 +3,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from anonymiser.mask.base import TEXT_KINDS
 from anonymiser.mask.core import pick
 from anonymiser.mask.fakes import RESERVED_EMAIL_DOMAINS, choose, join
 from anonymiser.mask.pseudonym import Material, PseudonymStrategy
@@ -16,6 +17,10 @@ class Url(PseudonymStrategy):
     entity = "url"
     normaliser = "text"
     summary = "keyed fake URL on a reserved domain (https://www.example.org/p/3f9a…)"
+    technique = "pseudonymisation"
+    entities = ("URL",)
+    leak_class = "identifier"
+    accepts = TEXT_KINDS
 
     def render(self, m: Material) -> pa.Array:
         domain, _ = pick(m.h[:, 1], len(RESERVED_EMAIL_DOMAINS))

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from anonymiser.mask.base import TEXT_KINDS
 from anonymiser.mask.core import pick
 from anonymiser.mask.fakes import join, number_text, slug_name
 from anonymiser.mask.pseudonym import Material, PseudonymStrategy
@@ -15,6 +16,10 @@ class Username(PseudonymStrategy):
     entity = "username"
     normaliser = "email"       # trim + lower case: user names are usually case-insensitive
     summary = "keyed fake user name (aroha.ngata4821)"
+    technique = "pseudonymisation"
+    entities = ()
+    leak_class = "identifier"
+    accepts = TEXT_KINDS
 
     def render(self, m: Material) -> pa.Array:
         local, _ = slug_name(m.h[:, 0])

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
 
 from anonymiser.mask import registry
@@ -14,18 +13,24 @@ OTHER_KEY = bytes(range(1, 33))
 
 
 def ctx(*, length: int | None = None, unique: bool = False, key: bytes = KEY, kind: str = "string",
-        frame: pd.DataFrame | None = None, bits: int | None = None) -> MaskContext:
+        batch: pa.RecordBatch | None = None, bits: int | None = None) -> MaskContext:
     column = ColumnInfo(name="c", kind=kind, sql_type="TEXT", length=length, bits=bits)  # type: ignore[arg-type]
-    return MaskContext(key=key, table="t", column=column, unique=unique, frame=frame)
+    return MaskContext(key=key, table="t", column=column, unique=unique, batch=batch)
 
 
 STRING = pa.string()
 
 
-def arrow(values: list[Any], type_: pa.DataType = STRING) -> pd.Series:
-    return pd.Series(pd.arrays.ArrowExtensionArray(pa.array(values, type_)))
+def arrow(values: list[Any], type_: pa.DataType = STRING) -> pa.Array:
+    return pa.array(values, type_)
 
 
-def run(name: str, values: pd.Series, options: dict[str, Any] | None = None, **kw: Any) -> pd.Series:
+def run(name: str, values: pa.Array, options: dict[str, Any] | None = None, **kw: Any) -> pa.Array:
     strategy: Strategy = registry.build(name, options or {})
     return strategy.mask(values, ctx(**kw))
+
+
+def is_unique(values: pa.Array) -> bool:
+    """No value twice (NULLs ignored)."""
+    present = values.drop_null()
+    return len(present.unique()) == len(present)

@@ -53,7 +53,7 @@ def current() -> dict[str, Any]:
         "key": KEY.hex(),
         "dictionaries": dictionaries.VERSION,
         "cases": {
-            name: [[v, out] for v, out in zip(values, run(name, arrow(values), options).tolist(), strict=True)]
+            name: [[v, out] for v, out in zip(values, run(name, arrow(values), options).to_pylist(), strict=True)]
             for name, (options, values) in sorted(CASES.items())
         },
     }
