@@ -70,8 +70,9 @@ class PolicyDriftError(PolicyError):
 
     reason_code = "drift"
 
-    def __init__(self, message: str, *, problems: list[str], hint: str | None = None) -> None:
-        super().__init__(message, hint=hint)
+    def __init__(self, message: str, *, problems: list[str], hint: str | None = None, file: str | None = None,
+                 line: int | None = None) -> None:
+        super().__init__(message, hint=hint, file=file, line=line)
         self.problems = problems
 
 

@@ -83,8 +83,13 @@ def _now() -> str:
 def prepare(conn: Any, loaded: LoadedPolicy) -> tuple[SchemaInfo, Plan]:
     """Introspect the source, add the policy's virtual FKs, and plan (raises on drift)."""
     from anonymiser.subset import virtual_foreign_keys
+    from anonymiser.subset.check import subset_problems
 
     schema = introspect(conn, loaded.policy.schema_name)
+    problems = [(p.path, p.message, p.hint) for p in subset_problems(conn, schema, loaded.policy.subset)]
+    problems += loaded.reference_problems(schema)
+    if problems:   # names and where-clauses the live source cannot take: at check, with file:line
+        raise loaded.problems_error(problems)
     schema = schema.with_foreign_keys(virtual_foreign_keys(loaded.policy.subset, schema))
     return schema, build_plan(loaded, schema)
 

@@ -8,6 +8,7 @@ pseudonym in every table and every join still matches.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 
 from anonymiser.errors import PolicyDriftError, PolicyError
@@ -112,10 +113,14 @@ def drift_problems(loaded: LoadedPolicy, schema: SchemaInfo) -> list[str]:
 def raise_on_drift(loaded: LoadedPolicy, schema: SchemaInfo) -> None:
     problems = drift_problems(loaded, schema)
     if problems:
+        # file:line of the first problem: a wrong name's own line, else the table (or 'tables:') lacking a rule
+        lines = [int(m.group(1)) for p in problems if (m := re.match(r"line (\d+):", p))]
+        lines += [loaded.line_of("tables", t.name) or loaded.line_of("tables") or 1
+                  for t, _ in unruled_columns(loaded, schema)]
         raise PolicyDriftError(
-            f"the policy {loaded.path} does not cover the source ({len(problems)} problem(s)):\n"
+            f"the policy does not cover the source ({len(problems)} problem(s)):\n"
             + "\n".join(f"  - {p}" for p in problems),
-            problems=problems,
+            problems=problems, file=str(loaded.path), line=lines[0] if lines else None,
             hint="Every column needs a rule (fail closed). Add the suggested rules, review them, and run "
                  "'anonymiser check POLICY --source URL' until it passes.",
         )
@@ -238,13 +243,15 @@ def _follow_parent(loaded: LoadedPolicy, table: TableInfo, column: ColumnInfo, r
 def validate_rules(loaded: LoadedPolicy) -> None:
     """Every rule names a known strategy with valid options (no source needed); all problems at once."""
     problems: list[str] = []
+    first_line: int | None = None
     for table_name, table_policy in loaded.policy.tables.items():
         for column_name, rule in table_policy.columns.items():
             try:
                 registry.build(rule.mask, rule.options)
             except PolicyError as exc:
                 line = loaded.line_of("tables", table_name, "columns", column_name)
+                first_line = first_line or line
                 problems.append(f"line {line}: {table_name}.{column_name}: {exc.message}. {exc.hint or ''}".strip())
     if problems:
         raise PolicyError(f"{len(problems)} rule(s) cannot be used:\n" + "\n".join(f"  - {p}" for p in problems),
-                          file=str(loaded.path), hint="Fix the strategy names and options above.")
+                          file=str(loaded.path), line=first_line, hint="Fix the strategy names and options above.")

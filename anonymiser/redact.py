@@ -160,7 +160,8 @@ def scrub_db_message(text: str, identifiers: Iterable[str] = ()) -> str:
     for quote, pattern in _QUOTED.items():
         def keep_known(match: re.Match[str], quote: str = quote) -> str:
             inner = match.group(1)
-            return match.group() if inner is not None and inner.lower() in known else f"{quote}{MASK}{quote}"
+            shown = inner is not None and (inner.lower() in known or (inner and not any(c.isalnum() for c in inner)))
+            return match.group() if shown else f"{quote}{MASK}{quote}"   # names we know, and bare punctuation
 
         line = pattern.sub(keep_known, line)
     line = _DIGITS.sub(lambda m: m.group() if m.group().lower() in known else MASK, line)

@@ -10,6 +10,7 @@ import difflib
 import hashlib
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from pydantic import ValidationError
 from anonymiser.errors import PolicyError
 from anonymiser.policy.model import Policy
 from anonymiser.redact import has_secret, remember_url
+from anonymiser.schema import SchemaInfo
 
 Path_ = tuple[str | int, ...]
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -57,17 +59,72 @@ class LoadedPolicy:
     def error(self, message: str, *keys: str | int, hint: str | None = None) -> PolicyError:
         return PolicyError(message, file=str(self.path), line=self.line_of(*keys), hint=hint)
 
+    def problems_error(self, problems: Sequence[tuple[Path_, str, str | None]]) -> PolicyError:
+        """One error listing every (policy path, message, hint) with its line, at the first one's line."""
+        lines = [self.line_of(*path) for path, _, _ in problems]
+        listed = "\n".join(f"  line {line or '?'}: {message}" for line, (_, message, _) in zip(lines, problems,
+                                                                                             strict=True))
+        hints = list(dict.fromkeys(h for _, _, h in problems if h))
+        return PolicyError(f"{len(problems)} problem(s) in the policy against the source:\n{listed}",
+                           file=str(self.path), line=lines[0], hint="\n".join(hints) or None)
 
-def _key_lines(node: yaml.Node, path: Path_, out: dict[Path_, int]) -> None:
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            child = (*path, str(key_node.value))
-            out[child] = key_node.start_mark.line + 1
-            _key_lines(value_node, child, out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            out[(*path, i)] = item.start_mark.line + 1
-            _key_lines(item, (*path, i), out)
+    def reference_problems(self, schema: SchemaInfo) -> list[tuple[Path_, str, str | None]]:
+        """``quasi_identifiers`` and ``sensitive_attributes`` naming columns the source lacks."""
+        problems: list[tuple[Path_, str, str | None]] = []
+        for key in ("quasi_identifiers", "sensitive_attributes"):
+            for i, item in enumerate(getattr(self.policy, key)):
+                table, _, column = item.rpartition(".")
+                info = schema.tables.get(table)
+                if info is None or column not in info.column_names:
+                    known = sorted(schema.tables) if info is None else info.column_names
+                    close = difflib.get_close_matches(table if info is None else column, known, n=1)
+                    problems.append(((key, i), f"{key} names {item!r}, which is not a column of the source",
+                                     f"Did you mean {close[0]!r}?" if close else "Write it as 'table.column'."))
+        return problems
+
+
+# Without aliases a policy has fewer YAML nodes than characters; far more means nested aliases (a "bomb").
+MIN_NODE_BUDGET, NODES_PER_CHARACTER = 100_000, 4
+
+
+class _Walk:
+    """Line of every key path; duplicate keys (YAML keeps the last silently: fail-open); the expanded size."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.lines: dict[Path_, int] = {}
+        self.duplicates: list[tuple[Path_, int, int]] = []   # (path, first line, repeated line)
+        self.not_text: list[tuple[str, int, str]] = []       # keys YAML reads as booleans, numbers, null
+        self.nodes = 0
+
+    def visit(self, node: yaml.Node, path: Path_) -> None:
+        self.nodes += 1
+        if self.nodes > self.budget:
+            raise _TooLarge
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                line = key_node.start_mark.line + 1
+                if key_node.tag not in (_STR_TAG, _MERGE_TAG):
+                    self.not_text.append((key, line, key_node.tag.rsplit(":", 1)[-1]))
+                if key in seen and key != "<<":
+                    self.duplicates.append(((*path, key), seen[key], line))
+                seen.setdefault(key, line)
+                child = (*path, key)
+                self.lines.setdefault(child, line)
+                self.visit(value_node, child)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self.lines.setdefault((*path, i), item.start_mark.line + 1)
+                self.visit(item, (*path, i))
+
+
+_STR_TAG, _MERGE_TAG = "tag:yaml.org,2002:str", "tag:yaml.org,2002:merge"
+
+
+class _TooLarge(Exception):
+    pass
 
 
 def _interpolate(value: Any, path: Path_, missing: dict[Path_, str]) -> Any:
@@ -149,9 +206,29 @@ def parse_policy(text: str, path: Path) -> LoadedPolicy:
     if not isinstance(data, dict):
         raise PolicyError("a policy must be a YAML mapping", file=str(path), line=1,
                           hint=f"For example:\n{EXAMPLE}")
-    lines: dict[Path_, int] = {}
-    if node is not None:
-        _key_lines(node, (), lines)
+    walk = _Walk(max(MIN_NODE_BUDGET, NODES_PER_CHARACTER * len(text)))
+    try:
+        if node is not None:
+            walk.visit(node, ())
+    except _TooLarge:
+        raise PolicyError(f"the policy expands to more than {walk.budget:,} YAML nodes through its aliases",
+                          file=str(path), line=1,
+                          hint="Write the rules out, or use fewer nested aliases.") from None
+    if walk.not_text:
+        listed = "\n".join(f"  line {line}: key {key!r} is read by YAML as a {kind}, not a name"
+                           for key, line, kind in walk.not_text)
+        raise PolicyError(f"{len(walk.not_text)} key(s) YAML does not read as text\n{listed}", file=str(path),
+                          line=walk.not_text[0][1],
+                          hint='Quote them: "no": keep, "on": keep, "2024": keep (YAML 1.1 reads no/yes/on/off as '
+                               "booleans and digits as numbers).")
+    if walk.duplicates:
+        listed = "\n".join(f"  line {again}: {'.'.join(map(str, key))} repeats the key of line {first}"
+                           for key, first, again in walk.duplicates)
+        raise PolicyError(
+            f"{len(walk.duplicates)} duplicate key(s): YAML would silently keep only the last one\n{listed}",
+            file=str(path), line=walk.duplicates[0][2],
+            hint="Keep one rule per key: delete or merge the repeated lines.")
+    lines = walk.lines
     raw_source = data.get("source")
     missing: dict[Path_, str] = {}
     data = _interpolate(data, (), missing)

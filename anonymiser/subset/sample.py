@@ -45,6 +45,11 @@ def sample_size(eligible: int, spec: RootSpec) -> int:
     return eligible
 
 
+def where_clause(where: str) -> sa.TextClause:
+    """The user's SQL as a WHERE term, in parentheses; colons escaped (':x' is text, not a bind parameter)."""
+    return sa.text("(" + where.replace(":", "\\:") + ")")
+
+
 def sample_root(conn: sa.Connection, graph: SubsetGraph, spec: RootSpec, seed: int) -> RootSample:
     table = resolve_table(graph.schema, spec.table, "subset.roots")
     info = graph.schema.tables[table]
@@ -57,8 +62,7 @@ def sample_root(conn: sa.Connection, graph: SubsetGraph, spec: RootSpec, seed: i
     source = table_clause(info)
     stmt = sa.select(*[source.c[c] for c in key])
     if spec.where:
-        # Colons escaped: ':x' inside the user's SQL is text, not a SQLAlchemy bind parameter.
-        stmt = stmt.where(sa.text("(" + spec.where.replace(":", "\\:") + ")"))
+        stmt = stmt.where(where_clause(spec.where))
     types = {c.name: arrow_type(c) for c in info.columns}
     try:
         keys = K.distinct(scan(conn, stmt, key, types), key)
