@@ -57,10 +57,12 @@ def run(engine: str, repeat: int) -> list[str]:
     for name, tally in sorted(result.slices.items()):
         lines.append(f"| · {name} | {tally.spans} | {tally.recall:.1%} | {tally.leaked} | {tally.leak_rate:.1%} | | |")
     over = result.overmask_rate
+    met = "met" if over <= scoring.OVERMASK_TARGET else "**not met**"
     lines += ["", f"Non-personal words changed: {result.words_changed} of {result.words_outside} = {over:.2%} "
-              f"(target ≤ {scoring.OVERMASK_TARGET:.0%}: {'met' if over <= scoring.OVERMASK_TARGET else '**not met**'}); "
+              f"(target ≤ {scoring.OVERMASK_TARGET:.0%}: {met}); "
               f"sentences with no personal data changed: {result.clean_changed} of {result.clean_sentences}; "
-              f"characters outside labels detected: {result.detected_outside_chars / max(result.outside_chars, 1):.2%}.",
+              f"characters outside labels detected: "
+              f"{result.detected_outside_chars / max(result.outside_chars, 1):.2%}.",
               f"Speed: {len(texts) / best:,.0f} cells/s on one core (best of {repeat}, CPU time of the free_text "
               f"strategy over {len(texts):,} distinct cells, engine already loaded).", ""]
     return lines

@@ -1,8 +1,16 @@
-"""Run the analyzer over many texts: cheap pre-screen, then Presidio, on both cores when it pays.
+"""Find personal spans in many texts: the span finder that scan, verify and free text share.
 
-Callers pass *distinct* texts (they factorize first). A text is only given to Presidio for the
-entities it could possibly contain (an email needs an ``@``, a phone number seven digits), which
-skips most recognizers on most cells; a text that can contain nothing is not analysed at all.
+Callers pass *distinct* texts (they factorize first). Each text goes only to the recognizers of the
+entities it could contain (an email needs an ``@``, a phone seven digits, a name a capital letter),
+called directly: Presidio's pattern recognizers (email, URL, IP, IBAN, NZ identifiers …) and ours
+(names, addresses, cards, phones; ``recognizers.py``). Context words raise a pattern's score as
+Presidio's context enhancer does (+0.35, at least 0.4, when one of the five words before the match
+is a context word), without the spaCy pass the enhancer needs: the blank pipeline's only job was
+tokenising for it. When a spaCy model is installed its entities are added (one ``nlp.pipe`` batch).
+Finally every word of every name found is also found wherever else it stands in the same text
+("… everyone calls me Aantje").
+
+Big batches are split over worker processes (fork): each inherits the parent's engine, built once.
 """
 
 from __future__ import annotations
@@ -12,44 +20,54 @@ import os
 import re
 from collections.abc import Collection, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from anonymiser.detect.engine import NER_ENTITIES, Engine, get_engine
-from anonymiser.detect.nz_recognizers import mentions_known_name
+from anonymiser.detect.gazetteer import fold
+from anonymiser.detect.persons import NamePart, split_name
+from anonymiser.detect.recognizers import PARTS_KEY
 
 FREE_TEXT_THRESHOLD = 0.35
 PARALLEL_MIN_TEXTS = 1500     # below this, starting a second process costs more than it saves
 WORKERS_ENV = "ANONYMISER_WORKERS"
 PIECE_CHARS = 100_000         # longer cells are analysed in pieces: bounded memory, under spaCy's limit
 PIECE_OVERLAP = 500
+CONTEXT_BOOST, CONTEXT_MIN = 0.35, 0.4     # Presidio's LemmaContextAwareEnhancer defaults
+CONTEXT_WORDS_BEFORE = 5
 
-_DIGITS = ("PHONE_NUMBER", "CREDIT_CARD", "NZ_IRD", "NZ_BANK_ACCOUNT", "NZBN", "US_SSN", "US_ITIN")
+_DIGITS = ("PHONE_NUMBER", "NZ_IRD", "NZ_BANK_ACCOUNT", "NZBN", "US_SSN", "US_ITIN", "STREET_ADDRESS")
 # (pre-screen regex, entities it makes possible). A text matching none is never analysed.
 _TRIGGERS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"@"), ("EMAIL_ADDRESS",)),
     (re.compile(r"\d(?:[\s().\-/+]{0,3}\d){6}"), _DIGITS),
+    (re.compile(r"\d(?:[ \-]?\d){11}"), ("CREDIT_CARD",)),
     (re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9a-fA-F]{1,4}:[0-9a-fA-F]{0,4}:"), ("IP_ADDRESS",)),
     (re.compile(r"[A-Za-z]{2}\d{2}[A-Za-z0-9 ]{10,}"), ("IBAN_CODE",)),
     (re.compile(r"[A-Za-z]{3}\s?\d{2}"), ("NZ_NHI",)),
-    (re.compile(r"[A-Za-z]\d{6}"), ("NZ_DRIVER_LICENCE", "NZ_PASSPORT", "US_DRIVER_LICENSE")),
-    (re.compile(r"\d{1,5}[A-Za-z]?(?:/\d+)?,?\s+[A-Za-z]|\b(?:Box|Bag|RD|Unit|Flat|Suite|Apartment)\s+\d"),
-     ("STREET_ADDRESS",)),
+    (re.compile(r"[A-Za-z]\d{6}"), ("NZ_DRIVER_LICENCE", "NZ_PASSPORT")),
+    (re.compile(r"\d"), ("STREET_ADDRESS",)),
     (re.compile(r"(?i)https?://|www\.|\w\.[a-z]{2,}\b"), ("URL",)),
     (re.compile(r"[0-9a-fA-F]{2}[:\-][0-9a-fA-F]{2}[:\-][0-9a-fA-F]{2}"), ("MAC_ADDRESS",)),
     (re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}"), ("UUID",)),
     (re.compile(r"\b(?:bc1|[13])[a-km-zA-HJ-NP-Z1-9]{25,}"), ("CRYPTO",)),
 )
-_HAS_CAPITAL = re.compile(r"[A-Z]")
+_HAS_CAPITAL = re.compile(r"[A-Z\u00C0-\u00DE\u0100-\u024F]")
+_CONTEXT_WORD = re.compile(r"[^\W\d_]+")
 
 
 class Hit(NamedTuple):
-    """One detected span. Offsets into the analysed text; the span's text is never kept here."""
+    """One detected span. Offsets into the analysed text; the span's text is never kept here.
+
+    ``parts``: (start, end, role) inside the span for names (given / middle / family) and addresses
+    (unit, street, locality, postcode, region, country); empty for other entities.
+    """
 
     start: int
     end: int
     entity: str
     score: float
     recognizer: str
+    parts: tuple[tuple[int, int, str], ...] = ()
 
 
 def candidate_entities(text: str, wanted: Collection[str] | None, has_ner: bool) -> list[str]:
@@ -57,37 +75,95 @@ def candidate_entities(text: str, wanted: Collection[str] | None, has_ner: bool)
     for pattern, entities in _TRIGGERS:
         if pattern.search(text):
             found.update(entities)
-    if has_ner and _HAS_CAPITAL.search(text):
-        found.update(NER_ENTITIES)
-    elif _HAS_CAPITAL.search(text) and mentions_known_name(text):
-        found.add("PERSON")     # the name-list recognizer: the blank pipeline's only source of names
+    if _HAS_CAPITAL.search(text):
+        found.add("PERSON")
+        if has_ner:
+            found.update(NER_ENTITIES)
     if wanted is not None:
         found &= set(wanted)
     return sorted(found)
 
 
+def _context_score(text: str, start: int, score: float, context: frozenset[str]) -> float:
+    if not context or score >= 1.0:
+        return score
+    before = _CONTEXT_WORD.findall(text, max(0, start - 60), start)[-CONTEXT_WORDS_BEFORE:]
+    if any(w.lower() in context or w.lower().rstrip("s") in context for w in before):
+        return max(min(score + CONTEXT_BOOST, 1.0), CONTEXT_MIN)
+    return score
+
+
+def _hits(text: str, results: Sequence[Any], context: frozenset[str]) -> list[Hit]:
+    out = []
+    for r in results:
+        metadata = r.recognition_metadata or {}
+        out.append(Hit(r.start, r.end, r.entity_type, round(_context_score(text, r.start, float(r.score), context), 4),
+                       str(metadata.get("recognizer_name", "unknown")), tuple(metadata.get(PARTS_KEY, ()))))
+    return out
+
+
 def _analyze_serial(engine: Engine, texts: Sequence[str], entities: Collection[str] | None,
-                    threshold: float, context: list[str] | None) -> list[list[Hit]]:
-    analyzer = engine.analyzer
+                    threshold: float, extra_context: list[str] | None) -> list[list[Hit]]:
     out: list[list[Hit]] = [[] for _ in texts]
     todo = [(i, cands) for i, text in enumerate(texts)
             if (cands := candidate_entities(text, entities, engine.has_ner))]
-    # spaCy is much faster on batches than text by text; Presidio accepts the precomputed artifacts.
-    artifacts = analyzer.nlp_engine.process_batch([texts[i] for i, _ in todo], language="en", batch_size=128)
-    for (i, cands), (_, nlp_artifacts) in zip(todo, artifacts, strict=True):
-        results = analyzer.analyze(texts[i], language="en", entities=cands, score_threshold=threshold,
-                                   context=context, nlp_artifacts=nlp_artifacts)
-        out[i] = [
-            Hit(r.start, r.end, r.entity_type, float(r.score),
-                str((r.recognition_metadata or {}).get("recognizer_name", "unknown")))
-            for r in results
-        ]
+    artifacts: dict[int, Any] = {}
+    if engine.has_ner:
+        ner = [i for i, cands in todo if any(e in NER_ENTITIES for e in cands)]
+        # spaCy is much faster on batches than text by text; Presidio's NER recognizer reads its artifacts.
+        batch = engine.analyzer.nlp_engine.process_batch([texts[i] for i in ner], language="en", batch_size=128)
+        artifacts = {i: nlp for i, (_, nlp) in zip(ner, batch, strict=True)}
+    extra = frozenset(w.lower() for w in extra_context or ())
+    for i, cands in todo:
+        text = texts[i]
+        hits: list[Hit] = []
+        for recognizer, supported in engine.recognizers_for(cands):
+            nlp = artifacts.get(i)
+            if recognizer.name == "SpacyRecognizer" and nlp is None:
+                continue
+            context = frozenset(w.lower() for w in (getattr(recognizer, "context", None) or ())) | extra
+            hits += _hits(text, recognizer.analyze(text, supported, nlp), context)
+        hits = [h for h in hits if h.score >= threshold and (entities is None or h.entity in entities)]
+        out[i] = with_name_parts(text, hits)
     return out
+
+
+def with_name_parts(text: str, hits: list[Hit]) -> list[Hit]:
+    """Names from the model get their parts, and every name word is also found where it stands again
+    (compared without case marks and diacritics: "Mānuka" and "Manuka" are one name)."""
+    hits = [h._replace(parts=tuple(split_name(text, h.start, h.end)))
+            if h.entity == "PERSON" and not h.parts else h for h in hits]
+    persons = [h for h in hits if h.entity == "PERSON"]
+    if not persons:
+        return hits
+    words = [(m.start(), m.start() + len(core), core) for m in _NAME_WORD.finditer(text)
+             if (core := _POSSESSIVE.sub("", m.group()))[0].isupper()]
+    roles: dict[str, str] = {}
+    for h in persons:
+        for start, end, role in h.parts:
+            for ws, we, word in words:
+                if start <= ws and we <= end and len(word) >= 2 and word.lower() not in _PARTICLE_WORDS:
+                    roles.setdefault(fold(word), "given" if role == "middle" else role)
+    if not roles:
+        return hits
+    taken = [(h.start, h.end) for h in hits]
+    extra = []
+    for ws, we, word in words:
+        found = roles.get(fold(word))
+        if found is not None and not any(a < we and ws < b for a, b in taken):
+            extra.append(Hit(ws, we, "PERSON", 0.6, "NameRepeat", (NamePart(ws, we, found),)))
+    return hits + extra
+
+
+_NAME_WORD = re.compile(r"(?<![\w\-])[^\W\d_][\w'\u2019\-]*")
+_POSSESSIVE = re.compile(r"['\u2019]s$")
+_PARTICLE_WORDS = frozenset({"te", "van", "der", "den", "de", "la", "le", "del", "della", "di", "da", "dos", "das",
+                             "von", "bin", "binti", "ibn", "al", "el", "ter", "ten", "st", "mac", "mc"})
 
 
 def _worker(spec: str, texts: Sequence[str], entities: Collection[str] | None, threshold: float,
             context: list[str] | None) -> list[list[Hit]]:
-    # Forked workers inherit the parent's cached engine, so this is a dictionary look-up.
+    # Forked workers inherit the parent's cached engine: this is a dictionary look-up, not a build.
     return _analyze_serial(get_engine(spec), texts, entities, threshold, context)
 
 
@@ -116,6 +192,11 @@ def _windows(text: str, size: int = PIECE_CHARS, overlap: int = PIECE_OVERLAP) -
         start = end - overlap
 
 
+def _shifted(hit: Hit, by: int) -> Hit:
+    return hit._replace(start=hit.start + by, end=hit.end + by,
+                        parts=tuple((a + by, b + by, role) for a, b, role in hit.parts))
+
+
 def analyze_texts(
     texts: Sequence[str],
     *,
@@ -137,7 +218,7 @@ def analyze_texts(
                               workers=workers)
         merged: list[set[Hit]] = [set() for _ in texts]
         for (i, start), hits in zip(owners, found, strict=True):
-            merged[i].update(h._replace(start=h.start + start, end=h.end + start) for h in hits)
+            merged[i].update(_shifted(h, start) for h in hits)
         return [sorted(hits) for hits in merged]
     engine = engine or get_engine()
     workers = worker_count() if workers is None else workers
@@ -154,26 +235,46 @@ def analyze_texts(
 
 
 def _merge_same_entity(hits: Sequence[Hit]) -> list[Hit]:
-    """Overlapping spans of one entity become their union ("Mere Ngata" from the name list + "Ngata" from NER)."""
+    """Overlapping spans of one entity become their union ("Mere Ngata" from the gazetteer + "Ngata" from NER)."""
     merged: list[Hit] = []
     for hit in sorted(hits, key=lambda h: (h.entity, h.start, -h.end)):
         last = merged[-1] if merged else None
         if last is not None and last.entity == hit.entity and hit.start < last.end:
             best = last if last.score >= hit.score else hit
-            merged[-1] = Hit(last.start, max(last.end, hit.end), hit.entity, best.score, best.recognizer)
+            union = Hit(last.start, max(last.end, hit.end), hit.entity, best.score, best.recognizer,
+                        best.parts if (best.start, best.end) == (last.start, max(last.end, hit.end)) else ())
+            merged[-1] = union if union.parts or hit.entity != "PERSON" else union._replace(
+                parts=_union_parts(last, hit))
         else:
             merged.append(hit)
     return merged
 
 
+def _union_parts(a: Hit, b: Hit) -> tuple[tuple[int, int, str], ...]:
+    parts = sorted({*a.parts, *b.parts})
+    kept: list[tuple[int, int, str]] = []
+    for p in parts:
+        if kept and p[0] < kept[-1][1]:
+            if p[1] - p[0] > kept[-1][1] - kept[-1][0]:
+                kept[-1] = p
+            continue
+        kept.append(p)
+    return tuple(kept)
+
+
+# Rank of an entity when spans overlap: validated identifiers and contact details first, then
+# addresses (an address holds numbers that look like phones), then people, then other NER labels.
+_RANK = {"STREET_ADDRESS": 2, "PERSON": 3}
+
+
 def _rank(hit: Hit) -> int:
-    # Validated identifiers first; then a person (names are what we most need consistent); then
-    # other NER labels, which small models hand out loosely ("Aroha Ngata" as an organisation).
-    return 0 if hit.entity not in NER_ENTITIES else 1 if hit.entity == "PERSON" else 2
+    if hit.entity in _RANK:
+        return _RANK[hit.entity]
+    return 4 if hit.entity in NER_ENTITIES else 0 if hit.score >= 0.5 else 1
 
 
 def resolve_overlaps(hits: Sequence[Hit]) -> list[Hit]:
-    """Non-overlapping spans, best first (identifier, person, other NER; then score, length), in text order."""
+    """Non-overlapping spans, best first (identifier, address, person, other NER; then score, length), in order."""
     chosen: list[Hit] = []
     ranked = sorted(_merge_same_entity(hits), key=lambda h: (_rank(h), -h.score, -(h.end - h.start), h.start))
     for hit in ranked:

@@ -29,7 +29,8 @@ _SIZE_RANK = {"lg": 3, "md": 2, "sm": 1}
 _LEMMA_COMPONENT = "anonymiser_lower_lemma"
 # NER labels worth reporting: a person, a place, an organisation; the rest (dates, numbers) is noise.
 NER_ENTITIES = ("PERSON", "LOCATION", "ORGANIZATION")
-_DROPPED = ("PhoneRecognizer", "DateRecognizer", "UsLicenseRecognizer", "UsPassportRecognizer", "UsBankRecognizer",
+_DROPPED = ("PhoneRecognizer", "CreditCardRecognizer", "DateRecognizer", "UsLicenseRecognizer", "UsPassportRecognizer",
+            "UsBankRecognizer",
             "MedicalLicenseRecognizer", "NhsRecognizer")
 
 
@@ -40,9 +41,13 @@ class Engine:
     spec: str                   # what get_engine was asked for ("" = automatic), to rebuild it in workers
     has_ner: bool
     recognizers: tuple[str, ...] = field(default=())
+    _by_entities: dict[tuple[str, ...], list[tuple[Any, list[str]]]] = field(default_factory=dict, compare=False,
+                                                                              repr=False)
 
     def info(self) -> dict[str, Any]:
         from importlib.metadata import version
+
+        from anonymiser.detect.gazetteer import VERSION as GAZETTEER_VERSION
 
         return {
             "presidio": version("presidio-analyzer"),
@@ -50,7 +55,19 @@ class Engine:
             "spacy_model": self.model,
             "ner": self.has_ner,
             "recognizers": list(self.recognizers),
+            "gazetteer": GAZETTEER_VERSION,
         }
+
+    def recognizers_for(self, entities: list[str]) -> list[tuple[Any, list[str]]]:
+        """(recognizer, the requested entities it supports) for a set of entities; cached per set."""
+        key = tuple(entities)
+        found = self._by_entities.get(key)
+        if found is None:
+            wanted = set(entities)
+            found = [(r, [e for e in r.supported_entities if e in wanted]) for r in self.analyzer.registry.recognizers
+                     if wanted.intersection(r.supported_entities)]
+            self._by_entities[key] = found
+        return found
 
 
 def offline_tldextract() -> None:
@@ -119,15 +136,23 @@ def _load_spacy(spec: str) -> tuple[Any, str]:
     return nlp, str(Path(name).name if Path(name).exists() else name)
 
 
-@functools.lru_cache(maxsize=4)
 def get_engine(model: str | None = None) -> Engine:
-    """The process-wide analyzer for ``model`` (None/"" = automatic choice)."""
-    spec = model or ""
+    """The process-wide analyzer for ``model`` (None/"" = automatic choice): built once per process.
+
+    ``None`` and ``""`` share one cache entry, so a forked worker asking for ``engine.spec`` finds the
+    engine its parent built instead of building a second one.
+    """
+    return _engine(model or "")
+
+
+@functools.lru_cache(maxsize=4)
+def _engine(spec: str) -> Engine:
     offline_tldextract()
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
     from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
 
     from anonymiser.detect.nz_recognizers import nz_recognizers
+    from anonymiser.detect.recognizers import model_free_recognizers
 
     nlp, label = _load_spacy(spec)
     has_ner = "ner" in nlp.pipe_names
@@ -154,7 +179,7 @@ def get_engine(model: str | None = None) -> Engine:
         registry.remove_recognizer(name)
     if not has_ner:
         registry.remove_recognizer("SpacyRecognizer")
-    for recognizer in nz_recognizers():
+    for recognizer in [*nz_recognizers(), *model_free_recognizers()]:
         registry.add_recognizer(recognizer)
     analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
     names = tuple(sorted({str(getattr(r, "name", type(r).__name__)) for r in registry.recognizers}))
@@ -164,5 +189,10 @@ def get_engine(model: str | None = None) -> Engine:
 def detector_label(recognizer: str) -> str:
     """``nz:<name>`` for our recognizers, ``presidio:<name>`` for Presidio's."""
     from anonymiser.detect.nz_recognizers import RECOGNIZER_NAMES
+    from anonymiser.detect.recognizers import NAMES
 
-    return f"nz:{recognizer}" if recognizer in RECOGNIZER_NAMES else f"presidio:{recognizer}"
+    ours = recognizer in RECOGNIZER_NAMES or recognizer in NAMES or recognizer == "NameRepeat"
+    return f"nz:{recognizer}" if ours else f"presidio:{recognizer}"
+
+
+get_engine.cache_clear = _engine.cache_clear  # type: ignore[attr-defined]   # tests switch models

@@ -8,21 +8,12 @@ shape is too common to mean anything (driver licence and passport: two letters a
 
 from __future__ import annotations
 
-import functools
-import json
-import re
-import unicodedata
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from anonymiser.identifiers import nz
 
 if TYPE_CHECKING:
     from presidio_analyzer import EntityRecognizer
-
-# Regions tried by the phone recognizer: NZ first (the users' country), then Presidio's defaults.
-PHONE_REGIONS = ("NZ", "AU", "GB", "US", "CA", "DE", "FR", "IN", "BR", "IL")
-PHONE_CONTEXT = ["phone", "ph", "tel", "telephone", "mobile", "mob", "cell", "call", "fax", "contact", "number"]
 
 # entity → (recognizer name, [(pattern name, regex, score)], context words). Patterns run with
 # Presidio's global flags (IGNORECASE), so the validators normalise case themselves.
@@ -88,19 +79,11 @@ VALIDATORS = {
     "NZ_PASSPORT": _shape(nz.is_nz_passport_shape),
 }
 
-RECOGNIZER_NAMES = frozenset(name for name, _, _ in NZ_PATTERNS.values()) | {
-    "NzPhoneRecognizer", "NameListRecognizer", "StreetAddressRecognizer"}
-ADDRESS_CONTEXT = ["address", "street", "live", "lives", "living", "deliver", "delivery", "postal", "moved", "left"]
-_STREET_TYPES = ("Street", "St", "Road", "Rd", "Avenue", "Ave", "Drive", "Dr", "Lane", "Place", "Pl", "Terrace",
-                 "Tce", "Crescent", "Cres", "Way", "Highway", "Hwy", "Boulevard", "Court", "Parade", "Close",
-                 "Grove", "Quay", "Square", "Rise", "Esplanade", "Mews")
-NAME_SCORE = 0.5
-_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "mx", "sir", "dame", "prof"})
-_CAPITALISED = r"[A-Z\u00C0-\u024F\u0100-\u017F][\w'\u2019\-]+"
+RECOGNIZER_NAMES = frozenset(name for name, _, _ in NZ_PATTERNS.values())
 
 
 def nz_recognizers() -> list[EntityRecognizer]:
-    """One Presidio recognizer per NZ entity, plus a phone recognizer that knows NZ numbers."""
+    """One Presidio recognizer per NZ identifier (pattern, context words, check-digit validation)."""
     from presidio_analyzer import Pattern, PatternRecognizer
 
     recognizers: list[EntityRecognizer] = []
@@ -119,119 +102,4 @@ def nz_recognizers() -> list[EntityRecognizer]:
             context=context,
             supported_language="en",
         ))
-    recognizers.append(street_address_recognizer())
-    recognizers.append(nz_phone_recognizer())
-    recognizers.append(name_list_recognizer())
     return recognizers
-
-
-def street_address_recognizer() -> EntityRecognizer:
-    """Street lines ("12 Queen Street", "Unit 4\n87 Waipokiwi Corner"), PO boxes, private bags, RD numbers.
-
-    Street types come from the pseudonym dictionaries too, so every fake street this tool writes is
-    also one it finds. Case-sensitive on purpose (``(?-i:…)``): "3 items on the way" is not an address.
-    """
-    from presidio_analyzer import Pattern, PatternRecognizer
-
-    from anonymiser.mask.dictionaries import load
-
-    types = set(_STREET_TYPES) | {street.split()[-1] for street in load().streets.to_pylist()}
-    alternatives = "|".join(sorted((re.escape(t) for t in types), key=len, reverse=True))
-    unit = r"(?:(?:Unit|Flat|Suite|Apartment|Apt|Level)\s+\d{1,5}[A-Z]?,?\s+)?"
-    street = (rf"(?-i:\b{unit}\d{{1,5}}[A-Z]?(?:/\d{{1,5}})?,?\s+(?:[A-Z][\w'\u2019\-]+\s+){{1,3}}"
-              rf"(?:{alternatives})\b\.?)")
-    patterns = [
-        Pattern("street address", street, 0.5),
-        Pattern("PO box / private bag", r"(?-i:\b(?:P\.?\s?O\.?\s?Box|Private\s+Bag)\s+\d{1,6}\b)", 0.5),
-        Pattern("rural delivery", r"(?-i:\bRD\s+\d{1,2}\b)", 0.4),
-        Pattern("unit", r"(?-i:\b(?:Unit|Flat|Suite|Apartment)\s+\d{1,5}[A-Z]?\b)", 0.4),
-    ]
-    return PatternRecognizer(supported_entity="STREET_ADDRESS", name="StreetAddressRecognizer", patterns=patterns,
-                             context=ADDRESS_CONTEXT, supported_language="en")
-
-
-def fold(word: str) -> str:
-    """Without diacritics: "Hēmi" and "Hemi" are one name (macrons are often dropped, or added)."""
-    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
-
-
-@functools.lru_cache(maxsize=1)
-def known_names() -> tuple[frozenset[str], frozenset[str]]:
-    """(given names, family names) of the pseudonym dictionaries, diacritics folded (compare with ``fold``)."""
-    from anonymiser.mask.dictionaries import load
-
-    words = load()
-    extra = json.loads(resources.files("anonymiser.detect").joinpath("data/nz_names.json").read_text("utf-8"))
-    given = [*words.given_names.to_pylist(), *extra["given"]]
-    family = [*words.family_names.to_pylist(), *extra["family"]]
-    # Multi-word names ("Te Rangi") match word by word: the recognizer joins capitalised runs.
-    return (frozenset(fold(p) for w in given for p in w.split() if p not in _PARTICLES),
-            frozenset(fold(w.split()[-1]) for w in family))
-
-
-_WORD = re.compile(_CAPITALISED)
-_TITLES_CAP = frozenset(t.capitalize() for t in _TITLES)
-# Words inside multi-word names ("Te Ariki", "Van Dyke") that are ordinary words on their own.
-_PARTICLES = frozenset({"Te", "Ta", "Le", "La", "De", "Da", "Di", "Du", "Van", "Von", "Der", "Den", "Mac", "St"})
-
-
-def mentions_known_name(text: str) -> bool:
-    """Cheap pre-check for the name-list recognizer: a capitalised word that is a known name."""
-    given, family = known_names()
-    return any(fold(w) in given or fold(w) in family for w in map(str, _WORD.findall(text)))
-
-
-def name_list_recognizer() -> EntityRecognizer:
-    """PERSON from the pseudonym dictionaries' given/family names (NZ, Māori, Pasifika, English).
-
-    A capitalised known given name, with the capitalised word after it, or a title followed by a
-    known family name. It gives the blank pipeline names at all, and a small NER model the NZ
-    names it misses; in free text a false hit only masks a word too many.
-    """
-    from presidio_analyzer import LocalRecognizer, RecognizerResult
-
-    given, family = known_names()
-    sequence = re.compile(rf"\b{_CAPITALISED}(?:[ \t]+{_CAPITALISED}){{0,2}}")
-    token = re.compile(_CAPITALISED)
-
-    class NameListRecognizer(LocalRecognizer):
-        def load(self) -> None:
-            pass
-
-        def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
-            results = []
-            for match in sequence.finditer(text):
-                tokens = [(m.start(), m.end(), fold(m.group()))
-                          for m in token.finditer(text, match.start(), match.end())]
-                for i, (begin, end, word) in enumerate(tokens):
-                    titled = i > 0 and tokens[i - 1][2].lower().rstrip(".") in _TITLES and word in family
-                    # An unknown given name before a known family name ("Mānia Waaka") is a name too.
-                    before_family = i + 1 < len(tokens) and tokens[i + 1][2] in family and word not in _TITLES_CAP
-                    if word in given or titled or before_family:
-                        # The given name and the capitalised words after it ("Hine Te Rangi").
-                        stop = tokens[-1][1] if i + 1 < len(tokens) else end
-                        results.append(RecognizerResult("PERSON", begin, stop, NAME_SCORE, recognition_metadata={
-                            RecognizerResult.RECOGNIZER_NAME_KEY: "NameListRecognizer",
-                            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: str(getattr(self, "id", ""))}))
-                        break
-            return results
-
-    return NameListRecognizer(supported_entities=["PERSON"], supported_language="en", name="NameListRecognizer")
-
-
-def nz_phone_recognizer() -> EntityRecognizer:
-    """Presidio's phonenumbers-based recognizer with NZ in its regions and a cheap digit pre-check."""
-    import re
-
-    from presidio_analyzer.predefined_recognizers import PhoneRecognizer
-
-    enough_digits = re.compile(r"\d(?:[\s().\-/+]{0,3}\d){6}")
-
-    class NzPhoneRecognizer(PhoneRecognizer):
-        def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
-            # phonenumbers scans the text once per region: skip texts that cannot hold a number.
-            if not enough_digits.search(text):
-                return []
-            return list(super().analyze(text, entities, nlp_artifacts))
-
-    return NzPhoneRecognizer(context=PHONE_CONTEXT, supported_regions=PHONE_REGIONS, name="NzPhoneRecognizer")

@@ -22,9 +22,7 @@ The output depends only on the seed and the pinned Faker/phonenumbers versions.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
-import pkgutil
 import random
 import re
 import sys
@@ -310,48 +308,24 @@ class Sentence:
         self.text += value
 
 
-def faker_names() -> tuple[set[str], set[str]]:
-    """Every given and family name in every Faker locale (the source the gazetteer is built from)."""
-    from faker.providers import person
-
-    given: set[str] = set()
-    family: set[str] = set()
-    for module in pkgutil.iter_modules(person.__path__):
-        provider = importlib.import_module(f"faker.providers.person.{module.name}").Provider
-        for attr in dir(provider):
-            value = getattr(provider, attr)
-            if not isinstance(value, (dict, list, tuple, set, frozenset)):
-                continue
-            names = list(value.keys()) if isinstance(value, dict) else list(value)
-            if attr.startswith(("first_name", "first_romanized")):
-                given.update(str(n) for n in names)
-            elif attr.startswith(("last_name", "last_romanized")):
-                family.update(str(n) for n in names)
-    return given, family
-
-
 def _all_known_words() -> set[str]:
-    given, family = faker_names()
-    nz_lists = MAORI_GIVEN + MAORI_FAMILY + PASIFIKA_GIVEN + PASIFIKA_FAMILY
-    words = {w.lower() for n in (*given, *family, *nz_lists) for w in re.split(r"[\s\-']+", n) if w}
-    # The product's own NZ lexicon and dictionaries are also a gazetteer source: unseen means unseen there too.
-    root = Path(__file__).resolve().parents[2] / "anonymiser"
-    for path in (root / "detect" / "data" / "nz_names.json", root / "mask" / "data" / "dictionaries.json"):
-        if path.exists():
-            data = json.loads(path.read_text("utf-8"))
-            for k in ("given", "family", "given_names", "family_names"):
-                words |= {w.lower() for n in data.get(k, []) for w in re.split(r"[\s\-']+", n) if w}
-    return words
+    """Every word of the product's gazetteer: a name is *unseen* when none of its words is in it."""
+    from anonymiser.detect.gazetteer import load as gazetteer
+
+    g = gazetteer()
+    return set(g.given) | set(g.family)
 
 
 class Generator:
     def __init__(self, seed: int = SEED) -> None:
         self.rng = random.Random(seed)
         self.fakers: dict[str, Faker] = {}
+        from anonymiser.detect.gazetteer import fold
+
         known = _all_known_words()
-        self.unseen_given = [n for n in UNSEEN_GIVEN if n.lower() not in known]
+        self.unseen_given = [n for n in UNSEEN_GIVEN if fold(n) not in known]
         self.unseen_family = [n for n in UNSEEN_FAMILY
-                              if not any(w.lower() in known for w in re.split(r"[\s\-']+", n) if w)]
+                              if not any(fold(w) in known for w in re.split(r"[\s\-']+", n) if w)]
 
     def faker(self, locale: str) -> Faker:
         if locale not in self.fakers:
@@ -436,9 +410,7 @@ class Generator:
         body = prefix + "".join(str(rng.randint(0, 9)) for _ in range(length - len(prefix) - 1))
         number = body + str(_luhn_digit(body))
         sep = rng.choice([" ", " ", "-", ""])
-        if length == 15 and prefix in ("34", "37"):
-            groups = [number[:4], number[4:10], number[10:]]
-        elif length == 14:
+        if length == 15 and prefix in ("34", "37") or length == 14:
             groups = [number[:4], number[4:10], number[10:]]
         else:
             groups = [number[i:i + 4] for i in range(0, length, 4)]

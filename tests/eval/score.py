@@ -42,9 +42,11 @@ _DIGIT_RUN = re.compile(r"\+?\d[\d\s().\-/]*\d|\d")
 _PARTICLES = frozenset({"te", "van", "der", "den", "de", "la", "del", "di", "da", "dos", "von", "le", "bin", "binti",
                         "al", "ter", "ten", "st", "mac", "o", "d", "ó", "mc"})
 _ADDRESS_GENERIC = frozenset(w.lower() for w in (
-    "Street St Road Rd Avenue Ave Drive Dr Lane Ln Place Pl Terrace Tce Crescent Cres Way Grove Close Parade Rise "
-    "Highway Hwy Quay Court Ct Boulevard Blvd Square Sq Flat Unit Apt Apartment Suite Level RD PO Box Private Bag "
-    "New Zealand NZ North South East West Mount Mt Lower Upper The of".split()))
+    ["Street", "St", "Road", "Rd", "Avenue", "Ave", "Drive", "Dr", "Lane", "Ln", "Place", "Pl", "Terrace", "Tce",
+     "Crescent", "Cres", "Way", "Grove", "Close", "Parade", "Rise", "Highway", "Hwy", "Quay", "Court", "Ct",
+     "Boulevard", "Blvd", "Square", "Sq", "Flat", "Unit", "Apt", "Apartment", "Suite", "Level", "RD", "PO", "Box",
+     "Private", "Bag", "New", "Zealand", "NZ", "North", "South", "East", "West", "Mount", "Mt", "Lower", "Upper",
+     "The", "of"]))
 
 
 def tokens(text: str) -> list[tuple[int, int, str]]:

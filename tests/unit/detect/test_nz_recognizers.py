@@ -67,11 +67,11 @@ def test_shapes_without_check_digit_need_context(entity: str, text: str) -> None
     assert hits == []
 
 
-def test_phone_recognizer_knows_nz() -> None:
+def test_phone_recognizer_is_libphonenumbers_matcher_with_nz_first() -> None:
     engine = get_engine("blank")
-    phone = [r for r in engine.analyzer.registry.recognizers if r.name == "NzPhoneRecognizer"]
-    assert len(phone) == 1 and phone[0].supported_regions[0] == "NZ"
-    assert "PhoneRecognizer" not in engine.recognizers
+    phone = [r for r in engine.analyzer.registry.recognizers if r.name == "PhoneMatcherRecognizer"]
+    assert len(phone) == 1 and phone[0].region == "NZ"
+    assert "PhoneRecognizer" not in engine.recognizers      # Presidio's ten-region loop is replaced
 
 
 @pytest.mark.parametrize(
@@ -85,15 +85,11 @@ def test_phone_recognizer_knows_nz() -> None:
         pytest.param("Spoke with Zorblax Waaka on Monday.", "Zorblax Waaka", id="unknown-given-known-family"),
     ],
 )
-def test_name_list_recognizer_finds_nz_names(text: str, name: str) -> None:
-    from anonymiser.detect.nz_recognizers import name_list_recognizer
-
-    found = [text[r.start:r.end] for r in name_list_recognizer().analyze(text, ["PERSON"])]
-    assert name in found
+def test_person_recognizer_finds_nz_names(text: str, name: str) -> None:
+    hits = analyze_texts([text], engine=get_engine("blank"), entities=["PERSON"], workers=1)[0]
+    assert name in [text[h.start:h.end] for h in hits]
 
 
 def test_the_article_te_alone_is_not_a_name() -> None:
-    from anonymiser.detect.nz_recognizers import name_list_recognizer
-
-    text = "Te Reo classes start in March."
-    assert name_list_recognizer().analyze(text, ["PERSON"]) == []
+    assert analyze_texts(["Te Reo classes start in March."], engine=get_engine("blank"), entities=["PERSON"],
+                         workers=1) == [[]]

@@ -1,0 +1,389 @@
+"""Person names in free text without a model: a multi-locale gazetteer, capitalisation and context cues.
+
+A *candidate* is a run of capitalised words on one line, with name particles inside it ("Te Aorere
+Te Whata", "Ludo van der Berg", "Aisha bin Abdullah"). Each word is looked up in the gazetteer
+(given name, family name, ambiguous everyday word, place, unknown) and the run is judged with its
+context:
+
+- a **strong cue** makes any capitalised run a name, known or not: a title ("Mrs Ngata"), a phrase
+  that introduces a person ("my name is", "calls me", "Dear", "spoke with", "on behalf of",
+  "her mother,"), a verb of speech or action right after ("Aantje said", "Mourik sent"), a
+  possessive ("Hemi's"), an e-mail address in brackets after it;
+- a **weak cue** (a preposition such as "to", "with", "from", "and") is enough with a known name;
+- **no cue**: a known given name followed by a known or unknown name word ("Pascual Pizarro"), or a
+  known name word alone in mid-sentence, is a name unless it is also an everyday word ("Mark",
+  "Grace") or a place ("Nelson").
+
+Capitalisation carries no information at the start of a sentence, nor in title-case lines
+("A Boring Drama of a Dentist And a Cat who must Chase a Monkey"): there only a strong cue or a
+pair of known, unambiguous names counts. Scores: 0.85 strong cue, 0.6 known pair or weak cue,
+0.45 a single known word; the free-text threshold is 0.35, and scan's evidence counts ≥ 0.6.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from anonymiser.detect.gazetteer import Gazetteer, fold, load
+
+STRONG, MEDIUM, WEAK = 0.85, 0.6, 0.45
+TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "dame", "prof", "professor", "rev", "fr", "madam",
+                    "mister", "lady", "lord", "aunty", "auntie", "uncle", "whaea", "matua", "koro", "nana"})
+PARTICLES = frozenset({"te", "van", "der", "den", "de", "la", "le", "del", "della", "di", "da", "dos", "das", "von",
+                       "bin", "binti", "bint", "ibn", "al", "el", "ter", "ten", "st", "o", "mac", "mc", "ap", "ni",
+                       "nic", "ui", "ó"})
+# Phrases (lower case, as token tuples) right before a run that make it a person.
+STRONG_BEFORE: tuple[tuple[str, ...], ...] = tuple(tuple(p.split()) for p in (
+    "my name is", "name is", "name", "names", "i am", "i'm", "im", "called", "calls me", "call me", "known as",
+    "named", "dear", "hi", "hello", "hey", "kia ora", "morena", "talofa", "malo e lelei", "thanks", "thank you",
+    "regards", "cheers", "sincerely", "spoke with", "spoke to", "speak to", "speak with", "talked to",
+    "talk to", "talking to", "chatted with", "ask for", "asked for", "ask", "signed by", "signed for by",
+    "for attention",
+    "on behalf of", "attn", "attention", "cc", "contact", "contact person", "customer", "client", "patient",
+    "member", "holder", "recipient", "applicant", "husband", "wife", "partner", "son", "daughter", "mother",
+    "father", "brother", "sister", "mum", "dad", "neighbour", "neighbor", "colleague", "manager", "friend",
+    "nephew", "niece", "aunt", "grandmother", "grandfather", "nan", "boss", "landlord", "tenant", "owner",
+    "caller", "authorised", "authorized", "according to", "sender", "author",
+    "requested by", "lodged by", "approved by", "handed over to", "passed to", "refer to", "referred to",
+    "assigned to", "addressed to", "emergency contact is", "emergency contact", "next of kin", "told by",
+    "note from", "message from", "email from", "call from", "letter from", "complaint from", "request from",
+    "feedback from", "text from", "reply from", "voicemail from", "update from", "phoned by", "rang",
+    "call", "ring", "phone", "text", "email", "emailed", "tell", "told", "asked", "thank", "remind", "notify",
+    "contact", "contacted", "meet", "met", "visit", "visited", "invite", "try", "tried", "knows", "know", "see",
+    "saw", "pay", "paid", "ping", "bcc", "mr", "mrs", "ms", "dr", "miss", "mx",
+))
+CUE_WORDS = frozenset(p[0] for p in STRONG_BEFORE if len(p) == 1)
+# Of those, the ones that need a known name beside them (they also precede places and products).
+WEAK_BEFORE = frozenset({("from",), ("by",), ("to",), ("with",), ("according", "to"), ("and",), ("or",),
+                         ("for",), ("of",), ("cc",), ("&",), ("at",), ("via",)})
+# Phrases ending in ":" ("Name:", "From:", "Contact:") are strong whatever the word.
+COLON_CUES = frozenset({"name", "names", "from", "to", "contact", "customer", "client", "patient", "attn", "cc",
+                        "caller", "author", "sender", "recipient", "by", "signed", "rep", "agent"})
+# Verbs only people do ("Quilla said"): a name even opening a sentence. Verbs things do too ("Parcel
+# returned", "Confirmation sent") count only in mid-sentence or with a known name.
+PERSON_VERBS = frozenset(["said", "says", "asked", "asks", "wants", "wanted", "prefers", "preferred", "mentioned",
+                          "explained", "complained", "replied", "wrote", "writes", "told", "tells", "thinks",
+                          "thought", "wishes", "insists", "insisted", "promised", "agreed", "rang", "phoned",
+                          "emailed", "texted", "rings", "emails", "apologised", "apologized", "laughed"])
+STRONG_AFTER = PERSON_VERBS | frozenset(["sent", "reported", "confirmed", "requested", "advised", "rung", "called",
+                                         "lodged", "signed", "collected", "visited", "paid", "ordered", "returned",
+                                         "cancelled", "moved", "lives", "lived", "needs", "needed", "read", "calls"])
+WEAK_AFTER = frozenset(["has", "had", "was", "is", "will", "would", "can", "could", "should", "did", "does"])
+
+_TOKEN = re.compile(r"[^\W\d_](?:[\w'\u2019\-]*[^\W_])?|\d+|\n|[^\w\s]")
+_POSSESSIVE = re.compile(r"['\u2019]s$")
+_PREFIXED = re.compile(r"^(?:al|el|ibn|bin|d|l|o)[-'\u2019][^\W\d_]", re.IGNORECASE)
+_SENTENCE_END = frozenset(".!?")
+_ANY_CAPITAL = re.compile(r"[^\W\d_a-z]")
+_OPENERS = frozenset("\"'(“‘[«—-•*")
+# Contact details right after a name: "Aroha Ngata (aroha@…)", "Aroha Ngata, +64 21 …", "…, IRD 123…".
+_DETAILS_AFTER = re.compile(r"\s*[(<]\s*[^\s@()<>]+@|\s*,\s*(?:\+?\d[\d\s().\-]{6,}|[^\s@,]+@|(?:IRD|NHI|DOB|ph|"
+                            r"phone|mobile|email|born|aged?)\b)", re.IGNORECASE)
+# A phrase's last word may be followed by "is"/"was": "the account holder is", "emergency contact was".
+_COPULA = frozenset({"is", "was", "are", "were", "be"})
+
+
+class Token(NamedTuple):
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class Word:
+    index: int                  # position in the token list
+    start: int
+    end: int                    # end of the name word (a possessive 's excluded)
+    folded: str
+    cap: bool
+    possessive: bool
+    particle: bool
+    kind: str                   # G given, F family, B both, A ambiguous, P place, N never, U unknown
+
+
+class NamePart(NamedTuple):
+    start: int
+    end: int
+    role: str                   # given | middle | family: which pseudonym domain replaces it
+
+
+class PersonSpan(NamedTuple):
+    start: int
+    end: int
+    score: float
+    cue: str                    # "title", "context", "gazetteer", "repeat": why (never the words themselves)
+    parts: tuple[NamePart, ...] = ()
+
+
+def _groups(words: list[Word]) -> list[list[Word]]:
+    """Name words with the particles before them: "Te Aorere Te Whata" → [Te Aorere] [Te Whata]."""
+    groups: list[list[Word]] = []
+    pending: list[Word] = []
+    for w in words:
+        pending.append(w)
+        if not w.particle:
+            groups.append(pending)
+            pending = []
+    if pending and groups:
+        groups[-1].extend(pending)
+    return groups
+
+
+def name_parts(words: list[Word], titled: bool) -> tuple[NamePart, ...]:
+    """Given / middle / family parts of a found name; one word alone is a given name unless a title
+    precedes it or the gazetteer knows it only as a family name."""
+    groups = _groups(words)
+    if not groups:
+        return ()
+    if len(groups) == 1:
+        only = groups[0]
+        role = "family" if titled or only[-1].kind == "F" else "given"
+        return (NamePart(only[0].start, only[-1].end, role),)
+    roles = ["given"] + ["middle"] * (len(groups) - 2) + ["family"]
+    return tuple(NamePart(g[0].start, g[-1].end, r) for g, r in zip(groups, roles, strict=True))
+
+
+def split_name(text: str, start: int, end: int) -> tuple[NamePart, ...]:
+    """Parts of a name another detector found (spaCy): words split on blanks, particles attached."""
+    words = []
+    for m in re.finditer(r"\S+", text[start:end]):
+        core = m.group().rstrip(".,;:")
+        words.append(Word(0, start + m.start(), start + m.start() + len(core), fold(core), True, False,
+                          core.lower() in PARTICLES, "U"))
+    return name_parts([w for w in words if w.end > w.start], titled=False)
+
+
+def _classify(folded: str, g: Gazetteer) -> str:
+    if folded in g.never:
+        return "N"
+    parts = [folded] if folded in g.given or folded in g.family or "-" not in folded else folded.split("-")
+    given = any(p in g.given for p in parts)
+    family = any(p in g.family for p in parts)
+    if not (given or family):
+        return "U"
+    if folded in g.ambiguous:
+        return "A"
+    if folded in g.places:
+        return "P"
+    return "B" if given and family else "G" if given else "F"
+
+
+def _is_cap(text: str) -> bool:
+    return text[0].isupper() or bool(_PREFIXED.match(text) and text[-1].isalpha())
+
+
+def _title_case_lines(text: str, tokens: list[Token]) -> set[int]:
+    """Line numbers where most words of three letters or more are capitalised (titles, catalogue prose)."""
+    counts: dict[int, list[int]] = {}
+    line = 0
+    for tok in tokens:
+        if tok.text == "\n":
+            line += 1
+            continue
+        if len(tok.text) >= 3 and tok.text[0].isalpha():
+            c = counts.setdefault(line, [0, 0])
+            c[0] += 1
+            c[1] += tok.text[0].isupper()
+    return {ln for ln, (n, caps) in counts.items() if n >= 6 and caps / n >= 0.7}
+
+
+class PersonFinder:
+    def __init__(self, gazetteer: Gazetteer | None = None) -> None:
+        self.g = gazetteer or load()
+
+    def find(self, text: str) -> list[PersonSpan]:
+        if not _ANY_CAPITAL.search(text):
+            return []
+        tokens = [Token(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+        title_lines = _title_case_lines(text, tokens)
+        words: dict[int, Word] = {}
+        line_of: dict[int, int] = {}
+        line = 0
+        g = self.g
+        for i, tok in enumerate(tokens):
+            t = tok.text
+            if t == "\n":
+                line += 1
+                continue
+            first = t[0]
+            if not first.isalpha():
+                continue
+            lower = t.lower()
+            if not (first.isupper() or lower in PARTICLES or _PREFIXED.match(t)):
+                continue        # lower-case words only end runs; they are never part of a name
+            possessive = lower.endswith(("'s", "\u2019s"))
+            core = t[:-2] if possessive else t
+            folded = fold(core)
+            low_core = lower[:-2] if possessive else lower
+            # "Lê" is a name, "le" a particle: particles and stop words are matched as written.
+            if not core.replace("'", "").replace("-", "").replace("\u2019", "").isalpha() or \
+                    (core.isupper() and len(core) > 1):
+                kind = "N"
+            elif low_core == folded or folded not in g.never:
+                kind = _classify(folded, g)
+            else:
+                kind = "U"
+            words[i] = Word(i, tok.start, tok.start + len(core), folded, _is_cap(core), possessive,
+                            low_core in PARTICLES, kind)
+            line_of[i] = line
+        runs: list[tuple[list[Word], PersonSpan | None]] = []
+        after = -1
+        for i in words:
+            if i <= after:
+                continue
+            run = self._run(text, tokens, words, i)
+            if run:
+                runs.append((run, self._judge(text, tokens, words, run, line_of[run[0].index] in title_lines)))
+                after = run[-1].index
+        return [span for _, span in _coordinated(text, runs) if span is not None]
+
+    def _run(self, text: str, tokens: list[Token], words: dict[int, Word], i: int) -> list[Word]:
+        """The capitalised run starting at token i (particles inside only), or []."""
+        first = words.get(i)
+        if first is None or not (first.cap or first.particle) or first.folded in TITLES or \
+                (first.kind == "N" and not first.particle):
+            return []
+        run = [first]
+        j = i + 1
+        while j < len(tokens) and not run[-1].possessive:
+            w = words.get(j)
+            gap = text[tokens[j - 1].end:tokens[j].start]
+            if w is None or gap not in (" ", "\t") or not (w.cap or w.particle) or (w.kind == "N" and not w.particle):
+                break
+            if w.folded in TITLES:
+                break
+            run.append(w)
+            j += 1
+        while run and run[-1].particle:      # a run never ends with a particle ("Ngata te ...")
+            run.pop()
+        # "Hi Aroha", "Customer Aroha Ngata", "Call Hemi": the opening cue word is context, not name.
+        while len(run) > 1 and run[0].folded in CUE_WORDS and not run[0].particle:
+            run.pop(0)
+        if not run or all(w.particle for w in run) or not any(w.cap for w in run):
+            return []
+        return run
+
+    def _before(self, tokens: list[Token], index: int) -> tuple[tuple[str, ...], str | None, bool]:
+        """(up to four lower-case words before token ``index``, the punctuation right before, initial?)."""
+        k = index - 1
+        punct = None
+        while k >= 0 and tokens[k].text in _OPENERS:
+            k -= 1
+        if k >= 0 and not tokens[k].text[0].isalnum() and tokens[k].text != "\n":
+            punct = tokens[k].text
+        initial = k < 0 or tokens[k].text == "\n" or (tokens[k].text in _SENTENCE_END and not (
+            k > 0 and fold(tokens[k - 1].text) in TITLES))
+        back: list[str] = []
+        m = k - 1 if punct in (",", ":") else k
+        while m >= 0 and len(back) < 4 and tokens[m].text != "\n" and (tokens[m].text[0].isalnum()
+                                                                        or tokens[m].text in ("'", "&")):
+            back.insert(0, tokens[m].text.lower())
+            m -= 1
+        # "Regards,\nAroha", "Ship to:\nAroha Ngata": a sign-off or a label ending the line before.
+        if not back and k >= 0 and tokens[k].text == "\n":
+            m = k - 1
+            if m >= 0 and tokens[m].text in (",", "!", ":"):
+                punct = tokens[m].text
+                m -= 1
+            while m >= 0 and len(back) < 4 and tokens[m].text != "\n" and tokens[m].text[0].isalnum():
+                back.insert(0, tokens[m].text.lower())
+                m -= 1
+            initial = True
+        while len(back) > 1 and back[-1] in _COPULA:
+            back.pop()
+        return tuple(back), punct, initial
+
+    def _judge(self, text: str, tokens: list[Token], words: dict[int, Word], run: list[Word],
+               title_line: bool) -> PersonSpan | None:
+        g = self.g
+        back, punct, initial = self._before(tokens, run[0].index)
+        prev = tokens[run[0].index - 1].text if run[0].index > 0 else ""
+        titled = fold(prev.rstrip(".")) in TITLES or (prev == "." and run[0].index > 1
+                                                         and fold(tokens[run[0].index - 2].text) in TITLES)
+        strong = titled
+        weak = False
+        for n in range(min(len(back), 4), 0, -1):
+            phrase = back[-n:]
+            if phrase in STRONG_BEFORE:
+                strong = strong or punct in (None, ",", ":", "!")
+                break
+            if phrase in WEAK_BEFORE:
+                weak = punct is None
+                break
+        if punct == ":" and back and back[-1] in COLON_CUES:
+            strong = True
+        after_index = run[-1].index + 1
+        nxt = tokens[after_index].text.lower() if after_index < len(tokens) else ""
+        last = run[-1]
+        names = [w for w in run if not w.particle]
+        kinds = [w.kind for w in names]
+        known = [k in "GFB" for k in kinds]
+        if nxt in PERSON_VERBS or _DETAILS_AFTER.match(text, last.end):
+            strong = True
+        elif nxt in STRONG_AFTER:
+            # "Parcel returned", "Confirmation sent": a lone unknown word opening a sentence is no name.
+            strong = strong or not (initial and len(names) == 1 and not known[0])
+        elif last.possessive and any(known):
+            strong = True
+        if strong:
+            if len(names) == 1 and (names[0].folded in g.not_after_cue or kinds[0] == "N"):
+                return None
+            return PersonSpan(run[0].start, run[-1].end, STRONG, "title" if titled else "context",
+                              name_parts(run, titled))
+        weak_after = nxt in WEAK_AFTER
+        if len(names) >= 2:
+            first_given = kinds[0] in "GB"
+            last_ok = kinds[-1] in "GFBU"
+            if first_given and last_ok and (kinds[-1] != "U" or weak or weak_after) and not (
+                    title_line and (kinds[-1] == "U")):
+                return PersonSpan(run[0].start, run[-1].end, MEDIUM, "gazetteer", name_parts(run, titled))
+            if kinds[0] in "GBA" and kinds[-1] in "GFB" and not title_line:
+                return PersonSpan(run[0].start, run[-1].end, MEDIUM, "gazetteer", name_parts(run, titled))
+            if weak and any(known) and not title_line:
+                return PersonSpan(run[0].start, run[-1].end, MEDIUM, "context", name_parts(run, titled))
+            if sum(known) >= 2 and not title_line:
+                return PersonSpan(run[0].start, run[-1].end, MEDIUM, "gazetteer", name_parts(run, titled))
+            return None
+        word = names[0]
+        if word.kind not in "GFB" or title_line:
+            return None
+        if initial and not weak_after:
+            return None
+        return PersonSpan(run[0].start, run[-1].end, MEDIUM if (weak or weak_after) else WEAK, "gazetteer",
+                          name_parts(run, titled))
+
+
+_AND = re.compile(r"\s*(?:,|and|&|or|,\s*and)\s*")
+
+
+_LINE_START = re.compile(r"(?:^|\n)[ \t]*$")
+_LIST_END = re.compile(r"[ \t]*(?:$|\n|[—–\-:(;|])")
+
+
+Judged = list[tuple[list[Word], PersonSpan | None]]
+
+
+def _coordinated(text: str, runs: Judged) -> Judged:
+    """"Henare Rangitauira and Te Aorere Waaka": a full name joined by "and" / "," to a found one is one too;
+    "Ngata, Aroha —" opening a line (family, given) is a name when either word is a known name."""
+    out = list(runs)
+    for k in range(len(out) - 1):
+        (left, a), (right, b) = out[k], out[k + 1]
+        if a is None and b is None and len(left) <= 3 and len(right) <= 3 and \
+                _LINE_START.search(text, 0, left[0].start) and text[left[-1].end:right[0].start] == ", " and \
+                _LIST_END.match(text, right[-1].end) and any(w.kind in "GFB" for w in (*left, *right)):
+            # "Ngata, Aroha": family first.
+            out[k] = (left, PersonSpan(left[0].start, left[-1].end, MEDIUM, "context",
+                                       name_parts(left, titled=True)))
+            out[k + 1] = (right, PersonSpan(right[0].start, right[-1].end, MEDIUM, "context",
+                                            (NamePart(right[0].start, right[-1].end, "given"),)))
+            continue
+        if (a is None) == (b is None) or not _AND.fullmatch(text, left[-1].end, right[0].start):
+            continue
+        other = left if a is None else right
+        if sum(not w.particle for w in other) >= 2 or any(w.kind in "GFB" for w in other):
+            span = PersonSpan(other[0].start, other[-1].end, MEDIUM, "context", name_parts(other, titled=False))
+            out[k if a is None else k + 1] = (other, span)
+    return out
