@@ -22,12 +22,13 @@ from collections.abc import Collection, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, NamedTuple
 
+from anonymiser.detect import gazetteer
 from anonymiser.detect.engine import NER_ENTITIES, Engine, get_engine
 from anonymiser.detect.gazetteer import fold
 from anonymiser.detect.persons import NamePart, split_name
-from anonymiser.detect.recognizers import PARTS_KEY
 
 FREE_TEXT_THRESHOLD = 0.35
+PARTS_KEY = "anonymiser_parts"      # where our recognizers put a span's parts in recognition_metadata
 PARALLEL_MIN_TEXTS = 1500     # below this, starting a second process costs more than it saves
 WORKERS_ENV = "ANONYMISER_WORKERS"
 PIECE_CHARS = 100_000         # longer cells are analysed in pieces: bounded memory, under spaCy's limit
@@ -123,9 +124,46 @@ def _analyze_serial(engine: Engine, texts: Sequence[str], entities: Collection[s
                 continue
             context = frozenset(w.lower() for w in (getattr(recognizer, "context", None) or ())) | extra
             hits += _hits(text, recognizer.analyze(text, supported, nlp), context)
-        hits = [h for h in hits if h.score >= threshold and (entities is None or h.entity in entities)]
+        hits = [h for h in _checked_ner(text, hits)
+                if h.score >= threshold and (entities is None or h.entity in entities)]
         out[i] = with_name_parts(text, hits)
     return out
+
+
+_NER_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _checked_ner(text: str, hits: list[Hit]) -> list[Hit]:
+    """Small models label "expiry 09/27" a person and "NHI" an organisation: a model's span must be
+    capitalised words without digits, and an "organisation" holding a known given name is a person."""
+    if not any(h.recognizer == "SpacyRecognizer" for h in hits):
+        return hits
+    g = gazetteer.load()
+    out = []
+    for h in hits:
+        if h.recognizer != "SpacyRecognizer":
+            out.append(h)
+            continue
+        span = text[h.start:h.end]
+        words = _NER_WORD.findall(span)
+        if any(c.isdigit() for c in span) or not words or not all(w[0].isupper() for w in words):
+            continue
+        if _in_title_case_line(text, h.start):
+            continue        # catalogue prose: every word is capitalised, the model guesses
+        if h.entity == "ORGANIZATION" and any(fold(w) in g.given and fold(w) not in g.ambiguous for w in words):
+            h = h._replace(entity="PERSON")
+        elif len(words) == 1 and (h.entity == "ORGANIZATION" or fold(words[0]) in g.ambiguous
+                                  or fold(words[0]) in g.places or fold(words[0]) in g.never):
+            continue        # "Customer", "NHI" as organisations; "Bill", "Miles", "Hamilton" as people
+        out.append(h)
+    return out
+
+
+def _in_title_case_line(text: str, at: int) -> bool:
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at)
+    words = [w for w in _NER_WORD.findall(text, start, end if end >= 0 else len(text)) if len(w) >= 3]
+    return len(words) >= 6 and sum(w[0].isupper() for w in words) / len(words) >= 0.7
 
 
 def with_name_parts(text: str, hits: list[Hit]) -> list[Hit]:

@@ -11,10 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from anonymiser.detect.engine import NER_ENTITIES, detector_label, get_engine
-from anonymiser.detect.evidence import ColumnEvidence, table_evidence
+from anonymiser.detect.engine import detector_label, get_engine
+from anonymiser.detect.evidence import FREE_TEXT_EVIDENCE, ColumnEvidence, table_evidence
 from anonymiser.detect.model import ColumnFinding, DetectionResult
-from anonymiser.detect.names import Classification, NameRule, looks_like_free_text_name, match_name
+from anonymiser.detect.names import (
+    PERSON_TABLES,
+    Classification,
+    NameRule,
+    looks_like_free_text_name,
+    match_name,
+    normalised,
+)
 from anonymiser.mask import registry
 from anonymiser.policy.model import ColumnRule
 from anonymiser.schema import ColumnInfo, SchemaInfo, TableInfo
@@ -26,6 +33,7 @@ MIN_HIT_RATE = 0.5          # share of sampled distinct values that must match f
 MIN_PERSON_HIT_RATE = 0.8   # NER is noisier than patterns (product names pass for people): ask more
 MIN_VALUE_SCORE = 0.35   # a bare checksum-valid IRD scores 0.4: a whole column of them is strong evidence
 FREE_TEXT_MIN_RATE = 0.05   # a prose column where 1 value in 20 holds a name, email, ... is masked span by span
+FREE_TEXT_MIN_CELLS = 2     # ... and at least two cells do (one odd cell in a small sample is no evidence)
 
 # Entity → (class, strategy) when the values decide; the strategy that claims the entity wins.
 ENTITY_RULES: dict[str, tuple[Classification, str]] = {
@@ -67,8 +75,39 @@ def strategy_for(entity: str) -> str | None:
 def _rule_from_name(rule: NameRule, column: ColumnInfo) -> ColumnRule:
     mask = rule.strategy
     if mask == "null" and not column.nullable:
-        mask = "redact"         # a NOT NULL column cannot be nulled
+        # A NOT NULL column cannot be nulled: a credential becomes a keyed hash (unique tokens stay
+        # unique), anything else a redaction token.
+        mask = "hash" if rule.entity == "CREDENTIAL" and column.kind != "binary" else "redact"
     return ColumnRule(mask=mask, options=dict(rule.options), reason=rule.reason)
+
+
+# Value shapes decide a column alone when at least this share of its sampled values has the shape.
+MIN_SHAPE_RATE = 0.5
+_SHAPE_RULES: tuple[tuple[str, str, str, str], ...] = (
+    # (evidence attribute, entity, strategy, note)
+    ("credential_rate", "CREDENTIAL", "null", "values are password hashes or secrets"),
+    ("binary_personal_rate", "PHOTO", "null", "values are images or scanned documents (magic bytes)"),
+    ("username_rate", "USERNAME", "username", "values are logins built from names"),
+)
+
+
+def _shape_finding(table: TableInfo, column: ColumnInfo, ev: ColumnEvidence) -> ColumnFinding | None:
+    for attribute, entity, strategy, note in _SHAPE_RULES:
+        rate = float(getattr(ev, attribute))
+        if rate < MIN_SHAPE_RATE:
+            continue
+        if entity == "PHOTO" and not PERSON_TABLES.search(normalised(table.name)):
+            # Product or category pictures are no one's personal data; a reviewer sees why they are kept.
+            return _finding(table, column, classification="not_personal", detector="value_shape", score=0.6,
+                            hit_rate=round(rate, 3), sampled=ev.sampled, rule=KEEP,
+                            note="images or documents (magic bytes) in a table not about people: kept; review")
+        mask = strategy
+        if mask == "null" and not column.nullable:
+            mask = "hash" if entity == "CREDENTIAL" and column.kind != "binary" else "redact"
+        return _finding(table, column, classification="direct_identifier", entity=entity, detector="value_shape",
+                        score=column_score(0.8, rate), hit_rate=round(rate, 3), sampled=ev.sampled,
+                        rule=ColumnRule(mask=mask), note=note)
+    return None
 
 
 def suggest_rule(table: TableInfo, column: ColumnInfo) -> ColumnRule:
@@ -121,6 +160,9 @@ def classify_column(table: TableInfo, column: ColumnInfo, ev: ColumnEvidence | N
     if column.kind == "integer" and column.name in table.primary_key:
         return _finding(table, column, classification="not_personal", detector="type", score=0.9,
                         sampled=sampled, rule=KEEP, note="integer surrogate key")
+    shaped = _shape_finding(table, column, ev)
+    if shaped is not None:
+        return shaped
     prose_name = looks_like_free_text_name(column)
     if ev.free_text_shape or (prose_name and sampled):
         return _free_text_finding(table, column, ev, prose_name)
@@ -144,20 +186,28 @@ def classify_column(table: TableInfo, column: ColumnInfo, ev: ColumnEvidence | N
 
 
 def _free_text_finding(table: TableInfo, column: ColumnInfo, ev: ColumnEvidence, prose_name: bool) -> ColumnFinding:
+    """Prose is masked span by span only with evidence: a real share of the sampled cells names a person
+    or holds a contact detail or identifier. Catalogue prose with nobody in it is kept."""
     rate = ev.personal_span_rate
-    spans = {e: s for e, s in ev.spans.items() if e not in NER_ENTITIES or e == "PERSON"}
-    top = max(spans, key=lambda e: spans[e].values, default=None)
-    if rate >= FREE_TEXT_MIN_RATE or prose_name:
-        detector = detector_label(spans[top].recognizer) if top and rate >= FREE_TEXT_MIN_RATE else "column_name"
+    spans = {e: s for e, s in ev.spans.items() if e in FREE_TEXT_EVIDENCE}
+    ranked = sorted(spans, key=lambda e: -spans[e].values)
+    if rate >= FREE_TEXT_MIN_RATE and ev.with_personal_span >= FREE_TEXT_MIN_CELLS:
+        top = ranked[0] if ranked else None
+        shares = ", ".join(f"{e} {spans[e].values / ev.sampled:.0%}" for e in ranked[:3])
         return _finding(
-            table, column, classification="direct_identifier", entity=top, detector=detector,
+            table, column, classification="direct_identifier", entity=top,
+            detector=detector_label(spans[top].recognizer) if top else "value_shape",
             score=round(spans[top].mean_score, 3) if top else 0.5, hit_rate=round(rate, 3), sampled=ev.sampled,
             free_text=True, rule=ColumnRule(mask="free_text"),
-            note="free text: detected spans are replaced, the rest is kept",
+            note=f"free text: {ev.with_personal_span} of {ev.sampled} sampled cells name a person or hold contact "
+                 f"details ({shares}); those spans are replaced, the rest is kept",
         )
+    why = "no person or contact detail" if not ev.with_personal_span else \
+        f"only {ev.with_personal_span} of {ev.sampled} with a person or contact detail"
     return _finding(table, column, classification="not_personal", detector="type", score=0.6, hit_rate=round(rate, 3),
                     sampled=ev.sampled, free_text=True, rule=KEEP,
-                    note="free text with no personal data in the sampled values")
+                    note=f"prose ({'by name' if prose_name else 'by shape'}), {why} in {ev.sampled} sampled cells: "
+                         "kept (verify re-detects identifiers in kept columns)")
 
 
 def propagate_keys(schema: SchemaInfo, findings: dict[tuple[str, str], ColumnFinding]) -> None:

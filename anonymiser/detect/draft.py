@@ -31,7 +31,7 @@ def yaml_key(name: str) -> str:
     return json.dumps(name, ensure_ascii=False)
 
 
-def _flow(value: Any) -> str:
+def flow(value: Any) -> str:
     return str(yaml.safe_dump(value, default_flow_style=True, width=1_000_000, allow_unicode=True,
                               sort_keys=False)).strip().removesuffix("...").strip()
 
@@ -87,14 +87,14 @@ def draft_policy(schema: SchemaInfo, detection: DetectionResult, *, source_hint:
             if finding is None:   # detection skipped it (should not happen): fail safe, not open
                 lines.append(f"      {yaml_key(column.name)}: {{mask: redact}}   # not scanned: review")
                 continue
-            lines.append(f"      {yaml_key(column.name)}: {_flow(finding.rule.to_yaml())}   "
+            lines.append(f"      {yaml_key(column.name)}: {flow(finding.rule.to_yaml())}   "
                          f"# {evidence_comment(finding)}")
     quasi = [f for f in detection.findings if f.classification == "quasi_identifier"]
     sensitive = [f for f in detection.findings if f.classification == "sensitive"]
     lines.append("# Columns that could single a person out in combination (k-anonymity is reported on them).")
     lines.append("quasi_identifiers:" + ("" if quasi else " []"))
-    lines.extend(f"  - {_flow(f.qualified)}" for f in quasi)
+    lines.extend(f"  - {flow(f.qualified)}" for f in quasi)
     if sensitive:
         lines.append("sensitive_attributes:")
-        lines.extend(f"  - {_flow(f.qualified)}" for f in sensitive)
+        lines.extend(f"  - {flow(f.qualified)}" for f in sensitive)
     return "\n".join(lines) + "\n"

@@ -12,13 +12,22 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from anonymiser.detect.analyze import Hit, analyze_texts
-from anonymiser.detect.engine import NER_ENTITIES, Engine
+from anonymiser.detect.engine import Engine
+from anonymiser.detect.shapes import is_credential, is_image_or_document, is_username
 from anonymiser.schema import ColumnInfo, TableInfo
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
 SAMPLED_KINDS = frozenset({"string", "text"})
+BINARY_SAMPLE = 50        # binary values read to look at their first bytes
+# Entities that make prose personal: a person, a contact detail, an identifier (not URLs, dates, places).
+FREE_TEXT_EVIDENCE = frozenset({
+    "PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "STREET_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS",
+    "NZ_IRD", "NZ_NHI", "NZ_BANK_ACCOUNT", "NZBN", "NZ_DRIVER_LICENCE", "NZ_PASSPORT", "US_SSN", "CRYPTO",
+})
+PERSON_EVIDENCE_SCORE = 0.6     # a name with a cue or a known given + family name, not one capitalised word
+CONTACT_EVIDENCE_SCORE = 0.5
 CONFIRM_SAMPLE = 200      # values read to confirm a column the name rules already classified
 SCAN_FACTOR = 10           # read at most sample × this many rows to find the distinct ones
 MAX_CHARS = 2000           # a huge text cell is judged on its beginning
@@ -48,8 +57,11 @@ class ColumnEvidence:
     sampled: int = 0
     entities: dict[str, EntityStats] = field(default_factory=dict)   # value-level (structured) matches
     spans: dict[str, EntityStats] = field(default_factory=dict)      # any span anywhere (free text)
-    with_personal_span: int = 0         # values with at least one non-NER-noise span
+    with_personal_span: int = 0         # values naming a person or holding a contact detail / identifier
     free_text_shape: bool = False
+    credential_rate: float = 0.0        # share of sampled values shaped like password hashes or secrets
+    username_rate: float = 0.0          # ... like logins built from names ("jsmith123")
+    binary_personal_rate: float = 0.0   # share of sampled binary values that are images or PDFs
 
     def hit_rate(self, entity: str) -> float:
         stats = self.entities.get(entity)
@@ -104,10 +116,27 @@ def column_evidence(values: Sequence[str], hits: Sequence[Sequence[Hit]]) -> Col
             _add(evidence.entities, hit)
         for hit in best_span.values():
             _add(evidence.spans, hit)
-        if any(h.entity not in NER_ENTITIES or h.entity == "PERSON" for h in best_span.values()
-               if h.score >= 0.35):
+        if any(h.entity in FREE_TEXT_EVIDENCE and h.score >= (PERSON_EVIDENCE_SCORE if h.entity == "PERSON"
+                                                               else CONTACT_EVIDENCE_SCORE)
+               for h in best_span.values()):
             evidence.with_personal_span += 1
+    if values:
+        evidence.credential_rate = sum(map(is_credential, values)) / len(values)
+        if sum(1 for v in values if " " not in v.strip()) >= 0.9 * len(values):     # single tokens only
+            evidence.username_rate = sum(map(is_username, values)) / len(values)
     return evidence
+
+
+def sample_binary(conn: sa.Connection, table: TableInfo, column: ColumnInfo, limit: int) -> list[bytes]:
+    """The first bytes of up to ``limit`` non-null binary values (enough for magic numbers)."""
+    import sqlalchemy as sa
+
+    from anonymiser.source.read import table_clause
+
+    col = table_clause(table).c[column.name]
+    rows = conn.execute(sa.select(col).where(col.is_not(None)).limit(limit))
+    return [bytes(v[:16]) if isinstance(v, (bytes, bytearray, memoryview)) else str(v)[:16].encode("latin-1", "ignore")
+            for (v,) in rows]
 
 
 def table_evidence(conn: sa.Connection, table: TableInfo, sample: int, engine: Engine) -> dict[str, ColumnEvidence]:
@@ -128,4 +157,10 @@ def table_evidence(conn: sa.Connection, table: TableInfo, sample: int, engine: E
     for name, values in per_column.items():
         out[name] = column_evidence(values, hits[start:start + len(values)])
         start += len(values)
+    for column in table.columns:
+        if column.kind == "binary":
+            heads = sample_binary(conn, table, column, BINARY_SAMPLE)
+            out[column.name] = ColumnEvidence(
+                sampled=len(heads),
+                binary_personal_rate=sum(map(is_image_or_document, heads)) / len(heads) if heads else 0.0)
     return out

@@ -54,7 +54,15 @@ _DATES = ("date", "datetime", "string", "text")
 KEPT_QUASI = "quasi-identifier kept for realism; listed under quasi_identifiers for the k-anonymity check"
 
 # Order matters: specific before generic ("email_address" is an email, not an address).
+CREDENTIAL_REASON = "credential: never needed in a test copy"
 NAME_RULES: tuple[NameRule, ...] = (
+    # Credentials first ("email_token", "user_password"): nulled (hashed where the column is NOT NULL).
+    _rule(r"(?:\w+_)?(?:password|passwd|pass_?word|pwd|pass_?phrase|passcode|pass_hash|password_hash|hash|"
+          r"hashed_\w+|secret|secret_key|client_secret|token|api_?key|access_?key|auth_?key|private_?key|"
+          r"access_token|refresh_token|session_?(?:id|key|token)|salt|otp|totp(?:_secret)?|mfa_secret|"
+          r"two_factor_secret|pin|pin_code|security_answer|secret_answer|recovery_code)s?",
+          "CREDENTIAL", "direct_identifier", "null", kinds=_TEXTUAL + ("binary",), last=True,
+          reason=None),
     _rule(r"e_?mail(?:_?address|_?addr)?", "EMAIL_ADDRESS", "direct_identifier", "email", kinds=_TEXTUAL),
     _rule(r"ip(?:_?addr(?:ess)?)?|ipv[46]|remote_addr|client_ip", "IP_ADDRESS", "direct_identifier", "ip_address",
           kinds=_TEXTUAL),
@@ -80,11 +88,14 @@ NAME_RULES: tuple[NameRule, ...] = (
     _rule(r"(?:full|contact|person|customer|client|employee|patient|display|real|account_holder|holder|"
           r"emergency_contact|next_of_kin|recipient|member|student|staff|user)_name|full_?name|nick_?name",
           "PERSON", "direct_identifier", "person_name", kinds=_TEXTUAL),
-    _rule(r"user_?name|login(?:_?name)?|handle|screen_name", "USERNAME", "direct_identifier", "username",
+    _rule(r"user(?:_?name)?|login(?:_?name|_?id)?|handle|screen_?name|nick(?:_?name)?|account_name|gamertag|"
+          r"(?:created|updated|modified|deleted|approved|changed)_by", "USERNAME", "direct_identifier", "username",
           kinds=_TEXTUAL),
     _rule(r"(?:date_of_)?birth(?:_?date|_?day)?|dob|birthday|born(?:_on)?", "DATE_OF_BIRTH", "quasi_identifier",
           "date_shift", kinds=_DATES, max_days=180),
-    _rule(r"photo|avatar|portrait|selfie|face_image|signature", "PHOTO", "direct_identifier", "null",
+    _rule(r"photo(?:graph)?|avatar|portrait|selfie|face(?:_image)?|head_?shot|mug_?shot|signature|fingerprint|"
+          r"biometrics?|id_card|passport_scan|licen[cs]e_scan|document_image|profile_(?:image|picture|pic)",
+          "PHOTO", "direct_identifier", "null",
           kinds=("binary",)),
     _rule(r"photo_path|avatar_url|profile_url|home_?page|web_?site|url|uri|link", "URL", "direct_identifier", "url",
           kinds=_TEXTUAL),
@@ -128,6 +139,12 @@ _PLACE_TABLE = re.compile(r"(?:^|_)(?:states?|regions?|countries|country|cities|
 _PLACES = frozenset({"CITY", "REGION", "COUNTRY", "SUBURB", "POSTCODE"})
 
 
+# Generic image names are personal in a table about people ("staff.picture"), not elsewhere
+# ("category.picture"); there the values' magic bytes decide.
+_GENERIC_IMAGE = re.compile(r"(?:^|_)(?:picture|pic|image|img|thumbnail|thumb|scan(?:ned)?|attachment)(?:_|$)")
+_PERSON_IMAGE = NameRule(_GENERIC_IMAGE, "PHOTO", "direct_identifier", "null", kinds=frozenset({"binary"}))
+
+
 def match_name(table: TableInfo, column: ColumnInfo) -> NameRule | None:
     """The first name rule for this column, or None."""
     name = normalised(column.name)
@@ -141,6 +158,8 @@ def match_name(table: TableInfo, column: ColumnInfo) -> NameRule | None:
             return rule
     if name == "name" and column.kind in _TEXTUAL and PERSON_TABLES.search(normalised(table.name)):
         return NameRule(re.compile("name"), "PERSON", "direct_identifier", "person_name")
+    if column.kind == "binary" and _GENERIC_IMAGE.search(name) and PERSON_TABLES.search(normalised(table.name)):
+        return _PERSON_IMAGE
     return None
 
 

@@ -8,6 +8,7 @@ shape is too common to mean anything (driver licence and passport: two letters a
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from anonymiser.identifiers import nz
@@ -84,15 +85,37 @@ RECOGNIZER_NAMES = frozenset(name for name, _, _ in NZ_PATTERNS.values())
 
 def nz_recognizers() -> list[EntityRecognizer]:
     """One Presidio recognizer per NZ identifier (pattern, context words, check-digit validation)."""
-    from presidio_analyzer import Pattern, PatternRecognizer
+    from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
 
     recognizers: list[EntityRecognizer] = []
     for entity, (name, patterns, context) in NZ_PATTERNS.items():
         validator = VALIDATORS.get(entity)
+        compiled = [(re.compile(regex, re.IGNORECASE), score) for _, regex, score in patterns]
 
         class _Recognizer(PatternRecognizer):  # one class per entity, so results name their recognizer
             def validate_result(self, pattern_text: str, _check: Any = validator) -> bool | None:
                 return _check(pattern_text) if _check is not None else None
+
+            def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None,
+                        regex_flags: int | None = None, _compiled: Any = compiled,
+                        _name: str = name) -> list[Any]:
+                # Presidio's loop builds an explanation object per match and runs the third-party
+                # ``regex`` engine with a timeout; these simple patterns need neither (~10x faster).
+                results = []
+                seen: set[tuple[int, int]] = set()
+                for pattern, score in _compiled:
+                    for m in pattern.finditer(text):
+                        if m.span() in seen:
+                            continue
+                        valid = self.validate_result(m.group())
+                        if valid is False:
+                            continue
+                        seen.add(m.span())
+                        results.append(RecognizerResult(self.supported_entities[0], m.start(), m.end(),
+                                                        1.0 if valid else score, recognition_metadata={
+                                                            RecognizerResult.RECOGNIZER_NAME_KEY: _name,
+                                                            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: str(self.id)}))
+                return results
 
         _Recognizer.__name__ = name
         recognizers.append(_Recognizer(

@@ -335,7 +335,8 @@ class PersonFinder:
         weak_after = nxt in WEAK_AFTER
         if len(names) >= 2:
             first_given = kinds[0] in "GB"
-            last_ok = kinds[-1] in "GFBU"
+            # "Hemi Walker": a known given name makes a family name that is also a word ("Walker") a name.
+            last_ok = kinds[-1] in "GFBUA"
             if first_given and last_ok and (kinds[-1] != "U" or weak or weak_after) and not (
                     title_line and (kinds[-1] == "U")):
                 return PersonSpan(run[0].start, run[-1].end, MEDIUM, "gazetteer", name_parts(run, titled))
