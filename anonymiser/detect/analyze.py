@@ -36,12 +36,13 @@ PIECE_OVERLAP = 500
 CONTEXT_BOOST, CONTEXT_MIN = 0.35, 0.4     # Presidio's LemmaContextAwareEnhancer defaults
 CONTEXT_WORDS_BEFORE = 5
 
-_DIGITS = ("PHONE_NUMBER", "NZ_IRD", "NZ_BANK_ACCOUNT", "NZBN", "US_SSN", "US_ITIN", "STREET_ADDRESS")
+_DIGITS = ("PHONE_NUMBER", "NZ_IRD", "NZ_BANK_ACCOUNT", "NZBN", "STREET_ADDRESS")
 # (pre-screen regex, entities it makes possible). A text matching none is never analysed.
 _TRIGGERS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"@"), ("EMAIL_ADDRESS",)),
     (re.compile(r"\d(?:[\s().\-/+]{0,3}\d){6}"), _DIGITS),
     (re.compile(r"\d(?:[ \-]?\d){11}"), ("CREDIT_CARD",)),
+    (re.compile(r"(?<!\d)\d{3}[- .]?\d{2}[- .]?\d{4}(?!\d)"), ("US_SSN", "US_ITIN")),
     (re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9a-fA-F]{1,4}:[0-9a-fA-F]{0,4}:"), ("IP_ADDRESS",)),
     (re.compile(r"[A-Za-z]{2}\d{2}[A-Za-z0-9 ]{10,}"), ("IBAN_CODE",)),
     (re.compile(r"[A-Za-z]{3}\s?\d{2}"), ("NZ_NHI",)),
