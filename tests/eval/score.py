@@ -46,7 +46,7 @@ _ADDRESS_GENERIC = frozenset(w.lower() for w in (
      "Crescent", "Cres", "Way", "Grove", "Close", "Parade", "Rise", "Highway", "Hwy", "Quay", "Court", "Ct",
      "Boulevard", "Blvd", "Square", "Sq", "Flat", "Unit", "Apt", "Apartment", "Suite", "Level", "RD", "PO", "Box",
      "Private", "Bag", "New", "Zealand", "NZ", "North", "South", "East", "West", "Mount", "Mt", "Lower", "Upper",
-     "The", "of"]))
+     "The", "of", "Studio", "Piso", "Piano"]))
 
 
 def tokens(text: str) -> list[tuple[int, int, str]]:

@@ -5,10 +5,20 @@ finder detection provides (``ctx.find_spans``: Presidio + NZ recognizers, on bot
 are enough), then pseudonymise every distinct span per entity with the same keyed functions as
 structured columns: "Aroha Ngata" in a ticket body becomes the same fake as in ``customer.name``.
 Text between spans is kept as written.
+
+Names and addresses are replaced **part by part** when the finder gives their parts: a given name
+with ``first_name``, a family name with ``last_name`` (so "Aroha Ngata" becomes exactly what
+``person_name`` makes of it, and "Aroha" alone later in the cell becomes that fake's given name), and
+an address line by line: the street with ``street_address``, suburb and city with ``suburb``;
+postcodes, PO box, unit and rural delivery numbers and state codes with ``remap`` (keyed, keeps the
+layout: "SW1A 1AA" stays letter-digit shaped, "Apt. 795" an apartment); a country stays.
+Separators and line breaks between the parts stay as written: a three-line address stays three lines.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -17,9 +27,10 @@ import pyarrow.compute as pc
 from pydantic import Field
 
 from anonymiser.errors import MaskError
-from anonymiser.mask import columnar, entities
+from anonymiser.mask import columnar, entities, registry
 from anonymiser.mask.base import MaskContext, Span, Strategy, StrategyParams
 from anonymiser.mask.registry import register
+from anonymiser.schema import ColumnInfo
 
 # Spans replaced by default. ORGANIZATION is included because small NER models often label a
 # person as an organisation; masking a company name by mistake leaks nothing.
@@ -36,9 +47,48 @@ class FreeTextParams(StrategyParams):
     threshold: float = Field(FREE_TEXT_THRESHOLD, ge=0.0, le=1.0)
 
 
+# Part role → the structured strategy that fakes it (None: the part stays as written).
+PART_STRATEGIES: dict[str, str | None] = {
+    "given": "first_name", "middle": "first_name", "family": "last_name",
+    "street": "street_address", "box": "remap", "locality": "suburb", "postcode": "remap",
+    "region": "remap", "unit": "remap", "rd": "remap", "country": None,
+}
+_NUMBER = re.compile(r"\d+[A-Za-z]?")
+_PART_COLUMN = ColumnInfo(name="free_text", kind="text", sql_type="TEXT")
+# One replaced piece of a cell: (start, end, kind) where kind is an entity or "part:<strategy>".
+Piece = tuple[int, int, str]
+
+
 def pseudonymise_spans(entity: str, spans: list[str], key: bytes) -> list[str]:
     """Fakes for distinct span texts of one entity, from the structured columns' domain."""
+    if entity.startswith("part:"):
+        ctx = MaskContext(key=key, table="", column=_PART_COLUMN)
+        return [str(v) for v in _part_strategy(entity[5:]).mask(pa.array(spans, pa.string()), ctx).to_pylist()]
     return [str(v) for v in entities.pseudonymise(entity, pa.array(spans, pa.string()), key).to_pylist()]
+
+
+@functools.lru_cache(maxsize=16)
+def _part_strategy(name: str) -> Strategy:
+    return registry.build(name, {})
+
+
+def pieces(text: str, spans: Sequence[Span]) -> list[Piece]:
+    """The pieces of a cell to replace: whole spans, or the parts of names and addresses."""
+    out: list[Piece] = []
+    for s in spans:
+        parts = getattr(s, "parts", ()) or ()
+        if s.entity in ("PERSON", "STREET_ADDRESS") and parts and all(p[2] in PART_STRATEGIES for p in parts):
+            for start, end, role in parts:
+                name = PART_STRATEGIES[role]
+                if name is None or not text[start:end].strip():
+                    continue
+                if role in ("unit", "rd", "box"):     # "Flat 2", "RD 3", "PO Box 4411": only the number changes
+                    out += [(m.start(), m.end(), f"part:{name}") for m in _NUMBER.finditer(text, start, end)]
+                else:
+                    out.append((start, end, f"part:{name}"))
+        else:
+            out.append((s.start, s.end, s.entity))
+    return out
 
 
 @register
@@ -66,18 +116,19 @@ class FreeText(Strategy):
         distinct: list[str] = encoded.dictionary.to_pylist()
         spans = ctx.find_spans(distinct, entities=params.entities, threshold=params.threshold)
 
-        # Every distinct (entity, span text) is pseudonymised once, in one batch per entity.
+        # Every distinct (entity or part strategy, text) is pseudonymised once, in one batch per kind.
+        cut = [pieces(text, text_spans) for text, text_spans in zip(distinct, spans, strict=True)]
         wanted: dict[str, set[str]] = defaultdict(set)
-        for text, text_spans in zip(distinct, spans, strict=True):
-            for s in text_spans:
-                wanted[s.entity].add(text[s.start:s.end])
+        for text, text_pieces in zip(distinct, cut, strict=True):
+            for start, end, kind in text_pieces:
+                wanted[kind].add(text[start:end])
         fakes: dict[tuple[str, str], str] = {}
         for entity, texts in wanted.items():
             ordered = sorted(texts)
             fakes.update(zip(((entity, t) for t in ordered), pseudonymise_spans(entity, ordered, ctx.key),
                              strict=True))
 
-        rebuilt = [_splice(text, text_spans, fakes) for text, text_spans in zip(distinct, spans, strict=True)]
+        rebuilt = [_splice(text, text_pieces, fakes) for text, text_pieces in zip(distinct, cut, strict=True)]
         out = pa.array(rebuilt, pa.string())
         if ctx.column.length:
             out = pc.utf8_slice_codeunits(out, 0, ctx.column.length)
@@ -89,13 +140,13 @@ class FreeText(Strategy):
         return result
 
 
-def _splice(text: str, spans: Sequence[Span], fakes: dict[tuple[str, str], str]) -> str:
-    if not spans:
+def _splice(text: str, text_pieces: Sequence[Piece], fakes: dict[tuple[str, str], str]) -> str:
+    if not text_pieces:
         return text
     out, at = [], 0
-    for s in spans:
-        out.append(text[at:s.start])
-        out.append(fakes[(s.entity, text[s.start:s.end])])
-        at = s.end
+    for start, end, kind in text_pieces:
+        out.append(text[at:start])
+        out.append(fakes[(kind, text[start:end])])
+        at = end
     out.append(text[at:])
     return "".join(out)

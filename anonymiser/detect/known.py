@@ -1,0 +1,294 @@
+"""Known entities: the source values of masked personal columns, found again inside free text.
+
+"Call Aroha Ngata on 021 555 1234" in a support note is caught even when no recognizer would find
+it, because ``customer.full_name`` and ``customer.mobile`` hold those values and are masked: every
+source value of a masked personal column is searched for in every free-text cell, and the match
+carries the column's entity and pseudonym domain so free text replaces it with exactly the fake
+that column gives it.
+
+**Memory is bounded by design**: no value is kept, only a 64-bit hash of its normalised form, in
+one sorted ``numpy`` array per kind (8 bytes a value: 10 million values take 80 MB; see
+``benchmarks/bench_known_entities.py``). A text is cut into candidates the same way the values were
+normalised (capitalised word runs for names, digit runs for phones and numbers, e-mail shapes,
+letter+digit tokens for identifiers, number-led street lines), each candidate is hashed and looked
+up with one ``searchsorted`` per text. A false match needs a 64-bit hash collision (about one in
+10^12 lookups at 10 million values) and only replaces a span too many.
+
+Normalised forms (what makes two spellings one value):
+
+- names: lower case, diacritics and ʻokina removed, blanks collapsed ("Hēmi  NGATA" = "hemi ngata");
+  a full name is also split into its parts (given, family), each found alone when capitalised and
+  not an everyday word ("Mark", "Grace" are found only as part of the full name);
+- e-mail: lower case; phone: digits, with +64 / 0064 / 0 folded to one national form; identifiers:
+  letters and digits only, upper case (IRD "049-091-850" = "49091850"); street lines: like names.
+
+Hashes use Python's string hash: stable within a process and its forked workers, which is where
+the index lives; nothing is persisted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from anonymiser.detect.gazetteer import fold, load
+
+Kind = str   # "name" | "name_part" | "email" | "phone" | "identifier" | "street"
+
+_BLANKS = re.compile(r"\s+")
+_WORD = re.compile(r"[^\W\d_][\w'\u2019\-]*")
+_EMAIL = re.compile(r"[\w.+'\-]+@[\w\-]+(?:\.[\w\-]+)+")
+_DIGIT_RUN = re.compile(r"\+?\(?\d[\d \t().\-/]{4,}\d")
+_ID_TOKEN = re.compile(r"\b[A-Za-z]{1,3}[ \-]?\d[\dA-Za-z]{3,12}\b")
+_PARTICLES = frozenset({"te", "van", "der", "den", "de", "la", "le", "del", "della", "di", "da", "dos", "das",
+                        "von", "bin", "binti", "ibn", "al", "el", "ter", "ten", "st", "mac", "mc"})
+
+
+def norm_name(text: str) -> str:
+    return _BLANKS.sub(" ", fold(text)).strip()
+
+
+def norm_phone(text: str) -> str:
+    digits = re.sub(r"\D", "", text)
+    if digits.startswith("00"):
+        digits = digits[2:]
+    elif digits.startswith("0"):
+        digits = "64" + digits[1:]
+    return digits
+
+
+def norm_identifier(text: str) -> str:
+    """Letters and digits, upper case; an all-digit identifier without leading zeros (IRD 049-091-850)."""
+    out = re.sub(r"[^0-9A-Za-z]", "", text).upper()
+    return out.lstrip("0") or out if out.isdigit() else out
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a matched value is: its entity (for the masking strategy) and the column's domain."""
+
+    entity: str          # PERSON, EMAIL_ADDRESS, PHONE_NUMBER, NZ_IRD, STREET_ADDRESS, ...
+    domain: str | None   # the column's pseudonym domain when it is not the entity's default
+    role: str = ""       # given / family for name parts
+
+
+class KnownMatch:
+    """A span of a text that holds a known source value (never the value itself)."""
+
+    __slots__ = ("start", "end", "entity", "score", "recognizer", "parts", "domain")
+
+    def __init__(self, start: int, end: int, target: Target) -> None:
+        self.start, self.end, self.entity = start, end, target.entity
+        self.score, self.recognizer = 1.0, "KnownEntity"
+        self.parts: tuple[tuple[int, int, str], ...] = ((start, end, target.role),) if target.role else ()
+        self.domain = target.domain
+
+
+@dataclass
+class _Table:
+    """Sorted 64-bit hashes of normalised values, and per hash the index of its target."""
+
+    hashes: list[np.ndarray] = field(default_factory=list)
+    targets: list[np.ndarray] = field(default_factory=list)
+    sorted_hashes: np.ndarray | None = None
+    sorted_targets: np.ndarray | None = None
+
+    def add(self, forms: Iterable[str], target: int) -> int:
+        h = np.fromiter((hash(f) for f in forms if f), dtype=np.int64)
+        self.hashes.append(h)
+        self.targets.append(np.full(len(h), target, dtype=np.int32))
+        self.sorted_hashes = None
+        return len(h)
+
+    def freeze(self) -> None:
+        if self.sorted_hashes is not None:
+            return
+        h = np.concatenate(self.hashes) if self.hashes else np.zeros(0, np.int64)
+        t = np.concatenate(self.targets) if self.targets else np.zeros(0, np.int32)
+        order = np.argsort(h, kind="stable")
+        h, t = h[order], t[order]
+        keep = np.ones(len(h), dtype=bool)          # one target per value: the first column registered
+        keep[1:] = h[1:] != h[:-1]
+        self.sorted_hashes, self.sorted_targets = h[keep], t[keep]
+        self.hashes, self.targets = [self.sorted_hashes], [self.sorted_targets]
+
+    def lookup(self, forms: Sequence[str]) -> np.ndarray:
+        """Target index per form, -1 where unknown."""
+        self.freeze()
+        assert self.sorted_hashes is not None and self.sorted_targets is not None
+        if not forms or not len(self.sorted_hashes):
+            return np.full(len(forms), -1, dtype=np.int32)
+        h = np.fromiter((hash(f) for f in forms), dtype=np.int64, count=len(forms))
+        pos = np.minimum(np.searchsorted(self.sorted_hashes, h), len(self.sorted_hashes) - 1)
+        return np.where(self.sorted_hashes[pos] == h, self.sorted_targets[pos], -1)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in self.hashes) + sum(a.nbytes for a in self.targets)
+
+
+class KnownEntities:
+    """The index: add columns' source values, then ``find`` them in texts."""
+
+    def __init__(self) -> None:
+        self._tables: dict[Kind, _Table] = {}
+        self._targets: list[Target] = []
+        self._target_ids: dict[Target, int] = {}
+        self.values = 0
+
+    def _target(self, target: Target) -> int:
+        if target not in self._target_ids:
+            self._target_ids[target] = len(self._targets)
+            self._targets.append(target)
+        return self._target_ids[target]
+
+    def _table(self, kind: Kind) -> _Table:
+        return self._tables.setdefault(kind, _Table())
+
+    def add(self, entity: str, values: Iterable[str], domain: str | None = None) -> None:
+        """Source values of one masked column whose strategy fakes ``entity``."""
+        values = [v for v in values if v]
+        self.values += len(values)
+        if entity == "PERSON":
+            names = [norm_name(v) for v in values]
+            self._table("name").add(names, self._target(Target("PERSON", domain)))
+            g = load()
+            given: set[str] = set()
+            family: set[str] = set()
+            for n in names:
+                words = [w for w in n.split() if len(w) >= 2 and w not in _PARTICLES]
+                if len(words) >= 2:
+                    given.add(words[0])
+                    family.add(words[-1])
+            ordinary = g.never | g.ambiguous | g.places
+            self._table("name_part").add(sorted(family - ordinary), self._target(Target("PERSON", domain, "family")))
+            self._table("name_part").add(sorted(given - ordinary), self._target(Target("PERSON", domain, "given")))
+        elif entity == "EMAIL_ADDRESS":
+            self._table("email").add((v.strip().lower() for v in values), self._target(Target(entity, domain)))
+        elif entity == "PHONE_NUMBER":
+            self._table("phone").add((p for v in values if len(p := norm_phone(v)) >= 7),
+                                     self._target(Target(entity, domain)))
+        elif entity == "STREET_ADDRESS":
+            self._table("street").add((norm_name(v) for v in values), self._target(Target(entity, domain)))
+        else:
+            self._table("identifier").add((i for v in values if len(i := norm_identifier(v)) >= 5),
+                                          self._target(Target(entity, domain)))
+
+    def freeze(self) -> None:
+        for table in self._tables.values():
+            table.freeze()
+
+    @property
+    def nbytes(self) -> int:
+        return sum(t.nbytes for t in self._tables.values())
+
+    def __bool__(self) -> bool:
+        return self.values > 0
+
+    def find(self, texts: Sequence[str]) -> list[list[KnownMatch]]:
+        """Matches per text. All texts are scanned as one buffer (one regex pass per kind, in C), every
+        candidate is hashed once, and each kind is looked up with one ``searchsorted``."""
+        if not texts or not self.values:
+            return [[] for _ in texts]
+        self.freeze()
+        buffer = _SEPARATOR.join(texts)
+        starts = np.cumsum([0] + [len(t) + len(_SEPARATOR) for t in texts[:-1]])
+        found: list[tuple[int, int, int]] = []
+        for kind, candidates in self._candidates(buffer):
+            table = self._tables.get(kind)
+            if table is None or not candidates:
+                continue
+            hits = table.lookup([form for _, _, form in candidates])
+            found += [(start, end, target) for (start, end, _), target in zip(candidates, hits.tolist(), strict=True)
+                      if target >= 0]
+        out: list[list[KnownMatch]] = [[] for _ in texts]
+        if found:
+            owner = np.searchsorted(starts, np.array([f[0] for f in found]), side="right") - 1
+            for (start, end, target), i in zip(found, owner.tolist(), strict=True):
+                out[i].append(KnownMatch(start - int(starts[i]), end - int(starts[i]), self._targets[target]))
+        return [_longest_first(m) if len(m) > 1 else m for m in out]
+
+    def find_one(self, text: str) -> list[KnownMatch]:
+        return self.find([text])[0]
+
+    def _candidates(self, text: str) -> Iterable[tuple[Kind, list[tuple[int, int, str]]]]:
+        tables = self._tables
+        if "email" in tables and "@" in text:
+            yield "email", [(m.start(), m.end(), m.group().lower()) for m in _EMAIL.finditer(text)]
+        if "phone" in tables or "identifier" in tables:
+            runs = [(m.start(), m.end(), m.group()) for m in _DIGIT_RUN.finditer(text)]
+            if "phone" in tables:
+                yield "phone", [(a, b, norm_phone(t)) for a, b, t in runs]
+            if "identifier" in tables:
+                yield "identifier", [(a, b, norm_identifier(t)) for a, b, t in runs] + \
+                    [(m.start(), m.end(), norm_identifier(m.group())) for m in _ID_TOKEN.finditer(text)]
+        if "street" in tables:
+            yield "street", self._streets(text)
+        if "name" in tables or "name_part" in tables:
+            runs, parts = self._names(text)
+            yield "name", runs
+            yield "name_part", parts
+
+    @staticmethod
+    def _streets(text: str) -> list[tuple[int, int, str]]:
+        out = []
+        for m in _STREET_LINE.finditer(text):
+            words = list(_WORD.finditer(m.group("words")))
+            base = m.start("words")
+            for n in range(1, len(words) + 1):
+                end = base + words[n - 1].end()
+                out.append((m.start(), end, norm_name(text[m.start():end].replace(",", " "))))
+        return out
+
+    @staticmethod
+    def _names(text: str) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
+        """Every window of two to four words that starts and ends capitalised ("Aroha Ngata", "Ludo van der
+        Berg"), and each capitalised word alone; whole-buffer regexes (lookaheads give overlapping windows)."""
+        cache: dict[str, str] = {}
+
+        def norm(value: str) -> str:
+            found = cache.get(value)
+            if found is None:
+                found = cache[value] = value.lower() if value.isascii() else norm_name(value)
+            return found
+
+        parts = []
+        runs = []
+        for m in _CAPITAL_WORD.finditer(text):
+            start = m.start()
+            word = m.group()
+            parts.append((start, start + len(word) - 2 if word.endswith(("'s", "\u2019s")) else m.end(),
+                          norm(word[:-2] if word.endswith(("'s", "\u2019s")) else word)))
+            # Up to three more words on the same line: windows ending on a capitalised word.
+            window = _FOLLOWING.match(text, m.end())
+            if window is None:
+                continue
+            for g in (1, 2, 3):
+                end = window.end(g)
+                if end < 0:
+                    break
+                if text[window.start(g)].isupper():
+                    runs.append((start, end, norm(text[start:end])))
+        return runs, parts
+
+
+_CAP = r"[^\W\d_a-z][\w'\u2019\-]*"
+_MIDDLE = rf"(?:{_CAP}|te|van|der|den|de|la|le|del|di|da|dos|von|bin|binti|ibn|al|el|ter|ten|st|mac|mc)"
+_CAPITAL_WORD = re.compile(rf"(?<![\w'\u2019\-]){_CAP}")
+# The words after a capitalised one on the same line: "Aroha Ngata", "Mere Te Whata", "Ludo van der Berg".
+_FOLLOWING = re.compile(rf"[ \t]({_MIDDLE})(?![\w\-])(?:[ \t]({_MIDDLE})(?![\w\-])(?:[ \t]({_MIDDLE})(?![\w\-]))?)?")
+_SEPARATOR = "\n\x00\n"      # no candidate crosses it: name runs and digit runs stay on one line
+_STREET_LINE = re.compile(r"\b\d{1,5}[A-Za-z]?(?:/\d{1,5})?,?[ \t]+(?P<words>[^\W\d_][\w'\-]*"
+                          r"(?:[ \t]+[^\W\d_][\w'\-]*){0,4})")
+
+
+def _longest_first(matches: list[KnownMatch]) -> list[KnownMatch]:
+    """Non-overlapping matches, longest first ("Aroha Ngata" before "Aroha"), in text order."""
+    chosen: list[KnownMatch] = []
+    for m in sorted(matches, key=lambda m: (-(m.end - m.start), m.start)):
+        if all(m.end <= c.start or m.start >= c.end for c in chosen):
+            chosen.append(m)
+    return sorted(chosen, key=lambda m: m.start)

@@ -1,0 +1,62 @@
+"""Known entities: masked columns' source values found again in free text, in any spelling."""
+
+from __future__ import annotations
+
+import pytest
+
+from anonymiser.detect.known import KnownEntities
+
+
+@pytest.fixture(scope="module")
+def index() -> KnownEntities:
+    known = KnownEntities()
+    known.add("PERSON", ["Aroha Ngata", "Hēmi Walker", "Mark Brown", "Ludo van der Berg", "Mere Te Whata"])
+    known.add("PHONE_NUMBER", ["+64 21 555 1234"])
+    known.add("EMAIL_ADDRESS", ["Aroha.Ngata@Example.co.nz"])
+    known.add("NZ_IRD", ["049-091-850"])
+    known.add("NZ_NHI", ["ZZZ0016"])
+    known.add("STREET_ADDRESS", ["12 Queen Street"])
+    known.add("PERSON", ["Sione Taufa"], domain="staff_name")
+    return known
+
+
+def _found(index: KnownEntities, text: str) -> list[tuple[str, str, str]]:
+    return [(text[m.start:m.end], m.entity, m.parts[0][2] if m.parts else "") for m in index.find_one(text)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Call Aroha Ngata on 021 555 1234.", [("Aroha Ngata", "PERSON", ""), ("021 555 1234", "PHONE_NUMBER", "")]),
+    ("ring (021) 555-1234 or +64 21 5551234", [("(021) 555-1234", "PHONE_NUMBER", ""),
+                                               ("+64 21 5551234", "PHONE_NUMBER", "")]),
+    ("write to AROHA.NGATA@example.CO.NZ", [("AROHA.NGATA@example.CO.NZ", "EMAIL_ADDRESS", "")]),
+    ("Hemi Walker (IRD 49091850, NHI zzz 0016)", [("Hemi Walker", "PERSON", ""), ("49091850", "NZ_IRD", ""),
+                                                  ("zzz 0016", "NZ_NHI", "")]),
+    ("Deliver to 12 Queen Street by noon.", [("12 Queen Street", "STREET_ADDRESS", "")]),
+    ("Ludo van der Berg and Mere Te Whata rang; Berg again.", [("Ludo van der Berg", "PERSON", ""),
+                                                               ("Mere Te Whata", "PERSON", ""),
+                                                               ("Berg", "PERSON", "family")]),
+    ("Later Aroha said Ngata's parcel came.", [("Aroha", "PERSON", "given"), ("Ngata", "PERSON", "family")]),
+], ids=["name-and-phone", "phone-layouts", "email-case", "macron-and-identifiers", "street", "particles",
+        "parts-alone"])
+def test_known_values_are_found(index: KnownEntities, text: str, expected: list[tuple[str, str, str]]) -> None:
+    assert _found(index, text) == expected
+
+
+def test_everyday_words_are_only_found_inside_the_full_name(index: KnownEntities) -> None:
+    # "Mark Brown" is known: "Mark" and "Brown" alone are ordinary words, "Walker" too.
+    assert _found(index, "Mark the invoice; Brown paper; a Walker frame.") == []
+    assert _found(index, "Mark Brown called.") == [("Mark Brown", "PERSON", "")]
+
+
+def test_matches_carry_the_columns_domain(index: KnownEntities) -> None:
+    (match,) = index.find_one("Sione Taufa signed.")
+    assert match.domain == "staff_name"
+    assert [m.domain for m in index.find_one("Aroha Ngata signed.")] == [None]
+
+
+def test_memory_is_eight_bytes_a_value_plus_a_target() -> None:
+    known = KnownEntities()
+    known.add("EMAIL_ADDRESS", [f"user{i}@example.org" for i in range(100_000)])
+    known.freeze()
+    assert known.nbytes == 100_000 * (8 + 4)
+    assert known.find_one("mail user99999@example.org today")[0].entity == "EMAIL_ADDRESS"

@@ -1,0 +1,62 @@
+"""free_text replaces names and addresses part by part: consistent part pseudonyms, layout kept."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+from anonymiser.detect.engine import SPACY_MODEL_ENV, get_engine
+from anonymiser.detect.spans import find_spans
+from anonymiser.mask import registry
+from anonymiser.mask.base import MaskContext
+from anonymiser.schema import ColumnInfo
+
+KEY = b"free-text-parts-key-0123456789ab"
+CTX = MaskContext(key=KEY, table="ticket", column=ColumnInfo(name="notes", kind="text", sql_type="TEXT"),
+                  find_spans=find_spans)
+
+
+@pytest.fixture(autouse=True)
+def blank(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(SPACY_MODEL_ENV, "blank")
+    get_engine.cache_clear()
+    yield
+    get_engine.cache_clear()
+
+
+def fake(strategy: str, value: str) -> str:
+    return str(registry.build(strategy, {}).mask(pa.array([value]), CTX).to_pylist()[0])
+
+
+def masked(text: str) -> str:
+    return str(registry.build("free_text", {}).mask(pa.array([text]), CTX).to_pylist()[0])
+
+
+def test_a_name_repeated_alone_gets_its_part_pseudonym() -> None:
+    out = masked("My name is Aantje Mourik but everyone calls me Aantje. Mourik is my family name.")
+    full, given = fake("person_name", "Aantje Mourik"), fake("first_name", "Aantje")
+    family = fake("last_name", "Mourik")
+    assert full == f"{given} {family}"
+    assert out == f"My name is {full} but everyone calls me {given}. {family} is my family name."
+
+
+def test_names_with_particles_are_one_name() -> None:
+    out = masked("Te Aorere Te Whata called; Mrs Te Whata will call again.")
+    assert "Aorere" not in out and "Whata" not in out
+    assert out.endswith(" will call again.") and "Mrs " in out
+
+
+def test_a_whole_address_is_replaced_and_its_lines_kept() -> None:
+    text = "Ship to:\nFlat 2, 14 Kauri Road\nMount Eden\nAuckland 1024\nThanks!"
+    out = masked(text)
+    for word in ("Kauri", "Mount Eden", "Auckland", "1024"):
+        assert word not in out
+    lines = out.split("\n")
+    assert len(lines) == 5 and lines[0] == "Ship to:" and lines[4] == "Thanks!"
+    assert lines[1].startswith("Flat ") and lines[1].endswith(", " + fake("street_address", "14 Kauri Road"))
+
+
+def test_whitespace_outside_spans_is_preserved() -> None:
+    text = "  Call   Aroha Ngata\t\ton 021 555 1234 \n\n  thanks  "
+    out = masked(text)
+    assert out.startswith("  Call   ") and "\t\ton " in out and out.endswith(" \n\n  thanks  ")
