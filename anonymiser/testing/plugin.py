@@ -8,6 +8,7 @@ pyarrow, the masking strategies) is imported when a run uses the plugin.
 
 from __future__ import annotations
 
+import secrets
 import signal
 import tempfile
 from collections.abc import Iterator
@@ -100,9 +101,10 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 
 
 def _scratch(config: pytest.Config) -> Path:
+    """Where SQLite files go (created only when used): under pytest's base temporary directory."""
     factory = getattr(config, "_tmp_path_factory", None)       # pytest's tmp_path_factory, as xdist uses it
     base = factory.getbasetemp() if factory is not None else Path(tempfile.gettempdir())
-    return Path(tempfile.mkdtemp(prefix="anonymiser-", dir=base))
+    return base / f"anonymiser-{secrets.token_hex(4)}"
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

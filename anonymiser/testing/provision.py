@@ -92,11 +92,13 @@ class Controller:
         self.plan: RunPlan | None = None
         self.swept: list[str] = []
         self._finished = False
+        self._reached = False           # the server answered: from here on there may be something to drop
 
     def start(self) -> RunPlan:
         """Check the dataset and the server, drop leftovers of dead runs, load the template."""
         manifest = open_dataset(self.dataset, allow_failed=self.allow_failed)
         self.server.check()
+        self._reached = True
         self.swept = self.sweep_dead_runs()
         template = None
         if isinstance(self.server, PostgresServer | SQLiteFiles):
@@ -125,7 +127,10 @@ class Controller:
     def finish(self) -> list[str]:
         """Drop everything this run created (template, workers' databases a crash left). Returns what
         could not be dropped, with the reason; safe to call twice."""
-        if self._finished:
+        if isinstance(self.server, SQLiteFiles):
+            shutil.rmtree(self.scratch, ignore_errors=True)
+        if self._finished or not self._reached:
+            self._finished = True
             return []
         self._finished = True
         problems = []
@@ -138,8 +143,6 @@ class Controller:
                 self.server.drop(name)
             except (AnonymiserError, sa.exc.SQLAlchemyError, OSError) as exc:
                 problems.append(f"cannot drop {name}: {type(exc).__name__}")
-        if isinstance(self.server, SQLiteFiles):
-            shutil.rmtree(self.scratch, ignore_errors=True)
         self.server.close()
         return problems
 
