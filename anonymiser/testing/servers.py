@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from anonymiser.errors import ConfigError, TargetError
+from anonymiser.redact import db_error_text, scrub_db_message
 from anonymiser.source.connect import create_engine, normalise_url, safe_url
 
 if TYPE_CHECKING:
@@ -25,13 +26,6 @@ if TYPE_CHECKING:
 
 CLONE_ATTEMPTS = 5          # PostgreSQL refuses a clone while anything is connected to the template
 MYSQL_LOCK_WAIT_SECONDS = 30
-
-
-def first_line(exc: BaseException) -> str:
-    """The driver's first line: host, port and reason; never a password (URLs are shown masked)."""
-    orig = getattr(exc, "orig", None) or exc
-    text = str(orig).strip()
-    return text.splitlines()[0] if text else type(orig).__name__
 
 
 class Server(ABC):
@@ -79,6 +73,11 @@ class _SqlServer(Server):
     def describe(self) -> str:
         return f"{self.backend} at {safe_url(self.url.render_as_string(hide_password=False))}"
 
+    def message(self, exc: BaseException, *names: str) -> str:
+        """The driver's first line, literals masked except the names we know (host, port, databases)."""
+        known = [str(n) for n in (self.url.host, self.url.port, self.url.username, *names) if n]
+        return scrub_db_message(db_error_text(exc), known) or type(exc).__name__
+
     @abstractmethod
     def admin_url(self) -> URL: ...
 
@@ -94,7 +93,7 @@ class _SqlServer(Server):
             conn = self.engine().connect()
         except sa.exc.DBAPIError as exc:
             raise TargetError(
-                f"cannot connect to {self.describe()}: {first_line(exc)}",
+                f"cannot connect to {self.describe()}: {self.message(exc)}",
                 hint="Start the server (see the README), or point --anonymiser-url / the ini key anonymiser_url "
                      "at one that runs; the URL names a server, not a database.",
             ) from None
@@ -140,7 +139,8 @@ class PostgresServer(_SqlServer):
             except sa.exc.OperationalError as exc:
                 busy = getattr(getattr(exc, "orig", None), "sqlstate", None) == "55006"   # object_in_use
                 if not busy or attempt == CLONE_ATTEMPTS:
-                    raise TargetError(f"cannot clone the template database {template!r}: {first_line(exc)}",
+                    raise TargetError(f"cannot clone the template database {template!r}: "
+                                      f"{self.message(exc, template, name)}",
                                       hint="Close any session connected to it and run the tests again.") from None
                 time.sleep(0.2 * attempt)
         raise AssertionError("unreachable")
