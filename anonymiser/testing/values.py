@@ -28,13 +28,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import factory.random
-import pandas as pd
 import pyarrow as pa
 import sqlalchemy as sa
 from faker import Faker
 
 from anonymiser.errors import AnonymiserError
 from anonymiser.mask.base import MaskContext, Strategy
+from anonymiser.schema import ColumnInfo
 from anonymiser.testing.columns import ColumnSpec
 
 DIGITS36 = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -85,19 +85,13 @@ def upper_bound(bits: int | None, dialect: str) -> int:
     return (1 << (bits - 1)) - 1
 
 
-def mask_one(strategy: Strategy, value: Any, ctx_args: dict[str, Any]) -> Any:
-    """The strategy applied to one value (the only place that knows the strategy contract)."""
-    array = pa.array([value])
-    fields = MaskContext.__dataclass_fields__
+def mask_one(strategy: Strategy, value: Any, key: bytes, table: str, column: ColumnInfo) -> Any:
+    """The strategy applied to one value, alone in its chunk. A ``by`` column the strategy reads gets a
+    constant (the per-value key already makes each draw its own)."""
     references = strategy.referenced_columns()
-    if "batch" in fields:      # the Arrow contract: mask(pa.Array, ctx) -> pa.Array
-        batch = pa.RecordBatch.from_pydict({r: ["factory"] for r in references}) if references else None
-        out: Any = strategy.mask(array, MaskContext(**{**ctx_args, "batch": batch}))  # type: ignore[arg-type, unused-ignore]
-        return out.to_pylist()[0]
-    series = pd.Series(pd.arrays.ArrowExtensionArray(array))
-    frame = pd.DataFrame({r: ["factory"] for r in references}) if references else None
-    result = strategy.mask(series, MaskContext(**{**ctx_args, "frame": frame}))
-    return result.tolist()[0]
+    batch = pa.RecordBatch.from_pydict({name: ["factory"] for name in references}) if references else None
+    out = strategy.mask(pa.array([value]), MaskContext(key=key, table=table, column=column, batch=batch))
+    return out.to_pylist()[0]
 
 
 def _email_with_token(value: str, token: str, length: int | None) -> str:
@@ -192,7 +186,7 @@ class Values:
             strategy = self._strategies[(spec.table, spec.name)] = spec.build_strategy()
         key = hmac.new(self.key, f"{spec.table}\x1f{spec.name}\x1f{sequence}\x1f{attempt}".encode(),
                        hashlib.sha256).digest()
-        faked = mask_one(strategy, seed, {"key": key, "table": spec.table, "column": spec.info})
+        faked = mask_one(strategy, seed, key, spec.table, spec.info)
         shape = TOKEN_FORMATS.get(spec.strategy)
         if spec.unique and shape is not None and isinstance(faked, str):
             faked = shape(faked, self.tokens.text(sequence), spec.info.length)
