@@ -66,10 +66,9 @@ def test_an_orm_session_commits_to_a_savepoint(conn: sa.Connection) -> None:
 
 
 def test_a_rejected_statement_leaves_the_test_usable(conn: sa.Connection) -> None:
-    with pytest.raises(sa.exc.IntegrityError):
-        with conn.begin():            # a SAVEPOINT: the failure rolls back to it
-            conn.execute(sa.text("INSERT INTO orders (order_id, customer_id, ordered_at, status, total) "
-                                 "VALUES (-1, -42, CURRENT_TIMESTAMP, 'paid', 0)"))     # no customer -42
+    with pytest.raises(sa.exc.IntegrityError), conn.begin():     # begin(): a SAVEPOINT the failure rolls back
+        conn.execute(sa.text("INSERT INTO orders (order_id, customer_id, ordered_at, status, total) "
+                             "VALUES (-1, -42, CURRENT_TIMESTAMP, 'paid', 0)"))     # no customer -42
     assert one(conn, "SELECT COUNT(*) FROM orders WHERE order_id = -1") == 0
 
 
