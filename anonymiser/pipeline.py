@@ -28,6 +28,7 @@ from anonymiser.mask.keys import key_id
 from anonymiser.plan import Plan, TablePlan, build_plan
 from anonymiser.policy.load import LoadedPolicy
 from anonymiser.schema import SchemaInfo
+from anonymiser.source.catalog import refuse_spatial
 from anonymiser.source.connect import connect
 from anonymiser.source.introspect import introspect
 from anonymiser.source.read import DEFAULT_CHUNK_ROWS, arrow_schema, read_table
@@ -91,7 +92,9 @@ def prepare(conn: Any, loaded: LoadedPolicy) -> tuple[SchemaInfo, Plan]:
     if problems:   # names and where-clauses the live source cannot take: at check, with file:line
         raise loaded.problems_error(problems)
     schema = schema.with_foreign_keys(virtual_foreign_keys(loaded.policy.subset, schema))
-    return schema, build_plan(loaded, schema)
+    plan = build_plan(loaded, schema)
+    refuse_spatial(plan.schema)   # only tables the policy keeps
+    return schema, plan
 
 
 def mask_batch(batch: pa.RecordBatch, table_plan: TablePlan, key: bytes, out_schema: pa.Schema,

@@ -17,7 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field
 ColumnKind = Literal[
     "integer", "float", "decimal", "string", "text", "boolean",
     "date", "datetime", "time", "interval", "binary", "json", "uuid", "other",
+    "enum", "set", "array",
 ]
+
+
+# PostgreSQL's infinity and -infinity travel as the extremes of Arrow's storage (days / microseconds since
+# 1970, as DuckDB stores them), far outside any real date; each SQL dialect spells them (docs/types.md).
+DATE_INFINITY = (2**31 - 1, -(2**31 - 1))
+TIMESTAMP_INFINITY = (2**63 - 1, -(2**63 - 1))
 
 
 class _Frozen(BaseModel):
@@ -35,6 +42,21 @@ class ColumnInfo(_Frozen):
     bits: int | None = None            # integer width: 16, 32 or 64
     timezone: bool = False             # datetime WITH TIME ZONE
     autoincrement: bool = False
+    # DDL facts that rebuild the column exactly on the same engine (docs/types.md). ``native_type`` is
+    # the source's own spelling (PostgreSQL format_type, MySQL COLUMN_TYPE, SQLite declared type).
+    native_type: str | None = None
+    unsigned: bool = False             # MySQL UNSIGNED integers and decimals
+    default: str | None = None         # default expression as the source spells it
+    collation: str | None = None       # a collation other than the table's default
+    charset: str | None = None         # MySQL character set of the column
+    members: tuple[str, ...] = ()      # ENUM / SET members, in declared order
+    generated: str | None = None       # expression of a generated column: recomputed, never copied
+    generated_stored: bool = True
+    identity: Literal["always", "by default"] | None = None   # PostgreSQL identity column
+    element_kind: ColumnKind | None = None   # arrays: the kind of the elements
+    dimensions: int = 0                # arrays: 1 for text[], 2 for integer[][]
+    user_type: str | None = None       # PostgreSQL enum/domain/composite/range the column is declared with
+    read_as_text: str | None = None    # why the values are read as text (they do not fit the declared type)
 
 
 class ForeignKey(_Frozen):
@@ -45,6 +67,18 @@ class ForeignKey(_Frozen):
     virtual: bool = False              # declared in the policy, not in the database
 
 
+class CheckConstraint(_Frozen):
+    expression: str                    # as the source spells it, without the CHECK keyword
+    name: str | None = None
+
+
+class Partitioning(_Frozen):
+    """PostgreSQL declarative partitioning: the key, and each partition with its bound."""
+
+    key: str                           # e.g. "RANGE (rented_at)"
+    partitions: tuple[tuple[str, str], ...] = ()   # (name, "FOR VALUES FROM (...) TO (...)")
+
+
 class TableInfo(_Frozen):
     name: str
     schema_name: str | None = None
@@ -52,6 +86,10 @@ class TableInfo(_Frozen):
     primary_key: tuple[str, ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = ()
     unique: tuple[tuple[str, ...], ...] = ()   # UNIQUE constraints and unique indexes, PK excluded
+    checks: tuple[CheckConstraint, ...] = ()
+    partitioning: Partitioning | None = None
+    without_rowid: bool = False        # SQLite WITHOUT ROWID
+    options: dict[str, str] = Field(default_factory=dict)   # MySQL ENGINE, DEFAULT CHARSET, COLLATE
 
     def column(self, name: str) -> ColumnInfo:
         for col in self.columns:
@@ -73,11 +111,42 @@ class TableInfo(_Frozen):
         return any(s == (name,) for s in self.unique_sets())
 
 
+class UserType(_Frozen):
+    """A PostgreSQL type the columns are declared with, rebuilt before the tables (same engine only)."""
+
+    name: str
+    kind: Literal["enum", "domain", "composite", "range"]
+    labels: tuple[str, ...] = ()                 # enum
+    base_type: str | None = None                 # domain: base type; range: subtype
+    attributes: tuple[tuple[str, str], ...] = () # composite: (name, type)
+    nullable: bool = True                        # domain
+    default: str | None = None                   # domain
+    collation: str | None = None                 # domain
+    checks: tuple[CheckConstraint, ...] = ()     # domain
+
+
+class SequenceInfo(_Frozen):
+    """A sequence a column default draws from (PostgreSQL serial), owned by table.column."""
+
+    name: str
+    table: str
+    column: str
+    data_type: str = "bigint"
+
+
+class ViewInfo(_Frozen):
+    name: str
+    definition: str                    # the SELECT, as the source prints it
+
+
 class SchemaInfo(_Frozen):
     dialect: str
     database: str | None = None
     schema_name: str | None = None
     tables: dict[str, TableInfo]
+    types: tuple[UserType, ...] = ()
+    sequences: tuple[SequenceInfo, ...] = ()
+    views: tuple[ViewInfo, ...] = ()
 
     def table(self, name: str) -> TableInfo:
         return self.tables[name]

@@ -46,6 +46,10 @@ def command(
     columns = sum(len(t.columns) for t in plan.tables.values())
     console.out.print(f"{policy}: valid and complete: every one of {columns} columns in {len(plan.tables)} tables "
                       "has a rule; no drift.")
+    from anonymiser.source.catalog import read_as_text_notes
+
+    for note in read_as_text_notes(plan.schema):   # values that do not fit the declared type (docs/types.md)
+        console.out.print(f"note: {note}")
 
 
 def _count(loaded: object) -> int:

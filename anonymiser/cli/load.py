@@ -40,6 +40,8 @@ def command(
     console = output()
     with console.progress() as progress:
         result = load_dataset(directory, target, replace=replace, progress=progress)
+    for warning in result.warnings:   # where a type has no equivalent on the target (docs/types.md)
+        console.event("type_mapped", f"warning: {warning}", warning=warning)
     for table, rows in result.tables.items():
         console.event("table_loaded", f"  {table}: {rows:,} rows", table=table, rows=rows)
     replaced = f", replaced {len(result.replaced)} table(s)" if result.replaced else ""

@@ -33,6 +33,7 @@ class LoadResult:
     tables: dict[str, int] = field(default_factory=dict)   # rows loaded per table, in load order
     created: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)   # cross-engine mappings, by table.column
     seconds: float = 0.0
 
     @property
@@ -96,7 +97,8 @@ def load_dataset(directory: Path, target_url: str, *, replace: bool = False,
         drop = [p.name for p in plans if p.name in existing] if replace else []
         keep = {name for name in existing if name not in drop}
         result = LoadResult(dialect=dialect.name, target=safe_url(target_url), replaced=drop,
-                            created=[p.name for p in plans if p.name not in keep])
+                            created=[p.name for p in plans if p.name not in keep],
+                            warnings=[w for p in plans for w in p.warnings])
         target = open_target(conn, dialect)
         _run(target, directory, manifest, plans, drop, keep, result, progress, batch_rows)
     result.seconds = round(time.monotonic() - started, 3)
@@ -107,9 +109,14 @@ def _run(target: Target, directory: Path, manifest: Manifest, plans: list[TableP
          keep: set[str], result: LoadResult, progress: Progress | None, batch_rows: int) -> None:
     dialect = target.dialect
     created = [p for p in plans if p.name not in keep]
+    schema = manifest.schema_
+    views = dialect.after_tables(plans, schema)
+    if drop:   # views of the dataset depend on its tables: dropped first, created again after the data
+        target.drop_views([v.name for v in schema.views])
     target.begin(drop=list(reversed(drop)))
     try:
-        target.ddl([dialect.create_table(p) for p in created])
+        target.ddl(dialect.before_tables(created, schema, skip=target.existing_objects()) if created else [])
+        target.ddl([s for p in created for s in dialect.create_statements(p)])
         target.start_data()
         for plan in plans:
             total = manifest.tables[plan.name].rows if plan.name in manifest.tables else None
@@ -127,6 +134,7 @@ def _run(target: Target, directory: Path, manifest: Manifest, plans: list[TableP
             result.tables[plan.name] = done
         target.end_data()
         target.ddl([s for p in created for s in dialect.after_data(p)], phase="constraints")
+        target.ddl(views if created else [], phase="creating views")
         target.commit()
     except BaseException:
         target.abort(created=[p.name for p in created])

@@ -71,6 +71,15 @@ class Target:
             for name in drop:
                 self.execute(f"DROP TABLE IF EXISTS {self.dialect.quote(name)}")
 
+    def existing_objects(self) -> frozenset[str]:
+        """Names of types and sequences the target already has (PostgreSQL): not created again."""
+        return frozenset()
+
+    def drop_views(self, names: list[str]) -> None:
+        with self.errors("dropping views", schema_message=True):
+            for name in names:
+                self.execute(f"DROP VIEW IF EXISTS {self.dialect.quote(name)}")
+
     def ddl(self, statements: list[str], phase: str = "creating tables") -> None:
         for statement in statements:
             with self.errors(phase, schema_message=True):
@@ -104,6 +113,13 @@ class PostgresTarget(Target):
         import psycopg
 
         return (psycopg.Error,)
+
+    def existing_objects(self) -> frozenset[str]:
+        with self.errors("reading the target's catalogue"):
+            self.execute("SELECT typname FROM pg_type WHERE typnamespace = current_schema()::regnamespace "
+                         "UNION SELECT relname FROM pg_class WHERE relkind = 'S' "
+                         "AND relnamespace = current_schema()::regnamespace")
+            return frozenset(row[0] for row in self.cursor.fetchall())
 
     def begin(self, drop: list[str]) -> None:
         with self.errors("preparing the target", schema_message=True):

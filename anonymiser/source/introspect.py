@@ -1,25 +1,42 @@
-"""Schema introspection through SQLAlchemy's inspector (SQLite, PostgreSQL, MariaDB/MySQL)."""
+"""Schema introspection: SQLAlchemy's inspector for the portable facts, each engine's catalogue for the
+DDL facts that rebuild a table exactly on the same engine (``anonymiser.source.catalog``)."""
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from anonymiser.errors import SourceError
-from anonymiser.schema import ColumnInfo, ColumnKind, ForeignKey, SchemaInfo, TableInfo
+from anonymiser.schema import CheckConstraint, ColumnInfo, ColumnKind, ForeignKey, SchemaInfo, TableInfo
+from anonymiser.source import catalog
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
+_TEXT_NAMES = ("TEXT", "CLOB", "MEDIUMTEXT", "LONGTEXT", "TINYTEXT")
+
 
 def column_kind(sa_type: Any) -> tuple[ColumnKind, dict[str, Any]]:
-    """The logical kind of a SQLAlchemy type and its size facets (length, precision, bits, timezone)."""
+    """The logical kind of a SQLAlchemy type and its facets (length, precision, bits, members, elements)."""
     import sqlalchemy as sa
-    from sqlalchemy.dialects import mysql
+    from sqlalchemy.dialects import mysql, postgresql
 
     facets: dict[str, Any] = {}
+    if isinstance(sa_type, postgresql.DOMAIN):
+        kind, facets = column_kind(sa_type.data_type)
+        return kind, facets | {"user_type": sa_type.name}
+    if isinstance(sa_type, sa.ARRAY):
+        element, element_facets = column_kind(sa_type.item_type)
+        facets = {k: v for k, v in element_facets.items() if k in ("precision", "scale", "bits", "timezone")}
+        return "array", facets | {"element_kind": element, "dimensions": max(sa_type.dimensions or 1, 1)}
     if isinstance(sa_type, sa.Boolean) or (isinstance(sa_type, mysql.TINYINT) and sa_type.display_width == 1):
         return "boolean", facets
+    if isinstance(sa_type, mysql.YEAR):
+        return "integer", {"bits": 16}
+    if isinstance(sa_type, mysql.BIT):
+        return "integer", {"bits": 64, "unsigned": True}
     if isinstance(sa_type, sa.Integer):
+        unsigned = bool(getattr(sa_type, "unsigned", False))
         if isinstance(sa_type, sa.BigInteger):
             facets["bits"] = 64
         elif isinstance(sa_type, mysql.TINYINT):
@@ -27,39 +44,53 @@ def column_kind(sa_type: Any) -> tuple[ColumnKind, dict[str, Any]]:
         elif isinstance(sa_type, sa.SmallInteger):
             facets["bits"] = 16
         else:
-            facets["bits"] = 32 if not isinstance(sa_type, mysql.MEDIUMINT) else 32
-        return "integer", facets
+            facets["bits"] = 32   # INT and MEDIUMINT
+        return "integer", facets | ({"unsigned": True} if unsigned else {})
     if isinstance(sa_type, sa.Float):  # before Numeric: Float subclasses it
-        return "float", facets
+        return "float", facets   # single precision is told by the catalogue (SQLite REAL is 8 bytes)
+    if isinstance(sa_type, postgresql.MONEY):
+        return "decimal", {"scale": 2}
     if isinstance(sa_type, sa.Numeric):
         facets.update(precision=sa_type.precision, scale=sa_type.scale)
-        return "decimal", facets
+        return "decimal", facets | ({"unsigned": True} if getattr(sa_type, "unsigned", False) else {})
     if isinstance(sa_type, sa.Uuid):
         return "uuid", facets
+    if isinstance(sa_type, mysql.SET):
+        return "set", {"members": tuple(sa_type.values)}
     if isinstance(sa_type, sa.Enum):
-        return "string", {"length": max((len(e) for e in sa_type.enums), default=None)}
+        facets = {"members": tuple(sa_type.enums), "length": max((len(e) for e in sa_type.enums), default=None)}
+        name = getattr(sa_type, "name", None)
+        return "enum", facets | ({"user_type": name} if name else {})
     if isinstance(sa_type, sa.Text) or (isinstance(sa_type, sa.String) and not sa_type.length
-                                        and type(sa_type).__name__.upper() in ("TEXT", "CLOB", "MEDIUMTEXT",
-                                                                               "LONGTEXT", "TINYTEXT")):
-        return "text", facets
+                                        and type(sa_type).__name__.upper() in _TEXT_NAMES):
+        return "text", _string_facets(sa_type)
     if isinstance(sa_type, sa.String):
-        facets["length"] = sa_type.length
-        return "string", facets
+        return "string", _string_facets(sa_type) | {"length": sa_type.length}
     if isinstance(sa_type, sa.DateTime):
         facets["timezone"] = bool(getattr(sa_type, "timezone", False))
         return "datetime", facets
     if isinstance(sa_type, sa.Date):
         return "date", facets
-    if isinstance(sa_type, sa.Time):
-        return "time", facets
-    if isinstance(sa_type, sa.Interval):
+    if isinstance(sa_type, mysql.TIME):
+        return "interval", facets   # MySQL TIME spans -838:59:59 to 838:59:59: a duration, not a time of day
+    if isinstance(sa_type, sa.Time) and not getattr(sa_type, "timezone", False):
+        return "time", facets   # (timetz keeps its offset only as text: "other")
+    if isinstance(sa_type, sa.Interval) and not isinstance(sa_type, postgresql.INTERVAL):
         return "interval", facets
     if isinstance(sa_type, sa.LargeBinary | sa.types._Binary):
         facets["length"] = getattr(sa_type, "length", None)
         return "binary", facets
     if isinstance(sa_type, sa.JSON):
         return "json", facets
+    # PostgreSQL interval (months do not fit a duration), inet, ranges, bit strings, xml, tsvector,
+    # composites: read and written as the engine's own text form.
     return "other", facets
+
+
+def _string_facets(sa_type: Any) -> dict[str, Any]:
+    collation = getattr(sa_type, "collation", None)
+    charset = getattr(sa_type, "charset", None)
+    return ({"collation": collation} if collation else {}) | ({"charset": charset} if charset else {})
 
 
 def _type_text(sa_type: Any, dialect: Any) -> str:
@@ -70,17 +101,20 @@ def _type_text(sa_type: Any, dialect: Any) -> str:
 
 
 def introspect(conn: sa.Connection, schema_name: str | None = None) -> SchemaInfo:
-    """Tables, columns, keys and unique constraints of one schema (the default one when None)."""
+    """Tables, columns, keys, constraints and DDL facts of one schema (the default one when None)."""
     import sqlalchemy as sa
 
     try:
         inspector = sa.inspect(conn)
-        tables = sorted(inspector.get_table_names(schema=schema_name))
+        warnings.filterwarnings("ignore", message="Did not recognize type", category=sa.exc.SAWarning)
+        partitions = catalog.partition_names(conn, schema_name)
+        tables = sorted(t for t in inspector.get_table_names(schema=schema_name) if t not in partitions)
         columns = inspector.get_multi_columns(schema=schema_name)
         pks = inspector.get_multi_pk_constraint(schema=schema_name)
         fks = inspector.get_multi_foreign_keys(schema=schema_name)
         uniques = inspector.get_multi_unique_constraints(schema=schema_name)
         indexes = inspector.get_multi_indexes(schema=schema_name)
+        checks = inspector.get_multi_check_constraints(schema=schema_name)
     except sa.exc.NoSuchTableError as exc:
         raise SourceError(f"schema {schema_name!r} does not exist in the source") from exc
     except sa.exc.DBAPIError as exc:
@@ -92,14 +126,7 @@ def introspect(conn: sa.Connection, schema_name: str | None = None) -> SchemaInf
     infos: dict[str, TableInfo] = {}
     for name in tables:
         key = (schema_name, name)
-        cols = []
-        for col in columns.get(key, []):
-            kind, facets = column_kind(col["type"])
-            cols.append(ColumnInfo(
-                name=col["name"], kind=kind, sql_type=_type_text(col["type"], conn.dialect),
-                nullable=bool(col.get("nullable", True)), autoincrement=col.get("autoincrement") is True,
-                **facets,
-            ))
+        cols = [_column_info(col, conn.dialect) for col in columns.get(key, [])]
         pk_info: dict[str, Any] = dict(pks.get(key) or {})
         pk = tuple(pk_info.get("constrained_columns") or ())
         foreign = tuple(
@@ -112,10 +139,36 @@ def introspect(conn: sa.Connection, schema_name: str | None = None) -> SchemaInf
         unique_sets += [tuple(str(c) for c in i["column_names"]) for i in indexes.get(key, [])
                         if i.get("unique") and None not in i["column_names"]]
         unique = tuple(dict.fromkeys(u for u in unique_sets if u and u != pk))
+        table_checks = tuple(CheckConstraint(expression=c["sqltext"], name=c.get("name"))
+                             for c in checks.get(key, []) if c.get("sqltext"))
         infos[name] = TableInfo(name=name, schema_name=schema_name, columns=tuple(cols), primary_key=pk,
-                                foreign_keys=foreign, unique=unique)
-    return SchemaInfo(dialect=conn.dialect.name, database=_database_name(conn), schema_name=schema_name,
-                      tables=infos)
+                                foreign_keys=foreign, unique=unique, checks=table_checks)
+    schema = SchemaInfo(dialect=conn.dialect.name, database=_database_name(conn), schema_name=schema_name,
+                        tables=infos)
+    try:
+        return catalog.enrich(conn, schema)
+    except sa.exc.DBAPIError as exc:
+        raise SourceError(
+            f"cannot read the source's catalogue ({type(exc.orig).__name__ if exc.orig else type(exc).__name__})",
+            hint="The user needs read access to the catalogue (information_schema / pg_catalog).",
+        ) from None
+
+
+def _column_info(col: Any, dialect: Any) -> ColumnInfo:
+    kind, facets = column_kind(col["type"])
+    computed = col.get("computed") or {}
+    identity = col.get("identity") or None
+    default = col.get("default")
+    return ColumnInfo(
+        name=col["name"], kind=kind, sql_type=_type_text(col["type"], dialect),
+        nullable=bool(col.get("nullable", True)),
+        autoincrement=col.get("autoincrement") is True or identity is not None,
+        default=None if computed else (str(default) if default is not None else None),
+        generated=str(computed["sqltext"]) if computed.get("sqltext") else None,
+        generated_stored=bool(computed.get("persisted", True)) if computed else True,
+        identity=("always" if identity["always"] else "by default") if identity else None,
+        **facets,
+    )
 
 
 def _database_name(conn: sa.Connection) -> str | None:

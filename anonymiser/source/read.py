@@ -6,6 +6,7 @@ ordered by primary key so that the same source and policy give byte-identical ou
 
 from __future__ import annotations
 
+import decimal
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from anonymiser.errors import SourceError
-from anonymiser.schema import ColumnInfo, TableInfo
+from anonymiser.schema import DATE_INFINITY, TIMESTAMP_INFINITY, ColumnInfo, TableInfo
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -24,15 +25,27 @@ DEFAULT_CHUNK_ROWS = 50_000
 
 
 def arrow_type(column: ColumnInfo) -> pa.DataType:
-    """The Arrow type that holds a column without loss."""
+    """The Arrow type that holds a column without loss (docs/types.md)."""
     kind = column.kind
+    if kind == "array":
+        element = column.model_copy(update={"kind": column.element_kind or "text", "element_kind": None})
+        inner = arrow_type(element)
+        for _ in range(max(column.dimensions, 1)):
+            inner = pa.list_(inner)
+        return inner
     if kind == "integer":
+        if column.unsigned:   # MySQL UNSIGNED: one size up, so the top of the range fits
+            return pa.uint64() if (column.bits or 64) > 32 else pa.int64()
         return pa.int64() if (column.bits or 64) > 32 else pa.int32() if column.bits == 32 else pa.int16()
     if kind == "float":
         return pa.float64()
     if kind == "decimal":
         if column.precision and column.precision <= 38:
             return pa.decimal128(column.precision, column.scale or 0)
+        if column.precision and column.precision <= 76:
+            return pa.decimal256(column.precision, column.scale or 0)
+        if column.native_type == "numeric":   # PostgreSQL numeric without precision: any digits, NaN
+            return pa.string()
         return pa.decimal128(38, column.scale if column.scale is not None else 10)
     if kind == "boolean":
         return pa.bool_()
@@ -46,7 +59,7 @@ def arrow_type(column: ColumnInfo) -> pa.DataType:
         return pa.duration("us")
     if kind == "binary":
         return pa.binary()
-    return pa.string()  # string, text, json (as text), uuid, other
+    return pa.string()  # string, text, enum, set, json (as text), uuid, other
 
 
 def sa_type(column: ColumnInfo) -> Any:
@@ -54,10 +67,12 @@ def sa_type(column: ColumnInfo) -> Any:
     import sqlalchemy as sa
 
     kind = column.kind
+    if column.kind == "decimal" and column.native_type == "numeric":
+        return sa.String()
     mapping: dict[str, Any] = {
         "integer": sa.BigInteger(), "float": sa.Float(), "boolean": sa.Boolean(), "date": sa.Date(),
-        "datetime": sa.DateTime(timezone=column.timezone), "time": sa.Time(), "interval": sa.Interval(),
-        "binary": sa.LargeBinary(), "json": sa.JSON(), "uuid": sa.Uuid(as_uuid=False),
+        "datetime": sa.DateTime(timezone=column.timezone), "time": sa.Time(), "interval": sa.types.NullType(),
+        "binary": sa.LargeBinary(), "json": sa.String(), "uuid": sa.Uuid(as_uuid=False),
         "decimal": sa.Numeric(column.precision, column.scale, asdecimal=True),
     }
     return mapping.get(kind, sa.String())
@@ -70,28 +85,113 @@ def table_clause(table: TableInfo) -> sa.TableClause:
                     schema=table.schema_name)
 
 
+def select_list(clause: sa.TableClause, table: TableInfo, dialect: str) -> list[Any]:
+    """The columns as read: values a driver cannot give faithfully are cast by the engine first."""
+    import sqlalchemy as sa
+
+    out: list[Any] = []
+    for c in table.columns:
+        column: Any = clause.c[c.name]
+        if c.generated:   # never copied from the source: the dump and load have the target compute it
+            out.append(sa.null().label(c.name))
+            continue
+        cast = _read_cast(c, dialect)
+        if cast == "infinity":
+            out.append(_infinity_aware(column, c).label(c.name))
+        else:
+            out.append(column if cast is None else sa.cast(column, cast).label(c.name))
+    return out
+
+
+def _infinity_aware(column: Any, info: ColumnInfo) -> Any:
+    """PostgreSQL dates and timestamps as Arrow's storage integers (days / microseconds since 1970), so
+    'infinity' and '-infinity' travel as the storage extremes, beyond any real date (docs/types.md)."""
+    import sqlalchemy as sa
+
+    if info.kind == "date":
+        top, bottom = DATE_INFINITY
+        finite: Any = column - sa.literal_column("DATE '1970-01-01'")
+    else:
+        top, bottom = TIMESTAMP_INFINITY
+        finite = sa.cast(sa.func.extract("epoch", column) * 1_000_000, sa.BigInteger)
+    return sa.case((column == sa.literal_column("'infinity'"), top),
+                   (column == sa.literal_column("'-infinity'"), bottom), else_=finite)
+
+
+def _read_cast(column: ColumnInfo, dialect: str) -> Any:
+    import sqlalchemy as sa
+
+    if dialect == "sqlite" and column.read_as_text:
+        return sa.LargeBinary() if column.kind == "binary" else sa.Text()
+    if dialect != "postgresql":
+        return None
+    if column.kind in ("other", "json") or (column.kind == "decimal" and column.native_type == "numeric"):
+        return sa.Text()   # the engine's own text loads back exactly (interval months, ranges, json as written)
+    if column.native_type == "money":
+        return sa.Numeric()
+    if column.kind in ("date", "datetime"):
+        return "infinity"
+    if column.kind == "array" and column.element_kind in ("string", "text", "enum", "other", "uuid", "json"):
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.ARRAY(sa.Text(), dimensions=column.dimensions or None)
+    return None
+
+
 def _to_batch(rows: Sequence[Any], table: TableInfo, schema: pa.Schema) -> pa.RecordBatch:
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(table.columns)
     arrays = []
     for values, column, field in zip(columns, table.columns, schema, strict=True):
-        if column.kind == "json":
-            values = tuple(None if v is None else v if isinstance(v, str) else json.dumps(v, sort_keys=True)
-                           for v in values)
-        elif column.kind in ("uuid", "other"):
-            values = tuple(None if v is None else str(v) for v in values)
         try:
-            arrays.append(pa.array(values, type=field.type))
-        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
+            arrays.append(pa.array(_python_values(values, column, field.type), type=field.type))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError, ValueError) as exc:
             raise SourceError(
-                f"a value does not fit the declared type {column.sql_type} ({type(exc).__name__})",
+                f"a value does not fit the declared type {column.native_type or column.sql_type} "
+                f"({type(exc).__name__})",
                 table=table.name, column=column.name,
-                hint="SQLite stores any value in any column: clean the column, or declare its real type.",
+                hint="Clean the column in the source, or exclude the table; see docs/types.md for how each "
+                     "type is read.",
             ) from None
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
+def _python_values(values: Sequence[Any], column: ColumnInfo, arrow: pa.DataType) -> Sequence[Any]:
+    """Driver values the Arrow constructor does not take as they are (per value: rare column kinds only)."""
+    kind = column.kind
+    if kind == "json":
+        return tuple(None if v is None else v if isinstance(v, str) else json.dumps(v, sort_keys=True)
+                     for v in values)
+    if kind in ("uuid", "other", "enum", "set") or pa.types.is_string(arrow):
+        return tuple(None if v is None else v if isinstance(v, str) else _text(v) for v in values)
+    if kind == "integer" and any(isinstance(v, bytes) for v in values):   # MySQL BIT(n)
+        return tuple(int.from_bytes(v, "big") if isinstance(v, bytes) else v for v in values)
+    if kind == "float" and any(isinstance(v, decimal.Decimal) for v in values):   # MySQL DOUBLE as Decimal
+        return tuple(None if v is None else float(v) for v in values)
+    return values
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="surrogateescape")
+    if isinstance(value, set | frozenset):   # a SET a driver parsed: MySQL's own comma form
+        return ",".join(sorted(value))
+    return str(value)
+
+
 def arrow_schema(table: TableInfo) -> pa.Schema:
-    return pa.schema([pa.field(c.name, arrow_type(c), nullable=c.nullable) for c in table.columns])
+    return pa.schema([pa.field(c.name, arrow_type(c), nullable=c.nullable or c.generated is not None,
+                               metadata=field_metadata(c)) for c in table.columns])
+
+
+def field_metadata(column: ColumnInfo) -> dict[bytes, bytes]:
+    """What a Parquet reader needs to know beyond the Arrow type: the source's own type (enums and JSON
+    travel as strings), enum/SET members, and whether the column is generated (then empty here)."""
+    meta = {"anonymiser.source_type": column.native_type or column.sql_type, "anonymiser.kind": column.kind}
+    if column.members:
+        meta["anonymiser.members"] = json.dumps(list(column.members), ensure_ascii=False)
+    if column.generated:
+        meta["anonymiser.generated"] = column.generated
+    return {k.encode(): v.encode() for k, v in meta.items()}
 
 
 def read_table(
@@ -107,15 +207,16 @@ def read_table(
     clause = table_clause(table)
     schema = arrow_schema(table)
     order = [clause.c[c] for c in table.primary_key]
+    columns = select_list(clause, table, conn.dialect.name)
     statements: Iterable[sa.Select[Any]]
     if row_filter is None:
-        statements = [sa.select(clause).order_by(*order)]
+        statements = [sa.select(*columns).select_from(clause).order_by(*order)]
     else:
         from anonymiser.subset.sql import default_batch_size, filter_clauses
 
         dialect = conn.dialect.name
         batch = default_batch_size(dialect, len(row_filter.columns), table, row_filter.columns)
-        statements = (sa.select(clause).where(where).order_by(*order)
+        statements = (sa.select(*columns).select_from(clause).where(where).order_by(*order)
                       for where in filter_clauses(clause, row_filter, batch, dialect=dialect, info=table))
     for statement in statements:
         try:

@@ -21,6 +21,7 @@ from anonymiser.errors import OutputError
 from anonymiser.schema import ColumnInfo, ColumnKind, ForeignKey, SchemaInfo, TableInfo
 from anonymiser.write.manifest import Manifest
 from anonymiser.write.sql import render
+from anonymiser.write.sql.portable import mapping_warnings, portable_default
 
 BATCH_ROWS = 50_000
 STATEMENT_BYTES = 1 << 20   # one INSERT stays far below every server's packet limit (MariaDB: 16 MiB)
@@ -36,6 +37,11 @@ class ColumnPlan:
     type_table: str           # the table ``type_info`` belongs to
     key: bool                 # in a PK, UNIQUE or FK: MySQL needs a bounded type to index it
     sql_type: str = ""
+    native: bool = False      # same engine as the source, type unchanged by masking: rebuilt exactly
+
+    @property
+    def generated(self) -> bool:
+        return self.info.generated is not None
 
 
 @dataclass
@@ -46,6 +52,13 @@ class TablePlan:
     deferred_fks: list[ForeignKey] = field(default_factory=list)
     identity: str | None = None   # single integer PK the source generates
     identity_next: int = 1        # where its counter continues after the loaded rows
+    native: bool = False          # same engine as the source: its DDL facts apply
+    warnings: list[str] = field(default_factory=list)   # "table.column: what was mapped and how"
+
+    @property
+    def data_columns(self) -> list[ColumnPlan]:
+        """Columns that carry data: generated columns are computed by the target, never loaded."""
+        return [c for c in self.columns if not c.generated]
 
     def observe(self, batch: pa.RecordBatch) -> None:
         if self.identity:
@@ -64,8 +77,9 @@ _ARROW_KIND: list[tuple[Callable[[pa.DataType], bool], ColumnKind]] = [
     (pa.types.is_time, "time"), (pa.types.is_duration, "interval"),
     (lambda t: pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t), "binary"),
     (lambda t: pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t), "string"),
+    (lambda t: pa.types.is_list(t) or pa.types.is_large_list(t), "array"),
 ]
-_TEXT_KINDS = {"string", "text", "json", "uuid", "other"}
+_TEXT_KINDS = {"string", "text", "json", "uuid", "other", "enum", "set"}
 
 
 def arrow_kind(arrow: pa.DataType) -> ColumnKind | None:
@@ -82,8 +96,12 @@ def effective_kind(info: ColumnInfo, arrow: pa.DataType) -> ColumnKind:
                           hint="Mask the column to a supported type (string, number, date, binary).")
     if found == info.kind or (found == "string" and info.kind in _TEXT_KINDS):
         return info.kind
+    if found == "string" and info.kind == "decimal" and info.precision is None:
+        return "decimal"   # PostgreSQL numeric without precision travels as exact text
     if found == "binary" and info.kind == "uuid":
         return "uuid"
+    if pa.types.is_list(arrow) or pa.types.is_large_list(arrow):
+        return "array"
     return found
 
 
@@ -162,8 +180,13 @@ def _type_source(schema: SchemaInfo, table: str, column: str) -> tuple[str, Colu
     return table, schema.tables[table].column(column)
 
 
+def same_engine(schema: SchemaInfo, dialect: Dialect) -> bool:
+    return {"postgres": "postgresql", "mariadb": "mysql"}.get(schema.dialect, schema.dialect) == dialect.name
+
+
 def plan_tables(directory: Path, manifest: Manifest, dialect: Dialect) -> list[TablePlan]:
     schema = manifest.schema_
+    native = same_engine(schema, dialect)
     order = [t for t in manifest.load_order if t in schema.tables] or schema.load_order()
     order += [t for t in schema.load_order() if t not in order]
     deferred = {(t, fk) for t, fk in schema.deferred_foreign_keys()}
@@ -179,7 +202,8 @@ def plan_tables(directory: Path, manifest: Manifest, dialect: Dialect) -> list[T
     plans = []
     for name in order:
         table = schema.tables[name]
-        columns = []
+        columns: list[ColumnPlan] = []
+        warnings: list[str] = []
         for c in table.columns:
             kind = effective_kind(c, arrows[name][c.name])
             source_table, source = _type_source(schema, name, c.name)
@@ -187,19 +211,32 @@ def plan_tables(directory: Path, manifest: Manifest, dialect: Dialect) -> list[T
                 source_table, source = name, ColumnInfo(name=c.name, kind=kind, sql_type=c.sql_type)
             elif source.kind != c.kind:   # masking changed one side of the FK: keep the column's own facets
                 source_table, source = name, c
+            exact = native and kind == c.kind and c.native_type is not None
+            if c.generated and not exact:   # its expression is the source engine's: left out, and said so
+                warnings.append(f"{name}.{c.name}: generated column left out (its expression is "
+                                f"{schema.dialect}'s, or masking changed its type)")
+                continue
+            if exact:
+                source_table, source = name, c
             columns.append(ColumnPlan(info=c, kind=kind, arrow=arrows[name][c.name], type_info=source,
-                                      type_table=source_table, key=(name, c.name) in key_columns))
+                                      type_table=source_table, key=(name, c.name) in key_columns, native=exact))
         # Virtual FKs come from the policy: the source never enforced them, so neither does the dump.
         real = [fk for fk in table.foreign_keys if not fk.virtual and fk.ref_table in schema.tables]
         plan = TablePlan(table=table, columns=columns,
                          inline_fks=[fk for fk in real if (name, fk) not in deferred],
-                         deferred_fks=[fk for fk in real if (name, fk) in deferred])
+                         deferred_fks=[fk for fk in real if (name, fk) in deferred],
+                         native=native, warnings=warnings)
         if len(table.primary_key) == 1:
             pk = next(c for c in columns if c.info.name == table.primary_key[0])
             if pk.info.autoincrement and pk.kind == "integer":
                 plan.identity = pk.info.name
         plans.append(plan)
     dialect.assign_types(plans, scan_max_chars(directory, manifest))
+    if not native:
+        for plan in plans:
+            plan.warnings += mapping_warnings(plan, schema.dialect, dialect.name)
+        if schema.views and plans:
+            plans[0].warnings.append(f"{len(schema.views)} view(s) not recreated: their SQL is {schema.dialect}'s")
     return plans
 
 
@@ -269,10 +306,47 @@ class Dialect(ABC):
         return [] if self.inline_deferred else self.add_deferred_foreign_keys(plan)
 
     def column_list(self, plan: TablePlan) -> str:
-        return ", ".join(self.quote(c.info.name) for c in plan.columns)
+        return ", ".join(self.quote(c.info.name) for c in plan.data_columns)
 
     def column_definition(self, column: ColumnPlan, plan: TablePlan) -> str:
-        return f"{self.quote(column.info.name)} {column.sql_type}" + ("" if column.info.nullable else " NOT NULL")
+        text = f"{self.quote(column.info.name)} {column.sql_type}"
+        info = column.info
+        if column.native and info.collation:
+            text += self.collate_clause(info)
+        if column.native and info.generated:
+            return text + f" GENERATED ALWAYS AS ({info.generated}) {'STORED' if info.generated_stored else 'VIRTUAL'}"
+        if not info.nullable:
+            text += " NOT NULL"
+        if column.native and info.default is not None and not info.identity:
+            text += f" DEFAULT {info.default}"
+        elif not column.native and portable_default(info.default, column.kind) is not None:
+            text += f" DEFAULT {portable_default(info.default, column.kind)}"
+        return text
+
+    def collate_clause(self, info: ColumnInfo) -> str:
+        return f" COLLATE {self.quote(info.collation or '')}"
+
+    def before_tables(self, plans: list[TablePlan], schema: SchemaInfo,
+                      skip: frozenset[str] = frozenset()) -> list[str]:
+        """Objects the tables depend on (PostgreSQL types and sequences), same engine only."""
+        return []
+
+    def after_tables(self, plans: list[TablePlan], schema: SchemaInfo) -> list[str]:
+        """Views, once the data and constraints are in (same engine only: their SQL is the source's)."""
+        if not plans or not plans[0].native:
+            return []
+        names = {p.name for p in plans}
+        return [f"CREATE VIEW {self.quote(v.name)} AS {v.definition};\n" for v in schema.views
+                if names.issuperset(self.view_tables(v.definition, names))]
+
+    def view_tables(self, definition: str, names: set[str]) -> set[str]:
+        return set()
+
+    def check_clauses(self, plan: TablePlan) -> list[str]:
+        if not plan.native:
+            return []
+        return [(f"CONSTRAINT {self.quote(c.name)} " if c.name else "") + f"CHECK ({c.expression})"
+                for c in plan.table.checks]
 
     def foreign_key_clause(self, fk: ForeignKey) -> str:
         cols = ", ".join(self.quote(c) for c in fk.columns)
@@ -287,27 +361,55 @@ class Dialect(ABC):
 
     def create_table(self, plan: TablePlan) -> str:
         lines = [self.column_definition(c, plan) for c in plan.columns]
-        if plan.table.primary_key:
-            lines.append(f"PRIMARY KEY ({', '.join(self.quote(c) for c in plan.table.primary_key)})")
+        primary_key = self.primary_key_clause(plan)
+        if primary_key:
+            lines.append(primary_key)
         for i, cols in enumerate(u for u in plan.table.unique if u != plan.table.primary_key):
             name = self.quote(constraint_name("uq", plan.name, i + 1))
             lines.append(f"CONSTRAINT {name} UNIQUE ({', '.join(self.quote(c) for c in cols)})")
+        lines += self.check_clauses(plan)
         fks = plan.inline_fks + (plan.deferred_fks if self.inline_deferred else [])
         for i, fk in enumerate(fks):
             suffix = self.deferred_suffix() if fk in plan.deferred_fks else ""
-            lines.append(f"CONSTRAINT {self.quote(constraint_name('fk', plan.name, i + 1))} "
-                         f"{self.foreign_key_clause(fk)}{suffix}")
+            name = self.quote(self.fk_name(plan, fk, i + 1))
+            lines.append(f"CONSTRAINT {name} {self.foreign_key_clause(fk)}{suffix}")
         body = ",\n  ".join(lines)
-        return f"CREATE TABLE {self.quote(plan.name)} (\n  {body}\n){self.table_options()};\n"
+        return f"CREATE TABLE {self.quote(plan.name)} (\n  {body}\n){self.table_suffix(plan)};\n"
+
+    def table_suffix(self, plan: TablePlan) -> str:
+        return self.table_options()
+
+    def primary_key_clause(self, plan: TablePlan) -> str | None:
+        if not plan.table.primary_key:
+            return None
+        return f"PRIMARY KEY ({', '.join(self.quote(c) for c in plan.table.primary_key)})"
+
+    def create_statements(self, plan: TablePlan) -> list[str]:
+        """CREATE TABLE, and what belongs to the table right after it (partitions, sequence ownership)."""
+        return [self.create_table(plan)]
 
     def add_deferred_foreign_keys(self, plan: TablePlan) -> list[str]:
         first = len(plan.inline_fks) + 1
         return [f"ALTER TABLE {self.quote(plan.name)} ADD CONSTRAINT "
-                f"{self.quote(constraint_name('fk', plan.name, first + i))} {self.foreign_key_clause(fk)};\n"
+                f"{self.quote(self.fk_name(plan, fk, first + i))} {self.foreign_key_clause(fk)};\n"
                 for i, fk in enumerate(plan.deferred_fks)]
 
+    def fk_name(self, plan: TablePlan, fk: ForeignKey, index: int) -> str:
+        """The source's constraint name on the same engine; a generated one elsewhere."""
+        return fk.name if plan.native and fk.name else constraint_name("fk", plan.name, index)
+
     def row_texts(self, plan: TablePlan, batch: pa.RecordBatch) -> list[pa.Array]:
-        return [self.literals(c, batch.column(c.info.name), plan.name) for c in plan.columns]
+        return [self.literals(c, batch.column(c.info.name), plan.name) for c in plan.data_columns]
+
+
+def member_checks(dialect: Dialect, plan: TablePlan) -> list[str]:
+    """An ENUM written where the target has no such type keeps its members as a CHECK constraint."""
+    checks = []
+    for column in plan.columns:
+        if column.kind == "enum" and not column.native and column.info.members and column.sql_type != "enum":
+            members = ", ".join("'" + m.replace("'", "''") + "'" for m in column.info.members)
+            checks.append(f"CHECK ({dialect.quote(column.info.name)} IN ({members}))")
+    return checks
 
 
 def quote_with(identifier: str, mark: str) -> str:
@@ -324,7 +426,8 @@ def sql_string(text: pa.Array) -> pa.Array:
 def integer_precision(column: ColumnPlan) -> tuple[int, bool]:
     """(bits, unsigned) of an integer column, from the source type or, failing that, the Arrow type."""
     arrow = column.arrow
-    unsigned = pa.types.is_unsigned_integer(arrow) if pa.types.is_integer(arrow) else False
+    unsigned = column.type_info.unsigned or (pa.types.is_unsigned_integer(arrow) if pa.types.is_integer(arrow)
+                                             else False)
     bits = column.type_info.bits or (arrow.bit_width if pa.types.is_integer(arrow) else 64)
     return bits, unsigned
 

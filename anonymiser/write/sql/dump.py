@@ -36,10 +36,13 @@ def write_script(handle: BinaryIO, directory: Path, manifest: Manifest, dialect:
     def text(*parts: str) -> None:
         handle.write("".join(parts).encode("utf-8"))
 
-    text(*_header(dialect, manifest), *dialect.client_lines(), *dialect.session())
+    schema = manifest.schema_
+    text(*_header(dialect, manifest), *(f"-- warning: {w}\n" for p in plans for w in p.warnings),
+         *dialect.client_lines(), *dialect.session())
     if dialect.transactional_ddl:
         text("BEGIN;\n")
-    text("\n", *(dialect.create_table(plan) + "\n" for plan in plans))
+    text("\n", *dialect.before_tables(plans, schema))
+    text("\n", *(statement + "\n" for plan in plans for statement in dialect.create_statements(plan)))
     if not dialect.transactional_ddl:
         text("START TRANSACTION;\n\n")
     for plan in plans:
@@ -47,6 +50,7 @@ def write_script(handle: BinaryIO, directory: Path, manifest: Manifest, dialect:
     if not dialect.transactional_ddl:
         text("COMMIT;\n\n")
     text(*(statement for plan in plans for statement in dialect.after_data(plan)))
+    text(*dialect.after_tables(plans, schema))
     if dialect.transactional_ddl:
         text("COMMIT;\n")
 

@@ -47,6 +47,12 @@ class InsertDialect(Dialect):
 
     def literals(self, column: ColumnPlan, array: pa.Array, table: str) -> pa.Array:
         kind, array = column.kind, render.plain(array)
+        if kind == "array":   # no array type here: a JSON array (docs/types.md)
+            return pc.fill_null(self.string_literal(render.json_array_text(array)), self.null)
+        if kind == "decimal" and not pa.types.is_decimal(array.type):
+            return pc.fill_null(sql_string(render.as_text(array)), self.null)   # exact decimal text
+        if kind == "interval" and column.native:
+            return pc.fill_null(sql_string(render.duration_clock_text(array)), self.null)   # MySQL TIME
         if kind == "integer":
             text = array.cast(render.TEXT)
         elif kind == "float":

@@ -11,6 +11,7 @@ from dataclasses import replace
 import pyarrow as pa
 
 from anonymiser.errors import OutputError
+from anonymiser.schema import ColumnInfo
 from anonymiser.write.sql import render
 from anonymiser.write.sql.core import (
     ColumnPlan,
@@ -67,14 +68,25 @@ class MySQL(InsertDialect):
 
     def column_type(self, column: ColumnPlan, max_chars: MaxChars, table: str) -> str:
         kind, info = column.kind, column.type_info
+        if column.native and info.native_type:
+            return info.native_type
+        if kind in ("enum", "set") and info.members:
+            members = ",".join("'" + m.replace("'", "''") + "'" for m in info.members)
+            return f"{kind.upper()}({members})"
+        if kind == "array":
+            return "JSON"
+        if kind == "interval" and column.type_info.native_type == "time":
+            return "TIME(6)"
         if kind == "integer":
             bits, unsigned = integer_precision(column)
             return _INTEGER_TYPES.get(bits, "BIGINT") + (" UNSIGNED" if unsigned else "")
         if kind == "decimal":
             precision, scale = decimal_precision(column)
+            if precision is None:   # no declared precision (PostgreSQL numeric): the widest MySQL has
+                return "DECIMAL(65, 30)"
             scale = min(scale or 0, 30)
             return f"DECIMAL({min(precision or 65, 65)}, {scale})"
-        if kind in ("string", "text", "json", "other"):
+        if kind in ("string", "text", "json", "other", "enum", "set"):
             if column.key:
                 return f"VARCHAR({self._key_length(column, max_chars, table)})"
             if kind == "string" and info.length and info.length <= INLINE_CHARS:
@@ -106,6 +118,19 @@ class MySQL(InsertDialect):
     def column_definition(self, column: ColumnPlan, plan: TablePlan) -> str:
         text = super().column_definition(column, plan)
         return text + " AUTO_INCREMENT" if column.info.name == plan.identity else text
+
+    def collate_clause(self, info: ColumnInfo) -> str:
+        charset = f" CHARACTER SET {info.charset}" if info.charset else ""
+        return f"{charset} COLLATE {info.collation}"
+
+    def table_suffix(self, plan: TablePlan) -> str:
+        options = plan.table.options
+        if not plan.native or not options:
+            return self.table_options()
+        return "".join(f" {key}={value}" for key, value in options.items())
+
+    def check_clauses(self, plan: TablePlan) -> list[str]:
+        return super().check_clauses(plan)
 
 
 def _row_bytes(sql_type: str) -> int:

@@ -8,10 +8,13 @@ Nothing here loops over cells in Python, except the rare decimal Arrow prints in
 from __future__ import annotations
 
 import decimal
+from collections.abc import Callable
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from anonymiser.schema import DATE_INFINITY, TIMESTAMP_INFINITY
 
 TEXT = pa.large_string()
 _HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
@@ -87,19 +90,37 @@ def _microseconds(array: pa.Array) -> pa.Array:
     return array.cast(target, safe=False)
 
 
-def datetime_text(array: pa.Array) -> pa.Array:
+Spelling = tuple[str, str]
+
+
+def _with_infinity(array: pa.Array, storage: pa.DataType, extremes: tuple[int, int], spelling: Spelling,
+                   render_finite: Callable[[pa.Array], pa.Array]) -> pa.Array:
+    raw = array.cast(storage)
+    top, bottom = pc.equal(raw, extremes[0]), pc.equal(raw, extremes[1])
+    infinite = pc.fill_null(pc.or_(top, bottom), False)
+    if not pc.any(infinite).as_py():
+        return render_finite(array)
+    finite = pc.if_else(infinite, pa.scalar(None, array.type), array)
+    return choose(pc.fill_null(top, False), spelling[0], choose(pc.fill_null(bottom, False), spelling[1],
+                                                                  render_finite(finite)))
+
+
+def datetime_text(array: pa.Array, infinity: Spelling = ("9999-12-31 23:59:59.999999",
+                                                         "0001-01-01 00:00:00.000000")) -> pa.Array:
     """``YYYY-MM-DD HH:MM:SS.ffffff``; time-zone-aware values converted to UTC first."""
     array = _microseconds(plain(array))
     if array.type.tz is not None:
         array = array.cast(pa.timestamp("us", tz="UTC"))
-    return pc.strftime(array, format="%Y-%m-%d %H:%M:%S").cast(TEXT)
+    return _with_infinity(array, pa.int64(), TIMESTAMP_INFINITY, infinity,
+                          lambda a: pc.strftime(a, format="%Y-%m-%d %H:%M:%S").cast(TEXT))
 
 
-def date_text(array: pa.Array) -> pa.Array:
+def date_text(array: pa.Array, infinity: Spelling = ("9999-12-31", "0001-01-01")) -> pa.Array:
     array = plain(array)
     if pa.types.is_timestamp(array.type):
         array = array.cast(pa.date32())
-    return array.cast(pa.date32()).cast(TEXT)
+    array = array.cast(pa.date32())
+    return _with_infinity(array, pa.int32(), DATE_INFINITY, infinity, lambda a: a.cast(TEXT))
 
 
 def time_text(array: pa.Array) -> pa.Array:
@@ -109,6 +130,46 @@ def time_text(array: pa.Array) -> pa.Array:
 def duration_microseconds(array: pa.Array) -> pa.Array:
     array = plain(array)
     return array.cast(pa.duration("us"), safe=False).cast(pa.int64())
+
+
+def duration_clock_text(array: pa.Array) -> pa.Array:
+    """``[-]H:MM:SS.ffffff`` (hours unbounded): MySQL's TIME spelling of a duration."""
+    micros = duration_microseconds(array)
+    negative = pc.less(micros, 0)
+    size = pc.abs(micros)
+    hours = pc.divide(size, 3_600_000_000)
+    minutes = pc.divide(pc.subtract(size, pc.multiply(hours, 3_600_000_000)), 60_000_000)
+    rest = pc.subtract(size, pc.add(pc.multiply(hours, 3_600_000_000), pc.multiply(minutes, 60_000_000)))
+    seconds, fraction = pc.divide(rest, 1_000_000), pc.subtract(rest, pc.multiply(pc.divide(rest, 1_000_000),
+                                                                                   1_000_000))
+    text = concat(choose(negative, "-", ""), hours.cast(TEXT), ":", _pad(minutes, 2), ":", _pad(seconds, 2), ".",
+                  _pad(fraction, 6))
+    return pc.if_else(pc.is_valid(array), text, pa.scalar(None, TEXT))
+
+
+def _pad(numbers: pa.Array, width: int) -> pa.Array:
+    return pc.utf8_lpad(pc.fill_null(numbers, 0).cast(TEXT), width=width, padding="0")
+
+
+def json_array_text(array: pa.Array) -> pa.Array:
+    """Lists as JSON arrays: strings escaped and quoted, numbers and booleans bare, nulls ``null``."""
+    def element(values: pa.Array) -> pa.Array:
+        if pa.types.is_list(values.type) or pa.types.is_large_list(values.type):
+            return list_join(values, element, "[", ",", "]", null="null")
+        if pa.types.is_integer(values.type) or pa.types.is_floating(values.type) \
+                or pa.types.is_decimal(values.type):
+            text = values.cast(TEXT) if not pa.types.is_decimal(values.type) else decimal_text(values)
+        elif pa.types.is_boolean(values.type):
+            text = choose(values, "true", "false")
+        else:
+            text = values if pa.types.is_string(values.type) or pa.types.is_large_string(values.type) \
+                else values.cast(pa.string())
+            for raw, escaped in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
+                text = pc.replace_substring(text, raw, escaped)
+            text = concat('"', text, '"')
+        return pc.fill_null(text.cast(TEXT), "null")
+
+    return list_join(array, element, "[", ",", "]", null=None)
 
 
 def uuid_text(array: pa.Array) -> pa.Array:
@@ -146,6 +207,23 @@ def join_rows(columns: list[pa.Array], separator: str) -> pa.Array:
     if len(columns) == 1:
         return plain(columns[0]).cast(TEXT)
     return pc.binary_join_element_wise(*(plain(c).cast(TEXT) for c in columns), lit(separator))
+
+
+def list_join(array: pa.Array, element_text: Callable[[pa.Array], pa.Array], opening: str, separator: str,
+              closing: str, *, null: str | None) -> pa.Array:
+    """Each list as ``opening + elements joined + closing``; ``element_text`` renders the flat elements
+    (never null). A null list becomes ``null`` (or stays null when ``null`` is None)."""
+    array = plain(array)
+    flat = array.values if array.offset == 0 else array.flatten()
+    offsets = array.offsets if array.offset == 0 else pc.subtract(array.offsets, array.offsets[0])
+    texts = element_text(flat.slice(0, len(flat)))
+    rebuilt = pa.ListArray.from_arrays(offsets.cast(pa.int32()), texts.cast(pa.string()))
+    joined = pc.binary_join(rebuilt, separator).cast(TEXT)
+    result = concat(opening, joined, closing)
+    validity = pc.is_valid(array)
+    if null is None:
+        return pc.if_else(validity, result, pa.scalar(None, TEXT))
+    return pc.if_else(validity, result, lit(null))
 
 
 def concat_bytes(array: pa.Array) -> memoryview:

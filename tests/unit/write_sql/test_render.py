@@ -93,7 +93,8 @@ def test_identifier_quoting(dialect: str, name: str, expected: str) -> None:
 
 @pytest.mark.parametrize(("kind", "arrow", "facets", "expected"), [
     pytest.param("integer", pa.int16(), {"bits": 16}, ("smallint", "SMALLINT", "INTEGER"), id="int16"),
-    pytest.param("integer", pa.uint64(), {}, ("numeric(20, 0)", "BIGINT UNSIGNED", "INTEGER"), id="uint64"),
+    # SQLite INTEGER stops at 2^63-1 and would store a rounded REAL above it: exact digits as TEXT.
+    pytest.param("integer", pa.uint64(), {}, ("numeric(20, 0)", "BIGINT UNSIGNED", "TEXT"), id="uint64"),
     pytest.param("decimal", pa.decimal128(38, 10), {"precision": 30, "scale": 10},
                  ("numeric(30, 10)", "DECIMAL(30, 10)", "TEXT"), id="wide-decimal"),
     pytest.param("decimal", pa.decimal128(10, 2), {"precision": 10, "scale": 2},

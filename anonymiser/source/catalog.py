@@ -1,0 +1,294 @@
+"""DDL facts from each engine's own catalogue: exact type spellings, defaults, collations, generated
+columns, user types, sequences, partitions, views — what a same-engine dump needs to rebuild the source.
+
+The portable facts (columns, keys) come from SQLAlchemy's inspector in ``introspect``; this module adds
+what it does not give, per dialect, and never reads a row of data except SQLite's storage classes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Literal
+
+from anonymiser.errors import ConfigError
+from anonymiser.schema import (
+    CheckConstraint,
+    Partitioning,
+    SchemaInfo,
+    SequenceInfo,
+    TableInfo,
+    UserType,
+    ViewInfo,
+)
+from anonymiser.source import sqlite_catalog
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+
+def partition_names(conn: sa.Connection, schema_name: str | None) -> set[str]:
+    """PostgreSQL partitions: their rows are read through the partitioned table, so they are not tables here."""
+    if conn.dialect.name != "postgresql":
+        return set()
+    import sqlalchemy as sa
+
+    rows = conn.execute(sa.text(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relispartition AND n.nspname = coalesce(:schema, current_schema())"), {"schema": schema_name})
+    return {r[0] for r in rows}
+
+
+_SPATIAL = re.compile(r"^(geometry|geography|point|linestring|polygon|multipoint|multilinestring|multipolygon|"
+                      r"geometrycollection)\b", re.I)
+
+
+def refuse_spatial(schema: SchemaInfo) -> None:
+    """Spatial columns (PostGIS, MySQL GEOMETRY…) are not supported: refused before any data is read."""
+    found = [f"{t.name}.{c.name} ({c.native_type})" for t in schema.tables.values() for c in t.columns
+             if c.native_type and _SPATIAL.match(c.native_type) and not (schema.dialect == "postgresql"
+                                                                        and c.native_type.lower() == "point")]
+    if found:
+        raise ConfigError(
+            f"spatial column(s) are not supported: {', '.join(found)}",
+            hint="Exclude their tables in the policy (tables: NAME: {exclude: true}); spatial data is "
+                 "location data, so a masked copy should not carry it as it is.",
+        )
+
+
+def read_as_text_notes(schema: SchemaInfo) -> list[str]:
+    """table.column: why its values are read as text (SQLite values that do not fit the declared type)."""
+    return [f"{t.name}.{c.name}: {c.read_as_text}" for t in schema.tables.values() for c in t.columns
+            if c.read_as_text]
+
+
+def enrich(conn: sa.Connection, schema: SchemaInfo) -> SchemaInfo:
+    name = conn.dialect.name
+    if name == "postgresql":
+        return _postgres(conn, schema)
+    if name in ("mysql", "mariadb"):
+        return _mysql(conn, schema)
+    if name == "sqlite":
+        return sqlite_catalog.enrich(conn, schema)
+    return schema
+
+
+def _update_columns(table: TableInfo, facts: dict[str, dict[str, Any]]) -> TableInfo:
+    columns = tuple(c.model_copy(update=facts.get(c.name, {})) for c in table.columns)
+    return table.model_copy(update={"columns": columns})
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+_PG_COLUMNS = """
+SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attndims,
+       CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN co.collname END,
+       pg_get_expr(d.adbin, d.adrelid), a.attgenerated, a.attidentity, t.typtype,
+       CASE WHEN t.typtype IN ('e', 'd', 'c', 'r') AND t.typnamespace = n.oid THEN t.typname END
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_collation co ON co.oid = a.attcollation
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+"""
+_PG_CHECKS = """
+SELECT c.relname, k.conname, pg_get_constraintdef(k.oid)
+FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = current_schema() AND k.contype = 'c' AND c.relkind IN ('r', 'p')
+ORDER BY c.relname, k.conname
+"""
+_PG_PARTITIONS = """
+SELECT p.relname, pg_get_partkeydef(p.oid), c.relname, pg_get_expr(c.relpartbound, c.oid)
+FROM pg_partitioned_table pt JOIN pg_class p ON p.oid = pt.partrelid
+JOIN pg_namespace n ON n.oid = p.relnamespace
+LEFT JOIN pg_inherits i ON i.inhparent = p.oid LEFT JOIN pg_class c ON c.oid = i.inhrelid
+WHERE n.nspname = current_schema() ORDER BY p.relname, c.relname
+"""
+_PG_TYPES = """
+SELECT t.typname, t.typtype,
+       (SELECT array_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid),
+       CASE t.typtype WHEN 'd' THEN format_type(t.typbasetype, t.typtypmod)
+                      WHEN 'r' THEN (SELECT format_type(r.rngsubtype, NULL) FROM pg_range r WHERE r.rngtypid = t.oid)
+       END,
+       t.typnotnull, t.typdefault,
+       CASE WHEN t.typcollation <> 0 AND t.typcollation <> bt.typcollation
+            THEN (SELECT collname FROM pg_collation WHERE oid = t.typcollation) END,
+       (SELECT array_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum)
+          FROM pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped),
+       (SELECT array_agg(k.conname || ' ' || pg_get_constraintdef(k.oid) ORDER BY k.conname)
+          FROM pg_constraint k WHERE k.contypid = t.oid)
+FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+LEFT JOIN pg_type bt ON bt.oid = t.typbasetype
+LEFT JOIN pg_class tc ON tc.oid = t.typrelid
+WHERE n.nspname = current_schema() AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND tc.relkind = 'c'))
+ORDER BY t.typname
+"""
+_PG_SEQUENCES = """
+SELECT s.relname, t.relname, a.attname, format_type(q.seqtypid, NULL)
+FROM pg_class s JOIN pg_namespace n ON n.oid = s.relnamespace
+JOIN pg_sequence q ON q.seqrelid = s.oid
+JOIN pg_depend d ON d.objid = s.oid AND d.classid = 'pg_class'::regclass AND d.deptype = 'a'
+JOIN pg_class t ON t.oid = d.refobjid JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+WHERE s.relkind = 'S' AND n.nspname = current_schema() ORDER BY s.relname
+"""
+_PG_VIEWS = """
+SELECT c.relname, pg_get_viewdef(c.oid, true) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = current_schema() AND c.relkind = 'v' ORDER BY c.oid
+"""
+_ORDER = {"e": 0, "r": 1, "d": 2, "c": 3}
+_USER_KIND: dict[str, Literal["enum", "domain", "composite", "range"]] = {
+    "e": "enum", "d": "domain", "c": "composite", "r": "range"}
+
+
+def _postgres(conn: sa.Connection, schema: SchemaInfo) -> SchemaInfo:
+    import sqlalchemy as sa
+
+    def query(sql: str) -> list[Any]:
+        return list(conn.execute(sa.text(sql)))
+
+    # format_type, pg_get_expr and pg_get_viewdef qualify names outside the search path: with the source
+    # schema first in it (for this transaction only), they print names the target schema resolves.
+    saved = conn.execute(sa.text("SELECT current_setting('search_path')")).scalar_one()
+    target = schema.schema_name or conn.execute(sa.text("SELECT current_schema()")).scalar_one()
+    conn.execute(sa.text("SELECT set_config('search_path', :path, true)"),
+                 {"path": _pg_ident(target) + ", pg_catalog"})
+    try:
+        columns, checks = query(_PG_COLUMNS), query(_PG_CHECKS)
+        partitions, types = query(_PG_PARTITIONS), query(_PG_TYPES)
+        sequences, views = query(_PG_SEQUENCES), query(_PG_VIEWS)
+    finally:
+        conn.execute(sa.text("SELECT set_config('search_path', :path, true)"), {"path": saved})
+
+    facts: dict[str, dict[str, dict[str, Any]]] = {}
+    for table, column, native, dims, collation, default, generated, identity, _typtype, user_type in columns:
+        entry: dict[str, Any] = {"native_type": native, "collation": collation}
+        if generated == "s":
+            entry.update(generated=default, generated_stored=True, default=None)
+        elif not identity:
+            entry["default"] = default
+        if dims:
+            entry["dimensions"] = int(dims)
+        if user_type:
+            entry["user_type"] = user_type
+        if native == "real" or native == "real[]":
+            entry["bits"] = 32
+        facts.setdefault(table, {})[column] = entry
+    table_checks: dict[str, list[CheckConstraint]] = {}
+    for table, name, definition in checks:
+        table_checks.setdefault(table, []).append(CheckConstraint(name=name, expression=_strip_check(definition)))
+    parts: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+    for parent, key, child, bound in partitions:
+        entry_p = parts.setdefault(parent, (key, []))
+        if child:
+            entry_p[1].append((child, bound))
+
+    tables = {}
+    for name, table in schema.tables.items():
+        table = _update_columns(table, facts.get(name, {}))
+        update: dict[str, Any] = {"checks": tuple(table_checks.get(name, ()))}
+        if name in parts:
+            key, children = parts[name]
+            update["partitioning"] = Partitioning(key=key, partitions=tuple(children))
+        tables[name] = table.model_copy(update=update)
+    user_types = tuple(_pg_user_type(row) for row in sorted(types, key=lambda r: (_ORDER[r[1]], r[0])))
+    return schema.model_copy(update={
+        "tables": tables, "types": user_types,
+        "sequences": tuple(SequenceInfo(name=s, table=t, column=c, data_type=d) for s, t, c, d in sequences
+                           if t in tables),
+        "views": tuple(ViewInfo(name=n, definition=d.strip().rstrip(";")) for n, d in views),
+    })
+
+
+def _pg_user_type(row: Any) -> UserType:
+    name, typtype, labels, base, notnull, default, collation, attributes, constraints = row
+    checks = tuple(CheckConstraint(name=c.split(" ", 1)[0], expression=_strip_check(c.split(" ", 1)[1]))
+                   for c in constraints or ())
+    return UserType(
+        name=name, kind=_USER_KIND[typtype], labels=tuple(labels or ()), base_type=base,
+        attributes=tuple((a.split(" ", 1)[0], a.split(" ", 1)[1]) for a in attributes or ()),
+        nullable=not notnull, default=default, collation=collation, checks=checks,
+    )
+
+
+def _strip_check(definition: str) -> str:
+    """``CHECK ((a > 0))`` → ``(a > 0)``; ``NOT VALID`` dropped (the rebuilt copy's data is checked)."""
+    text = definition.strip()
+    text = re.sub(r"\s+NOT VALID$", "", text)
+    return text[len("CHECK "):].strip() if text.upper().startswith("CHECK ") else text
+
+
+def _pg_ident(name: str) -> str:
+    return name if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) else '"' + name.replace('"', '""') + '"'
+
+
+# ---------------------------------------------------------------- MySQL / MariaDB
+
+_MY_COLUMNS = """
+SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, COLUMN_DEFAULT, CHARACTER_SET_NAME, COLLATION_NAME, EXTRA,
+       GENERATION_EXPRESSION, IS_NULLABLE
+FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()
+"""
+_MY_TABLES = """
+SELECT t.TABLE_NAME, t.ENGINE, t.TABLE_COLLATION, c.CHARACTER_SET_NAME
+FROM information_schema.TABLES t
+LEFT JOIN information_schema.COLLATIONS c ON c.COLLATION_NAME = t.TABLE_COLLATION
+WHERE t.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE = 'BASE TABLE'
+"""
+_MY_CHECKS = """
+SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS
+WHERE CONSTRAINT_SCHEMA = DATABASE() ORDER BY TABLE_NAME, CONSTRAINT_NAME
+"""
+_MY_VIEWS = """
+SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()
+ORDER BY TABLE_NAME
+"""
+
+
+def _mysql(conn: sa.Connection, schema: SchemaInfo) -> SchemaInfo:
+    import sqlalchemy as sa
+
+    database = conn.execute(sa.text("SELECT DATABASE()")).scalar_one()
+    options: dict[str, dict[str, str]] = {}
+    for table, engine, collation, charset in conn.execute(sa.text(_MY_TABLES)):
+        options[table] = {k: v for k, v in (("ENGINE", engine), ("DEFAULT CHARSET", charset),
+                                           ("COLLATE", collation)) if v}
+    facts: dict[str, dict[str, dict[str, Any]]] = {}
+    for table, column, native, default, charset, collation, extra, expression, _nullable in \
+            conn.execute(sa.text(_MY_COLUMNS)):
+        extra = (extra or "").strip()
+        entry: dict[str, Any] = {"native_type": native,
+                                 "unsigned": " unsigned" in native.lower() or native.lower().startswith("bit")}
+        table_options = options.get(table, {})
+        if collation and collation != table_options.get("COLLATE"):
+            entry.update(collation=collation, charset=charset)
+        else:
+            entry.update(collation=None, charset=None)
+        if "GENERATED" in extra.upper():
+            entry.update(generated=expression, generated_stored="STORED" in extra.upper(), default=None)
+        else:
+            # MariaDB spells a NULL default as the word NULL, and an expression default unquoted.
+            entry["default"] = None if default is None or default == "NULL" else default
+            on_update = re.search(r"on update (.+)$", extra, flags=re.I)
+            if on_update:
+                entry["default"] = f"{entry['default']} ON UPDATE {on_update.group(1)}" if entry["default"] \
+                    else None
+        if native.lower().startswith("float"):
+            entry["bits"] = 32
+        facts.setdefault(table, {})[column] = entry
+    table_checks: dict[str, list[CheckConstraint]] = {}
+    for table, name, clause in conn.execute(sa.text(_MY_CHECKS)):
+        table_checks.setdefault(table, []).append(CheckConstraint(name=name, expression=clause))
+        json_column = re.fullmatch(r"json_valid\(`((?:[^`]|``)+)`\)", clause.strip())
+        if json_column and json_column.group(1) in facts.get(table, {}):   # MariaDB's JSON is LONGTEXT + this
+            facts[table][json_column.group(1)]["kind"] = "json"
+    qualifier = f"`{database}`."
+    views = tuple(ViewInfo(name=n, definition=(d or "").replace(qualifier, ""))
+                  for n, d in conn.execute(sa.text(_MY_VIEWS)))
+    tables = {}
+    for name, table in schema.tables.items():
+        table = _update_columns(table, facts.get(name, {}))
+        tables[name] = table.model_copy(update={"checks": tuple(table_checks.get(name, ())),
+                                                "options": options.get(name, {})})
+    return schema.model_copy(update={"tables": tables, "views": views})
+

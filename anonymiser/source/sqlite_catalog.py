@@ -1,0 +1,160 @@
+"""SQLite's DDL facts and storage classes.
+
+SQLite stores any value in any column: a DATE column may hold 'not a date', an INTEGER column text.
+Declared types say little, so one aggregate query per table counts the values that do not fit the
+declared kind; such a column is read as text (or bytes, when it holds blobs among other values), its
+declared type is kept for the dump, and ``check`` says so by table.column. Counts only, never values.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from anonymiser.schema import ColumnInfo, ColumnKind, SchemaInfo, ViewInfo
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+# Declared names SQLAlchemy resolves to NUMERIC affinity although they hold text or small integers.
+_DECLARED: list[tuple[str, ColumnKind]] = [
+    (r"^(ENUM|SET)\b", "text"), (r"^YEAR\b", "integer"), (r"^(UUID|GUID)\b", "string"),
+]
+_DATE = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'"
+_DATETIME = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]*'"
+
+
+def _misfit(kind: ColumnKind, q: str) -> str:
+    """SQL true for a non-null value that the reader of ``kind`` cannot take."""
+    text = f"typeof({q}) <> 'text'"
+    return {
+        "integer": f"typeof({q}) <> 'integer'",
+        "boolean": f"(typeof({q}) <> 'integer' OR {q} NOT IN (0, 1))",
+        "float": f"typeof({q}) NOT IN ('integer', 'real')",
+        "decimal": f"typeof({q}) NOT IN ('integer', 'real')",
+        "date": f"({text} OR {q} NOT GLOB {_DATE})",
+        "datetime": f"({text} OR ({q} NOT GLOB {_DATETIME} AND {q} NOT GLOB {_DATE}))",
+        "time": f"({text} OR time({q}) IS NULL)",
+        "binary": f"typeof({q}) <> 'blob'",
+    }.get(kind, text)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def enrich(conn: sa.Connection, schema: SchemaInfo) -> SchemaInfo:
+    import sqlalchemy as sa
+
+    ddl = {name: sql or "" for name, sql in conn.execute(sa.text(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table'"))}
+    views = tuple(ViewInfo(name=name, definition=_view_select(sql or ""))
+                  for name, sql in conn.execute(sa.text(
+                      "SELECT name, sql FROM sqlite_master WHERE type = 'view' ORDER BY rowid")))
+    tables = {}
+    for name, table in schema.tables.items():
+        declared = {row[1]: row[2] or "" for row in conn.exec_driver_sql(f"PRAGMA table_xinfo({_quote(name)})")}
+        definitions = _column_definitions(ddl.get(name, ""))
+        columns = []
+        for column in table.columns:
+            update: dict[str, Any] = {"native_type": declared.get(column.name, "")}
+            if column.kind == "integer":
+                update["bits"] = 64   # SQLite integers are 64-bit whatever the declared name
+            for pattern, kind in _DECLARED:
+                if re.search(pattern, declared.get(column.name, ""), flags=re.I):
+                    update.update(kind=kind, precision=None, scale=None)
+            definition = definitions.get(column.name, "")
+            collation = re.search(r"\bCOLLATE\s+(\"[^\"]+\"|\w+)", definition, flags=re.I)
+            if collation:
+                update["collation"] = collation.group(1).strip('"')
+            if re.search(r"\bAUTOINCREMENT\b", definition, flags=re.I):
+                update["autoincrement"] = True
+            columns.append(column.model_copy(update=update))
+        columns = _storage_classes(conn, name, columns)
+        without_rowid = bool(re.search(r"\)\s*WITHOUT\s+ROWID\s*;?\s*$", ddl.get(name, ""), flags=re.I))
+        tables[name] = table.model_copy(update={"columns": tuple(columns), "without_rowid": without_rowid})
+    return schema.model_copy(update={"tables": tables, "views": views})
+
+
+def _storage_classes(conn: sa.Connection, table: str, columns: list[ColumnInfo]) -> list[ColumnInfo]:
+    readable = [c for c in columns if not c.generated or c.generated_stored]
+    if not readable:
+        return columns
+    parts = []
+    for c in readable:
+        q = _quote(c.name)
+        parts.append(f"sum({q} IS NOT NULL AND {_misfit(c.kind, q)})")
+        parts += [f"sum(typeof({q}) = '{storage}')" for storage in ("blob", "integer", "real", "text")]
+    row = conn.exec_driver_sql(f"SELECT {', '.join(parts)} FROM {_quote(table)}").one()
+    verdicts: dict[str, ColumnInfo] = {}
+    for i, c in enumerate(readable):
+        misfits, blobs, integers, reals, texts = (int(v or 0) for v in row[5 * i:5 * i + 5])
+        others = integers + reals + texts
+        if not c.native_type and c.kind == "other":
+            # No declared type: one storage class throughout is read as that class exactly.
+            present = [kind for kind, n in (("binary", blobs), ("integer", integers), ("float", reals),
+                                            ("text", texts)) if n]
+            if len(present) == 1:
+                verdicts[c.name] = c.model_copy(update={"kind": present[0], "bits": 64})
+                continue
+            if not present:
+                continue
+        if not misfits:
+            continue
+        declared = c.native_type or "no type"
+        if blobs and not others:
+            verdicts[c.name] = c.model_copy(update={
+                "kind": "binary", "read_as_text": f"declared {declared} but holds only blobs: read as bytes"})
+        elif blobs:
+            verdicts[c.name] = c.model_copy(update={
+                "kind": "binary", "length": None,
+                "read_as_text": f"declared {declared} but holds blobs and other values ({misfits} do not fit): "
+                                "read as bytes"})
+        else:
+            verdicts[c.name] = c.model_copy(update={
+                "kind": "text", "length": None, "precision": None, "scale": None,
+                "read_as_text": f"declared {declared} but {misfits} value(s) do not fit it: read as text"})
+    return [verdicts.get(c.name, c) for c in columns]
+
+
+def _column_definitions(sql: str) -> dict[str, str]:
+    """Column name → its definition text, from a CREATE TABLE statement (top-level commas split it)."""
+    start, end = sql.find("("), sql.rfind(")")
+    if start < 0 or end < 0:
+        return {}
+    body, depth, quote = sql[start + 1:end], 0, ""
+    parts: list[str] = []
+    current: list[str] = []
+    for ch in body:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'`[":
+            quote = "]" if ch == "[" else ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    parts.append("".join(current))
+    out = {}
+    for part in parts:
+        text = part.strip()
+        match = re.match(r'"((?:[^"]|"")+)"|`((?:[^`]|``)+)`|\[([^\]]+)\]|(\S+)', text)
+        if not match:
+            continue
+        name = next(g for g in match.groups() if g is not None).replace('""', '"')
+        if name.upper() not in ("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"):
+            out[name] = text
+    return out
+
+
+def _view_select(sql: str) -> str:
+    match = re.search(r"\bAS\s+(SELECT|WITH|VALUES)\b", sql, flags=re.I)
+    return sql[match.start(1):].strip().rstrip(";") if match else sql
+
+
+__all__ = ["enrich"]
