@@ -5,7 +5,8 @@ PostgreSQL, by template clone).
 2. In process: the session's one-time template load, then worker databases made one at a time
    (``WorkerDatabase.open``: clone, engine, first query), each dropped again.
 3. End to end: ``pytest -n 4 examples/pytest`` against the server, several times; the plugin prints
-   each worker's ready time (from the fixture's start to a connected engine) in its summary line.
+   each worker's ready time (clone and first connection, after the worker's first import of the
+   database driver, which it reports apart) in its summary line.
 
     .venv/bin/python benchmarks/bench_plugin_ready.py [--url postgresql://postgres@127.0.0.1:5432]
         [--dataset DIR] [--clones 10] [--sessions 3]
@@ -32,6 +33,7 @@ from anonymiser.testing.provision import Controller, WorkerDatabase  # noqa: E40
 
 WORK = ROOT / "benchmarks" / ".work"
 READY = re.compile(r"(gw\d+) ([0-9.]+) s")
+DRIVER = re.compile(r"importing the database driver: up to ([0-9.]+) s")
 
 
 def demo_dataset() -> Path:
@@ -39,7 +41,7 @@ def demo_dataset() -> Path:
     if not (out / "manifest.json").is_file():
         WORK.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, "-m", "anonymiser", "demo", "--out", str(out)], check=True,
-                       stdout=subprocess.DEVNULL)
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return out
 
 
@@ -68,6 +70,7 @@ def in_process(dataset: Path, url: str, clones: int) -> None:
 def end_to_end(dataset: Path, url: str, sessions: int) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "ANONYMISER_"))}
     times: list[float] = []
+    drivers: list[float] = []
     walls = []
     for _ in range(sessions):
         started = time.perf_counter()
@@ -81,7 +84,9 @@ def end_to_end(dataset: Path, url: str, sessions: int) -> None:
         if result.returncode != 0 or line is None:
             sys.exit(f"the example suite failed:\n{result.stdout[-3000:]}")
         times += [float(seconds) for _, seconds in READY.findall(line)]
+        drivers += [float(seconds) for seconds in DRIVER.findall(line)]
     print(summary("worker database ready in `pytest -n 4 examples/pytest` (4 workers at once)", times))
+    print(summary("before that, the slowest worker's first import of the driver", drivers))
     print(summary("whole session (21 tests, 4 workers)", walls))
 
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from anonymiser.testing.provision import Controller, RunPlan, WorkerDatabase
 
 PLAN_KEY = "anonymiser_plan"           # in xdist's workerinput
-READY_KEY = "anonymiser_ready_seconds"  # in xdist's workeroutput
+READY_KEY = "anonymiser_ready_seconds"  # in xdist's workeroutput: (database seconds, driver import seconds)
 NOT_CONFIGURED = ("the anonymiser plugin is not configured: pass --anonymiser-dataset DIR (the output of "
                   "'anonymiser run') or set anonymiser_dataset in pytest.ini / [tool.pytest.ini_options]")
 
@@ -39,7 +39,7 @@ class Settings:
 
 
 _SETTINGS: pytest.StashKey[Settings] = pytest.StashKey()
-_READY: pytest.StashKey[dict[str, float]] = pytest.StashKey()   # worker id -> seconds to a ready database
+_READY: pytest.StashKey[dict[str, tuple[float, float]]] = pytest.StashKey()   # worker id -> READY_KEY's pair
 _CONTROLLER: pytest.StashKey[Controller] = pytest.StashKey()
 _PLAN: pytest.StashKey[RunPlan] = pytest.StashKey()
 
@@ -158,9 +158,9 @@ def _finish(config: pytest.Config) -> None:
             reporter.write_line(f"anonymiser: {problem}", yellow=True)
 
 
-def _record_ready(config: pytest.Config, worker: str, seconds: float) -> None:
+def _record_ready(config: pytest.Config, worker: str, seconds: tuple[float, float]) -> None:
     if _is_worker(config):     # xdist sends workeroutput to the controller when the worker ends
-        config.workeroutput[READY_KEY] = seconds  # type: ignore[attr-defined]
+        config.workeroutput[READY_KEY] = list(seconds)  # type: ignore[attr-defined]
     else:
         config.stash.setdefault(_READY, {})[worker] = seconds
 
@@ -169,16 +169,18 @@ def _record_ready(config: pytest.Config, worker: str, seconds: float) -> None:
 def pytest_testnodedown(node: Any, error: Any) -> None:
     seconds = getattr(node, "workeroutput", {}).get(READY_KEY)
     if seconds is not None:
-        node.config.stash.setdefault(_READY, {})[node.gateway.id] = seconds
+        node.config.stash.setdefault(_READY, {})[node.gateway.id] = (float(seconds[0]), float(seconds[1]))
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     ready = config.stash.get(_READY, {})
     plan = config.stash.get(_PLAN, None)
     if ready and plan is not None:
-        times = ", ".join(f"{worker} {seconds:.2f} s" for worker, seconds in sorted(ready.items()))
+        times = ", ".join(f"{worker} {seconds:.2f} s" for worker, (seconds, _) in sorted(ready.items()))
         how = "template clone" if plan.template and plan.url else "file copy" if plan.template else "load"
-        terminalreporter.write_line(f"anonymiser: worker databases ready ({how}): {times}")
+        driver = max(d for _, d in ready.values())
+        terminalreporter.write_line(f"anonymiser: worker databases ready ({how}): {times} "
+                                    f"(after importing the database driver: up to {driver:.2f} s)")
 
 
 def _plan(config: pytest.Config) -> RunPlan:
@@ -223,7 +225,7 @@ def _anonymiser_worker(request: pytest.FixtureRequest) -> Iterator[_Worker]:
     worker, index, count = _worker_id(request.config)
     database = WorkerDatabase(plan, worker)
     engine = database.open()
-    _record_ready(request.config, worker, database.seconds)
+    _record_ready(request.config, worker, (database.seconds, database.driver_seconds))
     try:
         tokens = Tokens(run=plan.run_number, worker=index, workers=max(count, index + 1))
         factories = FactorySession(engine, Manifest.read(Path(plan.dataset)), tokens)

@@ -164,7 +164,8 @@ class WorkerDatabase:
     plan: RunPlan
     worker: str
     engine: sa.Engine | None = None
-    seconds: float = 0.0          # how long the database took to be ready (created, loaded, first connection)
+    seconds: float = 0.0          # creating (cloning, loading, copying) the database and a first connection
+    driver_seconds: float = 0.0   # before that: the first import of the database driver in this process
 
     @property
     def name(self) -> str:
@@ -173,6 +174,9 @@ class WorkerDatabase:
     def open(self) -> sa.Engine:
         started = time.perf_counter()
         server = self.plan.server()
+        server.prepare()
+        self.driver_seconds = time.perf_counter() - started
+        started += self.driver_seconds
         try:
             if self.plan.template is not None:
                 url = server.clone(self.plan.template, self.name)

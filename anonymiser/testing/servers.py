@@ -59,6 +59,9 @@ class Server(ABC):
     def describe(self) -> str:
         return self.backend
 
+    def prepare(self) -> None:  # noqa: B027 - SQLite has no driver to load or server to reach
+        """Load the database driver (its first import costs more than a template clone)."""
+
     def close(self) -> None:  # noqa: B027 - a server without admin connections has nothing to release
         """Release admin connections."""
 
@@ -103,6 +106,9 @@ class _SqlServer(Server):
     def check(self) -> None:
         with self.admin() as conn:
             conn.execute(sa.text("SELECT 1"))
+
+    def prepare(self) -> None:
+        self.engine()
 
     def url_for(self, name: str) -> str:
         return self.url.set(database=name).render_as_string(hide_password=False)
