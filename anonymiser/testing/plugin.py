@@ -93,6 +93,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if not _is_worker(config) and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
         # CI systems stop jobs with SIGTERM: turn it into Ctrl-C, so the session ends and drops its databases.
         signal.signal(signal.SIGTERM, _terminate)
+        config.add_cleanup(_default_sigterm)
+
+
+def _default_sigterm() -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
@@ -110,7 +115,7 @@ def _scratch(config: pytest.Config) -> Path:
 def pytest_sessionstart(session: pytest.Session) -> None:
     """The controller (or the only process) checks the dataset and the server once, and loads the template."""
     config = session.config
-    if _SETTINGS not in config.stash or _is_worker(config):
+    if _SETTINGS not in config.stash or _is_worker(config) or config.option.collectonly:
         return
     # The database machinery is imported only by runs that use the plugin (see the module docstring).
     from anonymiser.errors import AnonymiserError

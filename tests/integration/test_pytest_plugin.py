@@ -219,7 +219,10 @@ def test_example_suite_runs_in_parallel_and_leaves_nothing(dialect: str, workers
         assert len(values) == runs * 4 * 5 and len(set(values)) == len(values), table   # no key twice: workers, runs
 
 
-def test_ctrl_c_drops_everything(demo_dataset: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_an_interrupted_session_drops_everything(how: str, demo_dataset: Path, tmp_path: Path) -> None:
+    """Ctrl-C in a terminal (SIGINT to the whole process group), or a CI job stopped by SIGTERM sent to
+    pytest alone, while a test holds an open transaction."""
     require_server("postgresql")
     example = example_copy(tmp_path, demo_dataset)
     marker = tmp_path / "started"
@@ -238,7 +241,10 @@ def test_ctrl_c_drops_everything(demo_dataset: Path, tmp_path: Path) -> None:
             time.sleep(0.2)
         made = leftovers("postgresql", process.pid, basetemp)
         assert [name.rsplit("_", 1)[1] for name in made] == ["gw0", "template"], made
-        os.killpg(process.pid, signal.SIGINT)                                # Ctrl-C in the terminal
+        if how == "ctrl-c":
+            os.killpg(process.pid, signal.SIGINT)
+        else:
+            process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=120)
     finally:
         if process.poll() is None:
