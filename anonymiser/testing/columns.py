@@ -4,6 +4,7 @@ The manifest holds the output schema (types, lengths, keys, foreign keys) and, p
 policy's strategy; the rules below turn them into one role per column:
 
 ==================  ===========================================================================
+``omit``            the database makes the value: a generated column, an identity ``ALWAYS``
 ``parent``          part of a foreign key: the parent row's key (a new parent, or a reused one)
 ``null``            the policy nulls the column
 ``unique_int``      an integer that alone is a key: a run-unique number above the dataset's keys
@@ -29,7 +30,7 @@ from anonymiser.mask.base import Strategy
 from anonymiser.schema import ColumnInfo, ForeignKey, SchemaInfo, TableInfo
 from anonymiser.write.manifest import Manifest
 
-Role = Literal["parent", "null", "unique_int", "next_in_parent", "unique_text", "uuid", "fake", "sample"]
+Role = Literal["omit", "parent", "null", "unique_int", "next_in_parent", "unique_text", "uuid", "fake", "sample"]
 # Re-applying these to their own output gives nothing useful: a region of a region, Presidio over
 # already rewritten text. Their masked values are sampled instead.
 SAMPLED_STRATEGIES = frozenset({"free_text"})
@@ -127,6 +128,8 @@ def _column_spec(manifest: Manifest, table: TableInfo, column: ColumnInfo, fk_co
     strategy, options = _rule(manifest, table.name, column.name)
     spec = partial(ColumnSpec, table=table.name, info=column, strategy=strategy, options=options)
     alone_unique = table.is_unique_column(column.name)
+    if column.generated is not None or column.identity == "always":
+        return spec(role="omit")
     if column.name in fk_columns:
         return spec(role="parent")
     if strategy == "null":

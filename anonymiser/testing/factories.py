@@ -106,6 +106,10 @@ class FactorySession:
         metadata.reflect(engine, only=list(self.specs))
         self.tables = {name: metadata.tables[name] for name in self.specs}
         self.values = Values(engine, self.tables, tokens)
+        for name, spec in self.specs.items():
+            for column in spec.info.columns:
+                if column.read_as_text:     # values that do not fit the declared type (SQLite's free typing)
+                    self.values.mark_raw(name, column.name)
         self.attributes = {name: _attribute_names(spec) for name, spec in self.specs.items()}
         self._classes: dict[str, type[TableFactory]] = {}
 
@@ -126,7 +130,8 @@ class FactorySession:
                 "_session": self, "_table": table, "__doc__": f"Rows of {table!r} (generated from the manifest).",
             }
             for column, column_spec in spec.columns.items():
-                attrs[names[column]] = self._declaration(spec, column_spec)
+                if column_spec.role != "omit":
+                    attrs[names[column]] = self._declaration(spec, column_spec)
             self._classes[table] = type(_class_name(table), (TableFactory,), attrs)
         return self._classes[table]
 
@@ -160,7 +165,8 @@ class FactorySession:
         target = self.tables[table]
         conn = self.conn
         with conn.begin_nested():       # a refused row rolls back to here; the test goes on
-            stored = conn.execute(sa.insert(target).values(row).returning(*target.c)).mappings().one()
+            returning = [self.values.readable(table, c.name) for c in target.c]
+            stored = conn.execute(sa.insert(target).values(row).returning(*returning)).mappings().one()
         return Row(stored)
 
     def existing(self, table: str, matching: dict[str, Any]) -> Row | None:
@@ -173,7 +179,8 @@ class FactorySession:
         if not count:
             return None
         order = [target.c[c] for c in self.specs[table].info.primary_key] or list(target.c)
-        query = sa.select(target).where(*where).order_by(*order).offset(factory.random.randgen.randrange(count))
+        columns = [self.values.readable(table, c.name) for c in target.c]
+        query = sa.select(*columns).where(*where).order_by(*order).offset(factory.random.randgen.randrange(count))
         found = self.conn.execute(query.limit(1)).mappings().first()
         return Row(found) if found is not None else None
 

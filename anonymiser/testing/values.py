@@ -40,6 +40,7 @@ from anonymiser.testing.columns import ColumnSpec
 DIGITS36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 SAMPLE_ROWS = 500           # masked values read per column to sample from
 ATTEMPTS = 8                # fresh draws for a unique column before giving up
+UNREADABLE = (TypeError, ValueError, ArithmeticError, sa.exc.DataError)   # a value the driver cannot convert
 
 
 class FactoryError(AnonymiserError):
@@ -120,17 +121,37 @@ class Values:
         self._samples: dict[tuple[str, str], list[Any]] = {}
         self._maxima: dict[tuple[str, str], int] = {}
         self._strategies: dict[tuple[str, str], Strategy] = {}
+        self.raw: set[tuple[str, str]] = set()
 
     # -- reads of the dataset (committed data, on a connection of their own) --
 
     def samples(self, spec: ColumnSpec) -> list[Any]:
         key = (spec.table, spec.name)
-        if key not in self._samples:
+        while key not in self._samples:
             column = self.tables[spec.table].c[spec.name]
-            query = sa.select(column).where(column.is_not(None)).limit(SAMPLE_ROWS)
-            with self.engine.connect() as conn:
-                self._samples[key] = [row[0] for row in conn.execute(query)]
+            query = sa.select(self.readable(spec.table, spec.name)).where(column.is_not(None)).limit(SAMPLE_ROWS)
+            try:
+                with self.engine.connect() as conn:
+                    self._samples[key] = [row[0] for row in conn.execute(query)]
+            except UNREADABLE:
+                if key in self.raw:
+                    raise
+                self.mark_raw(spec.table, spec.name)    # e.g. PostgreSQL's 'infinity' dates: read them as text
         return self._samples[key]
+
+    def mark_raw(self, table: str, column: str) -> None:
+        """Values the driver cannot read into the declared type travel as text (or as stored), both ways."""
+        self.raw.add((table, column))
+        self.tables[table].c[column].type = sa.types.NullType()
+
+    def readable(self, table: str, column: str) -> sa.ColumnElement[Any]:
+        """The column as a query reads it: as text where its values do not fit the declared type."""
+        element = self.tables[table].c[column]
+        if (table, column) not in self.raw:
+            return element
+        if self.engine.dialect.name == "postgresql":
+            return sa.cast(element, sa.Text).label(column)
+        return sa.type_coerce(element, sa.types.NullType()).label(column)
 
     def floor(self, spec: ColumnSpec) -> int:
         """The dataset's largest value of an integer key, plus headroom for the code under test's inserts."""
@@ -236,5 +257,9 @@ class Values:
             return bytes(rand.getrandbits(8) for _ in range(min(info.length or 8, 8)))
         if kind == "json":
             return {} if isinstance(self.tables[spec.table].c[spec.name].type, sa.JSON) else "{}"
+        if kind in ("enum", "set") and info.members:
+            return rand.choice(info.members)
+        if kind == "array":
+            return []
         text = fake.word()
         return text[:info.length] if info.length else text

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import subprocess
+from contextlib import ExitStack
 from pathlib import Path
 
 import phonenumbers
@@ -25,6 +26,7 @@ from anonymiser.testing.values import FactoryError, Tokens
 from anonymiser.write.manifest import ColumnMasking, Manifest
 from tests import dbs
 from tests.integration.test_dump import TARGET_FIXTURE, checksums_of
+from tests.types import catalogue
 from tests.unit.write_sql import dataset
 from tests.unit.write_sql.dataset import col
 
@@ -60,6 +62,36 @@ def test_every_table_of_a_hostile_schema_gets_valid_rows_and_nothing_stays(
         assert checksums_of(url, tmp_path, manifest) == parquet_checksums(tmp_path, manifest)   # all rolled back
     finally:
         engine.dispose()
+
+
+CATALOGUE = {"postgresql": (dbs.postgres_database, catalogue.build_postgres, catalogue.PG_SCHEMA),
+             "mysql": (dbs.mariadb_database, catalogue.build_mariadb, None)}
+
+
+@pytest.mark.parametrize("dialect", ENGINES)
+def test_every_table_of_the_type_catalogue_gets_rows(dialect: str, tmp_path: Path) -> None:
+    """Every type each engine offers (enums, sets, arrays, ranges, domains, generated and identity columns,
+    PostgreSQL 'infinity' dates, SQLite values that do not fit their declared type): new rows insert."""
+    with ExitStack() as stack:
+        if dialect == "sqlite":
+            source, target = f"sqlite:///{catalogue.build_sqlite(tmp_path)}", f"sqlite:///{tmp_path / 'copy.sqlite'}"
+            schema = None
+        else:
+            database, build, schema = CATALOGUE[dialect]
+            source, target = stack.enter_context(database()), stack.enter_context(database())
+            build(source)
+        manifest = dataset.from_database(source, tmp_path, schema)
+        engine = loaded(tmp_path, target, manifest)
+        stack.callback(engine.dispose)
+        session = FactorySession(engine, manifest, Tokens(run=0xBEE, worker=0, workers=1))
+        with rolled_back(engine) as conn, session.bound(conn) as factory:
+            for table in factory.tables:
+                for reuse in (False, True):
+                    assert factory(table, reuse_parents=reuse)
+        with engine.connect() as conn:     # all rolled back (the checksums cannot read 'infinity' dates)
+            counts = {t: conn.execute(sa.select(sa.func.count()).select_from(sa.table(t))).scalar_one()
+                      for t in manifest.tables}
+        assert counts == {t: entry.rows for t, entry in manifest.tables.items()}
 
 
 def test_unique_values_never_meet_across_workers_and_runs(tmp_path: Path) -> None:

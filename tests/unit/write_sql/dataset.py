@@ -168,7 +168,7 @@ def special_floats(directory: Path) -> Manifest:
                                                                          float("nan"), 1.0]})})
 
 
-def from_database(url: str, directory: Path) -> Manifest:
+def from_database(url: str, directory: Path, schema: str | None = None) -> Manifest:
     """An unmasked copy of a sample database as an output directory (introspect → read → Parquet)."""
     import sqlalchemy as sa
 
@@ -178,9 +178,9 @@ def from_database(url: str, directory: Path) -> Manifest:
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
-            schema = introspect(conn)
+            schema_info = introspect(conn, schema)
             entries = {}
-            for name, info in schema.tables.items():
+            for name, info in schema_info.tables.items():
                 with TableWriter(directory, name, arrow_schema(info)) as writer:
                     for batch in read_table(conn, info):
                         writer.write(batch)
@@ -189,8 +189,8 @@ def from_database(url: str, directory: Path) -> Manifest:
         engine.dispose()
     manifest = Manifest(
         run_id="test-run", started_at="2025-01-01T00:00:00Z", key_id="deadbeef",
-        source=SourceFingerprint(dialect=schema.dialect, schema_hash=schema.fingerprint()), schema=schema,
-        load_order=schema.load_order(), tables=entries, formats=["parquet"],
+        source=SourceFingerprint(dialect=schema_info.dialect, schema_hash=schema_info.fingerprint()),
+        schema=schema_info, load_order=schema_info.load_order(), tables=entries, formats=["parquet"],
     )
     manifest.write(directory)
     return manifest
