@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import warnings
@@ -82,7 +83,17 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
     output().warn(f"{category.__name__}: {scrub_db_message(str(message))}")
 
 
+class _LogToOutput(logging.Handler):
+    """Python's last-resort handler (records of libraries that set up no handler of their own, e.g.
+    SQLAlchemy's pool): one scrubbed warning line instead of a message with a traceback."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.WARNING:
+            output().warn(f"{record.name}: {scrub_db_message(record.getMessage())}")
+
+
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
     warnings.showwarning = _show_warning
+    logging.lastResort = _LogToOutput(logging.WARNING)
     app(args=hoist_global_flags(sys.argv[1:]), prog_name="anonymiser")

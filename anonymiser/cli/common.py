@@ -149,7 +149,8 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
             output().error(err)
             raise typer.Exit(err.exit_code) from None
         except KeyboardInterrupt:
-            output().err.print("interrupted: nothing was published (partial output removed)")
+            output().err.print("interrupted: stopped before finishing; nothing half-done was left behind "
+                               "(a run's partial output removed, a load rolled back)")
             raise typer.Exit(130) from None
         except (typer.Exit, typer.Abort):
             raise

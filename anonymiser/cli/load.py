@@ -15,7 +15,10 @@ transaction where the database allows it (PostgreSQL, SQLite; MySQL/MariaDB comm
 load drops the tables it created). Works across dialects: a PostgreSQL source loads into MariaDB.
 
 A target table that already holds rows is refused (exit 2) unless --replace, which drops and
-recreates the dataset's tables. An existing empty table is loaded as it is.
+recreates the dataset's own tables (never with CASCADE; refused when another table's foreign key
+points at one of them). An existing empty table is loaded as it is. A dataset whose verification
+verdict is not PASS is refused unless --allow-failed. An interrupted or failed load leaves the
+target as it was.
 
 Examples:
 
@@ -33,13 +36,16 @@ def command(
                                      show_default=False),
     target: str = typer.Option(..., "--target", "-t", help="Target database URL (SQLAlchemy form).",
                                show_default=False),
-    replace: bool = typer.Option(False, "--replace", help="Drop and recreate tables that already hold rows."),
+    replace: bool = typer.Option(False, "--replace", help="Drop and recreate the dataset's tables that already "
+                                                            "hold rows (never other tables, never CASCADE)."),
+    allow_failed: bool = typer.Option(False, "--allow-failed",
+                                      help="Load a dataset whose verification verdict is FAIL (or missing)."),
 ) -> None:
     from anonymiser.load import load_dataset
 
     console = output()
     with console.progress() as progress:
-        result = load_dataset(directory, target, replace=replace, progress=progress)
+        result = load_dataset(directory, target, replace=replace, allow_failed=allow_failed, progress=progress)
     for warning in result.warnings:   # where a type has no equivalent on the target (docs/types.md)
         console.event("type_mapped", f"warning: {warning}", warning=warning)
     for table, rows in result.tables.items():

@@ -8,6 +8,7 @@ statement is reported by table, error class and code only.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -54,6 +55,51 @@ def check_files(directory: Path, manifest: Manifest) -> None:
                                   hint="The file changed after the run wrote it: re-run 'anonymiser run'.")
 
 
+REPORT_JSON = "report/report.json"
+
+
+def verdict_of(directory: Path) -> tuple[str | None, list[str]]:
+    """The verification verdict in the dataset's report (PASS/FAIL, None when missing or unreadable) and
+    the failed gates' reason codes."""
+    try:
+        report = json.loads((directory / REPORT_JSON).read_text(encoding="utf-8"))
+        verdict = report.get("verdict")
+        reasons = sorted({str(f.get("reason")) for f in report.get("verification", {}).get("failures", [])
+                          if isinstance(f, dict) and f.get("reason")})
+    except (OSError, ValueError, AttributeError):
+        return None, []
+    return (verdict if verdict in ("PASS", "FAIL") else None), reasons
+
+
+def require_verified(directory: Path, *, allow_failed: bool) -> None:
+    """Refuse (ConfigError, exit 2) a dataset whose verification did not PASS, unless ``allow_failed``."""
+    verdict, reasons = verdict_of(directory)
+    if verdict == "PASS" or allow_failed:
+        return
+    why = (f"its verification verdict is FAIL ({', '.join(reasons) or 'see the report'})" if verdict == "FAIL"
+           else f"it has no verification verdict ({REPORT_JSON} is missing or unreadable)")
+    raise ConfigError(
+        f"refusing to load {directory}: {why}, so it may hold personal data",
+        hint=f"Read {directory / 'report' / 'report.html'}, fix the policy and re-run 'anonymiser run' (or "
+             "'anonymiser verify'). To load it anyway, e.g. to inspect it in a private database, pass --allow-failed.",
+    )
+
+
+def external_references(conn: sa.Connection, tables: list[str], dataset: set[str]) -> list[tuple[str, str, str]]:
+    """Foreign keys of the target's other tables that point at ``tables``: (table, constraint, referenced)."""
+    import sqlalchemy as sa
+
+    found = []
+    for (_, table), fks in sa.inspect(conn).get_multi_foreign_keys().items():
+        if table in dataset:
+            continue
+        for fk in fks:
+            if fk.get("referred_schema") is None and fk["referred_table"] in tables:
+                found.append((table, fk.get("name") or "(unnamed)", fk["referred_table"]))
+    conn.rollback()
+    return sorted(found)
+
+
 def _existing(conn: sa.Connection, plans: list[TablePlan]) -> dict[str, int]:
     """Rows in each table of the dataset that already exists in the target."""
     import sqlalchemy as sa
@@ -69,19 +115,22 @@ def _existing(conn: sa.Connection, plans: list[TablePlan]) -> dict[str, int]:
     return counts
 
 
-def load_dataset(directory: Path, target_url: str, *, replace: bool = False,
+def load_dataset(directory: Path, target_url: str, *, replace: bool = False, allow_failed: bool = False,
                  progress: Progress | None = None, batch_rows: int = BATCH_ROWS) -> LoadResult:
     """Load the dataset in ``directory`` into ``target_url``: create its tables (parents first), load the
     rows with constraints enforced, in a transaction where the database allows DDL in one.
 
     A table that exists and holds rows is refused (ConfigError, exit 2) unless ``replace``, which drops
-    and recreates it. A table that exists but is empty is loaded as it is (e.g. made by migrations).
+    and recreates the dataset's own tables only: never with CASCADE, and not at all when a table outside
+    the dataset has a foreign key to one of them. A table that exists but is empty is loaded as it is
+    (e.g. made by migrations). A dataset whose verification did not PASS is refused unless ``allow_failed``.
     """
     from anonymiser.source.connect import connect, safe_url
 
     started = time.monotonic()
     manifest = Manifest.read(directory)
     check_files(directory, manifest)
+    require_verified(directory, allow_failed=allow_failed)
     with connect(target_url, role="target") as conn:
         dialect = get_dialect(conn.dialect.name)
         plans = plan_tables(directory, manifest, dialect)
@@ -95,11 +144,20 @@ def load_dataset(directory: Path, target_url: str, *, replace: bool = False,
                 hint="Load into an empty database, or pass --replace to drop and recreate the dataset's tables.",
             )
         drop = [p.name for p in plans if p.name in existing] if replace else []
+        blocking = external_references(conn, drop, {p.name for p in plans}) if drop else []
+        if blocking:
+            listed = "; ".join(f"{t!r} ({c}) references {r!r}" for t, c, r in blocking)
+            raise ConfigError(
+                f"--replace would drop tables that other tables of the target depend on: {listed}. Nothing was "
+                "changed", table=blocking[0][0],
+                hint="anonymiser drops only the dataset's own tables and never cascades into yours: drop or alter "
+                     "those foreign keys first, or load into an empty database or schema.")
         keep = {name for name in existing if name not in drop}
         result = LoadResult(dialect=dialect.name, target=safe_url(target_url), replaced=drop,
                             created=[p.name for p in plans if p.name not in keep],
                             warnings=[w for p in plans for w in p.warnings])
-        target = open_target(conn, dialect)
+        names = {n for p in plans for n in (p.name, *p.table.column_names)}
+        target = open_target(conn, dialect, names)
         _run(target, directory, manifest, plans, drop, keep, result, progress, batch_rows)
     result.seconds = round(time.monotonic() - started, 3)
     return result
@@ -141,4 +199,4 @@ def _run(target: Target, directory: Path, manifest: Manifest, plans: list[TableP
         raise
 
 
-__all__ = ["LoadResult", "check_files", "load_dataset"]
+__all__ = ["LoadResult", "check_files", "load_dataset", "require_verified", "verdict_of"]

@@ -138,6 +138,7 @@ def introspect(conn: sa.Connection, schema_name: str | None = None) -> SchemaInf
         unique_sets: list[tuple[str, ...]] = [tuple(u["column_names"]) for u in uniques.get(key, [])]
         unique_sets += [tuple(str(c) for c in i["column_names"]) for i in indexes.get(key, [])
                         if i.get("unique") and None not in i["column_names"]]
+        unique_sets += _sqlite_unique_sets(conn, schema_name, name)
         unique = tuple(dict.fromkeys(u for u in unique_sets if u and u != pk))
         table_checks = tuple(CheckConstraint(expression=c["sqltext"], name=c.get("name"))
                              for c in checks.get(key, []) if c.get("sqltext"))
@@ -176,3 +177,25 @@ def _database_name(conn: sa.Connection) -> str | None:
     if url.get_backend_name() == "sqlite":
         return (url.database or ":memory:").rsplit("/", 1)[-1]
     return url.database
+
+
+def _sqlite_unique_sets(conn: sa.Connection, schema_name: str | None, table: str) -> list[tuple[str, ...]]:
+    """SQLite's own list of UNIQUE constraints and unique indexes (``PRAGMA index_list``): SQLAlchemy's
+    parser misses a column-level UNIQUE after a type with parentheses (``postcode VARCHAR(4) UNIQUE``).
+    Partial and expression indexes are left out: they do not make the column unique."""
+    if conn.dialect.name != "sqlite":
+        return []
+
+    def quoted(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    prefix = f"{quoted(schema_name)}." if schema_name else ""
+    sets = []
+    for row in conn.exec_driver_sql(f"PRAGMA {prefix}index_list({quoted(table)})").fetchall():
+        _, index, unique, origin, partial = row[:5]
+        if not unique or partial or origin == "pk":
+            continue
+        columns = [info[2] for info in conn.exec_driver_sql(f"PRAGMA {prefix}index_info({quoted(index)})")]
+        if columns and None not in columns:
+            sets.append(tuple(str(c) for c in columns))
+    return sets

@@ -28,6 +28,12 @@ def col(name: str, kind: str, sql_type: str = "", **facets: object) -> ColumnInf
     return ColumnInfo(name=name, kind=kind, sql_type=sql_type or kind, **facets)  # type: ignore[arg-type]
 
 
+def write_pass_report(directory: Path) -> None:
+    """The verdict ``load`` requires: these datasets stand for outputs of runs whose verification passed."""
+    (directory / "report").mkdir(exist_ok=True)
+    (directory / "report" / "report.json").write_text('{"verdict": "PASS"}\n', encoding="utf-8")
+
+
 def build(directory: Path, tables: dict[str, tuple[TableInfo, dict[str, list[object]]]],
           dialect: str = "postgresql") -> Manifest:
     """Write each table's rows (column lists) to Parquet as the pipeline does, and a manifest."""
@@ -45,6 +51,7 @@ def build(directory: Path, tables: dict[str, tuple[TableInfo, dict[str, list[obj
         load_order=schema.load_order(), tables=entries, formats=["parquet"],
     )
     manifest.write(directory)
+    write_pass_report(directory)
     return manifest
 
 
@@ -193,6 +200,7 @@ def from_database(url: str, directory: Path, schema: str | None = None) -> Manif
         schema=schema_info, load_order=schema_info.load_order(), tables=entries, formats=["parquet"],
     )
     manifest.write(directory)
+    write_pass_report(directory)
     return manifest
 
 
