@@ -269,13 +269,27 @@ def test_a_failed_dataset_is_refused_unless_allowed(failed_dataset: Path, tmp_pa
         "    person = anonymiser_factory('person')\n"
         "    assert anonymiser_conn.execute(sa.text('SELECT COUNT(*) FROM person')).scalar_one() == 3\n"
         "    assert person['email'] not in ('aroha.ngata@xtra.co.nz', 'hemi.parata@gmail.com')\n")
-    args = ["test_people.py", "--anonymiser-dataset", str(failed_dataset)]
-    code, output, pid = run_pytest(tmp_path, *args, basetemp=tmp_path / "bt1", timeout=120)
+    # The dataset named in the ini file, relative to it, as a team would commit it.
+    relative = os.path.relpath(failed_dataset, tmp_path)
+    (tmp_path / "pytest.ini").write_text(f"[pytest]\nanonymiser_dataset = {relative}\n")
+    code, output, pid = run_pytest(tmp_path, "test_people.py", basetemp=tmp_path / "bt1", timeout=120)
     assert code == 4, output
-    assert leftovers("sqlite", pid, tmp_path / "bt1") == []
     assert "its verification verdict is FAIL" in output and "--anonymiser-allow-failed" in output, output
     assert "aroha" not in output and "hemi" not in output, output
-    code, output, pid = run_pytest(tmp_path, *args, "--anonymiser-allow-failed", basetemp=tmp_path / "bt2",
+    assert leftovers("sqlite", pid, tmp_path / "bt1") == []
+    code, output, pid = run_pytest(tmp_path, "test_people.py", "--anonymiser-allow-failed", basetemp=tmp_path / "bt2",
                                    timeout=120)
     assert code == 0 and "1 passed" in output, output
     assert leftovers("sqlite", pid, tmp_path / "bt2") == []
+
+
+def test_the_installed_plugin_is_inert_until_configured(tmp_path: Path) -> None:
+    """Installed with the package (entry point), it adds its options and does nothing else unconfigured."""
+    code, output, _ = run_pytest(tmp_path, "--help", basetemp=tmp_path / "bt0", timeout=120)
+    assert code == 0 and "--anonymiser-dataset=DIR" in output and "anonymiser_url" in output, output
+    (tmp_path / "test_plain.py").write_text("def test_plain():\n    pass\n\n"
+                                            "def test_wants_a_database(anonymiser_engine):\n    pass\n")
+    code, output, _ = run_pytest(tmp_path, basetemp=tmp_path / "bt1", timeout=120)
+    assert code == 1 and "1 passed, 1 error" in output, output
+    assert "the anonymiser plugin is not configured: pass --anonymiser-dataset DIR" in output, output
+    assert not list((tmp_path / "bt1").rglob("anonymiser*")), output
