@@ -63,7 +63,7 @@ class RunResult:
 
 def _versions() -> dict[str, str]:
     versions = {"anonymiser": __version__, "python": platform.python_version()}
-    for dist in ("pandas", "pyarrow", "SQLAlchemy", "Faker", "presidio-analyzer", "presidio-anonymizer", "spacy"):
+    for dist in ("pandas", "pyarrow", "SQLAlchemy", "Faker", "presidio-analyzer", "spacy"):
         try:
             versions[dist.lower()] = metadata.version(dist)
         except metadata.PackageNotFoundError:
