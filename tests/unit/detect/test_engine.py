@@ -75,3 +75,28 @@ def test_missing_model_is_a_detect_error_and_nothing_is_downloaded(monkeypatch: 
     with pytest.raises(DetectError) as err:
         engine_mod._load_spacy("en_core_web_doesnotexist")
     assert err.value.hint and "[ner]" in err.value.hint
+
+
+def test_a_forked_worker_reuses_the_parents_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers ask for ``engine.spec``: the automatic choice must hit the parent's cached engine."""
+    import multiprocessing
+
+    from anonymiser.detect import analyze
+
+    monkeypatch.setenv(SPACY_MODEL_ENV, "blank")
+    get_engine.cache_clear()
+    try:
+        parent = get_engine()
+        assert get_engine(parent.spec) is parent and get_engine("") is parent and get_engine(None) is parent
+        if "fork" in multiprocessing.get_all_start_methods():
+            texts = [f"Call Aroha Ngata on 021 555 {1000 + i}" for i in range(analyze.PARALLEL_MIN_TEXTS)]
+
+            def no_second_build(*_: object, **__: object) -> None:
+                raise AssertionError("a worker built a second engine")
+
+            # Forked workers inherit this patch: building an engine there would fail the analysis.
+            monkeypatch.setattr(engine_mod, "_load_spacy", no_second_build)
+            hits = analyze.analyze_texts(texts, workers=2)
+            assert all(any(h.entity == "PHONE_NUMBER" for h in text_hits) for text_hits in hits)
+    finally:
+        get_engine.cache_clear()
