@@ -21,10 +21,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from anonymiser import __version__
-from anonymiser.detect.spans import find_spans
+from anonymiser.detect.known import KnownEntities
+from anonymiser.detect.spans import KNOWN_STRATEGIES, find_spans, with_known
 from anonymiser.errors import MaskError
 from anonymiser.mask.base import MaskContext, SpanFinder
 from anonymiser.mask.keys import key_id
+from anonymiser.mask.pseudonym import PseudonymStrategy
+from anonymiser.mask.source_values import SourceValues
 from anonymiser.plan import Plan, TablePlan, build_plan
 from anonymiser.policy.load import LoadedPolicy
 from anonymiser.schema import SchemaInfo
@@ -98,7 +101,7 @@ def prepare(conn: Any, loaded: LoadedPolicy) -> tuple[SchemaInfo, Plan]:
 
 
 def mask_batch(batch: pa.RecordBatch, table_plan: TablePlan, key: bytes, out_schema: pa.Schema,
-               find_spans: SpanFinder | None = None) -> pa.RecordBatch:
+               find_spans: SpanFinder | None = None, source_values: SourceValues | None = None) -> pa.RecordBatch:
     """Mask one chunk column by column, Arrow in and Arrow out; kept columns pass through untouched."""
     arrays = []
     for i, column_plan in enumerate(table_plan.columns):
@@ -107,7 +110,8 @@ def mask_batch(batch: pa.RecordBatch, table_plan: TablePlan, key: bytes, out_sch
             arrays.append(source)
             continue
         context = MaskContext(key=key, table=table_plan.table.name, column=column_plan.column,
-                              unique=column_plan.injective, batch=batch, find_spans=find_spans)
+                              unique=column_plan.injective, batch=batch, find_spans=find_spans,
+                              source_values=source_values)
         masked = column_plan.strategy.mask(source, context)
         arrays.append(_fit_output(masked, out_schema.field(i).type, table_plan.table.name, column_plan.output.name,
                                   column_plan.output.length, len(source)))
@@ -148,7 +152,9 @@ def run(loaded: LoadedPolicy, options: RunOptions, *, progress: Progress, event:
         work = out.prepare()
         try:
             (work / "policy.yaml").write_text(loaded.text, encoding="utf-8")  # provenance; holds no credentials
-            tables = _write_parquet(conn, plan, subset, options, work, progress, event)
+            finder = _span_finder(conn, plan, subset, options, progress)
+            source_values = _source_values(conn, plan, options, progress)
+            tables = _write_parquet(conn, plan, subset, options, work, progress, event, finder, source_values)
             manifest = _manifest(run_id, started, loaded, options, schema, plan, subset, detection, tables)
             manifest.write(work)
             for dialect in options.dialects:
@@ -182,8 +188,57 @@ def _detect(conn: Any, schema: SchemaInfo, sample: int, progress: Progress) -> d
     return dict(result.model_dump(mode="json"))
 
 
+def _span_finder(conn: Any, plan: Plan, subset: Any, options: RunOptions, progress: Progress) -> SpanFinder:
+    """Detection's span finder; when a column is free text, it also finds the source values of every masked
+    personal column of the run (known entities), so notes that quote another table's people get exactly
+    that table's pseudonyms. Only those columns are read, chunk by chunk; the index keeps 12 bytes a value."""
+    if not any(c.strategy.name == "free_text" for t in plan.tables.values() for c in t.columns):
+        return find_spans
+    known = KnownEntities()
+    for name, table_plan in plan.tables.items():
+        wanted = [(c.column.name, KNOWN_STRATEGIES[c.strategy.name]) for c in table_plan.columns
+                  if c.strategy.name in KNOWN_STRATEGIES and getattr(c.strategy.params, "domain", None) is None]
+        if not wanted:
+            continue
+        keep = {n for n, _ in wanted} | set(table_plan.table.primary_key)
+        narrow = table_plan.table.model_copy(update={"columns": tuple(c for c in table_plan.table.columns
+                                                                       if c.name in keep)})
+        row_filter = subset.filters.get(name)
+        if row_filter is not None and row_filter.is_empty:
+            continue
+        for batch in read_table(conn, narrow, row_filter=row_filter, chunk_rows=options.chunk_rows):
+            for column, entity in wanted:
+                known.add(entity, (str(v) for v in batch.column(column).drop_null().to_pylist()))
+        progress(f"known values {name}", known.values, None)
+    known.freeze()
+    return with_known(known)
+
+
+def _source_values(conn: Any, plan: Plan, options: RunOptions, progress: Progress) -> SourceValues:
+    """Every source value (all rows, not only the subset) of each column masked by a keyed fake, per
+    domain: a fake that equals one of them is drawn again (issue 12). Only those columns are read."""
+    values = SourceValues()
+    read = 0
+    for name, table_plan in plan.tables.items():
+        fakes = [c for c in table_plan.columns if isinstance(c.strategy, PseudonymStrategy)]
+        if not fakes:
+            continue
+        keep = {c.column.name for c in fakes} | set(table_plan.table.primary_key)
+        narrow = table_plan.table.model_copy(update={"columns": tuple(c for c in table_plan.table.columns
+                                                                       if c.name in keep)})
+        for batch in read_table(conn, narrow, chunk_rows=options.chunk_rows):
+            for c in fakes:
+                strategy = c.strategy
+                assert isinstance(strategy, PseudonymStrategy)
+                values.add(strategy.domain, strategy.normaliser, batch.column(c.column.name))
+            read += batch.num_rows
+            progress(f"source values {name}", read, None)
+    return values
+
+
 def _write_parquet(conn: Any, plan: Plan, subset: Any, options: RunOptions, work: Path, progress: Progress,
-                   event: Event) -> dict[str, TableEntry]:
+                   event: Event, finder: SpanFinder = find_spans,
+                   source_values: SourceValues | None = None) -> dict[str, TableEntry]:
     entries: dict[str, TableEntry] = {}
     for name in plan.schema.load_order():
         table_plan = plan.tables[name]
@@ -193,7 +248,7 @@ def _write_parquet(conn: Any, plan: Plan, subset: Any, options: RunOptions, work
         with TableWriter(work, name, out_schema) as writer:
             if row_filter is None or not row_filter.is_empty:
                 for batch in read_table(conn, table_plan.table, row_filter=row_filter, chunk_rows=options.chunk_rows):
-                    writer.write(mask_batch(batch, table_plan, options.key, out_schema, find_spans))
+                    writer.write(mask_batch(batch, table_plan, options.key, out_schema, finder, source_values))
                     progress(name, writer.rows, expected)
         progress(name, writer.rows, writer.rows)
         entries[name] = TableEntry(

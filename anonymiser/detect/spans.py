@@ -5,9 +5,11 @@ Analyse distinct texts, drop what is not personal, and keep non-overlapping span
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
+from typing import Any
 
 from anonymiser.detect.analyze import Hit, analyze_texts, resolve_overlaps
+from anonymiser.detect.known import KnownEntities
 
 
 def find_spans(texts: Sequence[str], *, entities: Collection[str], threshold: float) -> list[list[Hit]]:
@@ -20,3 +22,34 @@ def _acronym(text: str, hit: Hit) -> bool:
     # Small NER models call agency acronyms ("IRD", "NHI") organisations: not personal, keep them.
     span = text[hit.start:hit.end]
     return hit.entity == "ORGANIZATION" and len(span) <= 6 and not any(c.islower() for c in span)
+
+
+# Strategy → the entity its source values are found as inside free text (known entities, issue 12).
+KNOWN_STRATEGIES: dict[str, str] = {
+    "person_name": "PERSON", "email": "EMAIL_ADDRESS", "phone": "PHONE_NUMBER", "street_address": "STREET_ADDRESS",
+    "nz_ird": "NZ_IRD", "nz_nhi": "NZ_NHI", "nz_bank_account": "NZ_BANK_ACCOUNT", "nzbn": "NZBN",
+    "nz_driver_licence": "NZ_DRIVER_LICENCE", "nz_passport": "NZ_PASSPORT", "credit_card": "CREDIT_CARD",
+}
+
+
+def with_known(known: KnownEntities) -> Callable[..., list[list[Any]]]:
+    """A span finder that also finds ``known`` source values; a known match wins over a detected span
+    it overlaps unless the detected span holds it whole (a whole address around a known street line)."""
+
+    def find(texts: Sequence[str], *, entities: Collection[str], threshold: float) -> list[list[Any]]:
+        found = find_spans(texts, entities=entities, threshold=threshold)
+        if not known:
+            return list(found)
+        wanted = set(entities)
+        out: list[list[Any]] = []
+        for detected, matches in zip(found, known.find(texts), strict=True):
+            matches = [m for m in matches if m.entity in wanted]
+            kept = [m for m in matches
+                    if not any(d.start <= m.start and m.end <= d.end and (d.end - d.start) > (m.end - m.start)
+                               for d in detected)]
+            spans: list[Any] = kept + [d for d in detected
+                                       if all(d.end <= m.start or d.start >= m.end for m in kept)]
+            out.append(sorted(spans, key=lambda s: s.start))
+        return out
+
+    return find

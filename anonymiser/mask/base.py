@@ -22,6 +22,7 @@ import pyarrow as pa
 from pydantic import BaseModel, ConfigDict
 
 from anonymiser.errors import MaskError
+from anonymiser.mask.source_values import SourceValues
 from anonymiser.schema import ColumnInfo, ColumnKind
 
 # ISO/IEC 20889 technique families, as the report names them.
@@ -91,6 +92,7 @@ class MaskContext:
     unique: bool = False            # the output must stay unique (the source column is a key)
     batch: pa.RecordBatch | None = None   # the whole chunk, read-only, for rules keyed by another column
     find_spans: SpanFinder | None = None  # for strategies that mask spans inside text (free_text)
+    source_values: SourceValues | None = None   # the run's source values per domain: no fake may equal one
 
     def other_column(self, name: str) -> pa.Array:
         """Column ``name`` of the same chunk (a strategy's ``by`` option reads it)."""

@@ -20,12 +20,14 @@ import pyarrow.compute as pc
 from anonymiser.mask import columnar
 from anonymiser.mask.base import MaskContext, Strategy, StrategyParams, Technique
 from anonymiser.mask.core import Normaliser, normalise, prf, rehash
+from anonymiser.mask.source_values import SourceValues
 from anonymiser.mask.textbuf import string_bytes
 from anonymiser.mask.unique import UniqueResolver
 
 # Attempt numbers for identity re-draws, apart from the uniqueness resolver's (1..MAX_ATTEMPTS).
 IDENTITY_ATTEMPT_BASE = 1000
 IDENTITY_ATTEMPTS = 8
+SOURCE_ATTEMPT_BASE = 2000      # re-draws of fakes that equal another source value of the domain
 
 
 class FakeParams(StrategyParams):
@@ -120,6 +122,8 @@ class PseudonymStrategy(Strategy):
             return fit(self.render(sub).cast(pa.string()), m.max_len)
 
         out = self._avoid_identity(m, fit(self.render(m).cast(pa.string()), m.max_len), rerender)
+        if ctx.source_values is not None:
+            out = self._avoid_source_values(m, out, rerender, ctx.source_values)
         if ctx.unique or self._resolver.active:
             out, resolved = self._resolver.resolve(
                 ctx.key, m, out, rerender, within=ctx.unique,
@@ -128,6 +132,20 @@ class PseudonymStrategy(Strategy):
             self.stats.collisions_resolved += resolved
         empty = pc.equal(distinct, "")
         return pc.if_else(empty, distinct.cast(pa.string()), out) if pc.any(empty).as_py() else out
+
+    def _avoid_source_values(self, m: Material, out: pa.Array, rerender: Callable[[np.ndarray, int], pa.Array],
+                             source: SourceValues) -> pa.Array:
+        """A fake never equals another real value of its domain (a neighbour's phone number, another
+        customer's name): such fakes are drawn again from fresh keyed material."""
+        for attempt in range(SOURCE_ATTEMPT_BASE, SOURCE_ATTEMPT_BASE + IDENTITY_ATTEMPTS):
+            hit = source.hits(self.domain, normalise(out, self.normaliser))
+            hit &= ~pc.equal(m.raw, "").fill_null(False).to_numpy(zero_copy_only=False)
+            if not hit.any():
+                return out
+            rows = np.flatnonzero(hit)
+            out = pc.replace_with_mask(out, pa.array(hit), rerender(rows, attempt))
+            self.stats.extra["source_redrawn"] = self.stats.extra.get("source_redrawn", 0) + len(rows)
+        return out
 
     def _avoid_identity(self, m: Material, out: pa.Array,
                         rerender: Callable[[np.ndarray, int], pa.Array]) -> pa.Array:

@@ -1,0 +1,55 @@
+"""The source values of each pseudonym domain in a run, so that no fake equals any of them.
+
+A fake must not equal its own input (``PseudonymStrategy._avoid_identity``), nor any *other* real
+value of its entity domain: at 40,000 customers, keyed phone fakes otherwise land on another
+customer's real number a few dozen times, and verification rightly fails the run. Before masking,
+the pipeline reads every column masked by a keyed fake strategy and records a 64-bit hash of each
+normalised value per domain (8 bytes a value, one sorted array per domain); a fake that hits the set
+is drawn again from fresh keyed material (attempt numbers apart from the identity and uniqueness
+re-draws).
+
+Within a run the set is fixed, so the same value still gets the same fake in every table and chunk.
+Only a value whose first fake hit the set depends on the run's source values (counted in the
+manifest as ``source_redrawn``), as with uniqueness collisions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from anonymiser.mask.core import Normaliser, normalise
+
+
+class SourceValues:
+    def __init__(self) -> None:
+        self._parts: dict[str, list[np.ndarray]] = {}
+        self._sorted: dict[str, np.ndarray] = {}
+
+    def add(self, domain: str, normaliser: Normaliser, values: pa.Array) -> None:
+        text = values.cast(pa.string()) if values.type != pa.string() else values
+        norm = normalise(text.drop_null(), normaliser).to_pylist()
+        self._parts.setdefault(domain, []).append(np.fromiter((hash(v) for v in norm if v), dtype=np.int64))
+        self._sorted.pop(domain, None)
+
+    def _table(self, domain: str) -> np.ndarray:
+        table = self._sorted.get(domain)
+        if table is None:
+            parts = self._parts.get(domain) or [np.zeros(0, np.int64)]
+            table = self._sorted[domain] = np.unique(np.concatenate(parts))
+            self._parts[domain] = [table]
+        return table
+
+    def hits(self, domain: str, normalised: pa.Array) -> np.ndarray:
+        """Per value: is it (normalised) a source value of ``domain``?"""
+        table = self._table(domain)
+        if not len(table) or not len(normalised):
+            return np.zeros(len(normalised), dtype=bool)
+        h = np.fromiter((hash(v) if v is not None else 0 for v in normalised.to_pylist()), dtype=np.int64,
+                        count=len(normalised))
+        pos = np.minimum(np.searchsorted(table, h), len(table) - 1)
+        return np.asarray(table[pos] == h)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for parts in self._parts.values() for a in parts)
