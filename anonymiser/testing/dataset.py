@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from anonymiser.errors import ConfigError
-from anonymiser.load import check_files
+from anonymiser.load import REPORT_JSON, check_files, verdict_of
 from anonymiser.write.manifest import Manifest
 
-REPORT_JSON = Path("report") / "report.json"
 ALLOW_FAILED = "--anonymiser-allow-failed"
-
-
-def verdict_of(directory: Path) -> str | None:
-    """PASS or FAIL from the dataset's report, or None when it has no readable verdict."""
-    path = directory / REPORT_JSON
-    try:
-        verdict = json.loads(path.read_text(encoding="utf-8")).get("verdict")
-    except (OSError, ValueError, AttributeError):
-        return None
-    return verdict if verdict in ("PASS", "FAIL") else None
 
 
 def open_dataset(directory: Path, *, allow_failed: bool) -> Manifest:
@@ -31,12 +19,13 @@ def open_dataset(directory: Path, *, allow_failed: bool) -> Manifest:
                                "directory of 'anonymiser run' (it holds manifest.json).")
     manifest = Manifest.read(directory)
     check_files(directory, manifest)
-    verdict = verdict_of(directory)
+    verdict, reasons = verdict_of(directory)
     if verdict != "PASS" and not allow_failed:
-        reason = ("its verification verdict is FAIL" if verdict == "FAIL"
-                  else f"it has no verification verdict ({REPORT_JSON} is missing or unreadable)")
+        # load_dataset's own refusal (require_verified) names its CLI flag; the plugin names its option.
+        why = (f"its verification verdict is FAIL ({', '.join(reasons) or 'see the report'})" if verdict == "FAIL"
+               else f"it has no verification verdict ({REPORT_JSON} is missing or unreadable)")
         raise ConfigError(
-            f"refusing the dataset {directory}: {reason}, so it may hold personal data",
+            f"refusing the dataset {directory}: {why}, so it may hold personal data",
             hint=f"Read {directory / 'report' / 'report.html'}, fix the policy and re-run 'anonymiser run'. "
                  f"To load it anyway into these throw-away databases, pass {ALLOW_FAILED}.",
         )
