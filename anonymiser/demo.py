@@ -145,7 +145,7 @@ def _email(first: str, last: str, n: int, rng: random.Random) -> str:
 
 def build_demo_database(path: Path, *, customers: int = 600, seed: int = SEED) -> dict[str, int]:
     """Create the demo database at ``path`` (replaced if present); returns rows per table."""
-    from faker import Faker
+    from faker import Faker  # heavy (Faker locales): only the demo and the dictionary generator need it
 
     rng = random.Random(seed)
     fake = Faker("en_NZ")

@@ -21,23 +21,30 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from anonymiser import __version__
+from anonymiser.detect import detect_schema
 from anonymiser.detect.known import KnownEntities
 from anonymiser.detect.spans import KNOWN_STRATEGIES, find_spans, with_known
 from anonymiser.errors import MaskError
 from anonymiser.mask.base import MaskContext, SpanFinder
+from anonymiser.mask.dictionaries import VERSION as dictionaries_version
 from anonymiser.mask.keys import key_id
 from anonymiser.mask.pseudonym import PseudonymStrategy
 from anonymiser.mask.source_values import SourceValues
 from anonymiser.plan import Plan, TablePlan, build_plan
 from anonymiser.policy.load import LoadedPolicy
+from anonymiser.report import build_report, write_report
 from anonymiser.schema import SchemaInfo
 from anonymiser.source.catalog import refuse_spatial
 from anonymiser.source.connect import connect
 from anonymiser.source.introspect import introspect
 from anonymiser.source.read import DEFAULT_CHUNK_ROWS, arrow_schema, read_table
+from anonymiser.subset import compute_subset, virtual_foreign_keys
+from anonymiser.subset.check import subset_problems
+from anonymiser.verify import verify_output
 from anonymiser.write.manifest import ColumnMasking, Manifest, SourceFingerprint, TableEntry, file_entry
 from anonymiser.write.outdir import OutputDir, private_files
 from anonymiser.write.parquet import TableWriter
+from anonymiser.write.sql import write_dump
 
 Progress = Callable[[str, int, int | None], None]
 Event = Callable[..., None]
@@ -71,12 +78,7 @@ def _versions() -> dict[str, str]:
             versions[dist.lower()] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             versions[dist.lower()] = "not installed"
-    try:
-        from anonymiser.mask.dictionaries import VERSION as dictionaries_version
-
-        versions["dictionaries"] = str(dictionaries_version)
-    except ImportError:
-        pass
+    versions["dictionaries"] = str(dictionaries_version)
     return versions
 
 
@@ -86,8 +88,6 @@ def _now() -> str:
 
 def prepare(conn: Any, loaded: LoadedPolicy) -> tuple[SchemaInfo, Plan]:
     """Introspect the source, add the policy's virtual FKs, and plan (raises on drift)."""
-    from anonymiser.subset import virtual_foreign_keys
-    from anonymiser.subset.check import subset_problems
 
     schema = introspect(conn, loaded.policy.schema_name)
     problems = [(p.path, p.message, p.hint) for p in subset_problems(conn, schema, loaded.policy.subset)]
@@ -158,8 +158,6 @@ def run(loaded: LoadedPolicy, options: RunOptions, *, progress: Progress, event:
             manifest = _manifest(run_id, started, loaded, options, schema, plan, subset, detection, tables)
             manifest.write(work)
             for dialect in options.dialects:
-                from anonymiser.write.sql import write_dump
-
                 path = write_dump(work, manifest, dialect, progress=progress)
                 manifest.sql_files[dialect] = file_entry(work, path)
                 event("dump_written", f"SQL dump for {dialect} written", dialect=dialect)
@@ -174,15 +172,11 @@ def run(loaded: LoadedPolicy, options: RunOptions, *, progress: Progress, event:
 
 
 def _subset(conn: Any, plan: Plan, loaded: LoadedPolicy, progress: Progress) -> Any:
-    from anonymiser.subset import compute_subset
-
     return compute_subset(conn, plan.schema, loaded.policy.subset,
                           progress=lambda table, rows: progress(f"subset {table}", rows, None))
 
 
 def _detect(conn: Any, schema: SchemaInfo, sample: int, progress: Progress) -> dict[str, Any]:
-    from anonymiser.detect import detect_schema
-
     result = detect_schema(conn, schema, sample=sample,
                            progress=lambda table, done, total: progress(f"detect {table}", done, total))
     return dict(result.model_dump(mode="json"))
@@ -298,8 +292,6 @@ def _user() -> str | None:
 
 def _verify_and_report(work: Path, manifest: Manifest, conn: Any, progress: Progress,
                        event: Event) -> tuple[bool, list[str]]:
-    from anonymiser.report import build_report, write_report
-    from anonymiser.verify import verify_output
 
     result = verify_output(work, manifest, source=conn, progress=progress)
     write_report(work, build_report(work, manifest, result))

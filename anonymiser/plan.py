@@ -11,6 +11,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
+from anonymiser.detect import suggest_rule
 from anonymiser.errors import PolicyDriftError, PolicyError
 from anonymiser.mask import registry
 from anonymiser.mask.base import Strategy
@@ -89,10 +90,6 @@ def unruled_columns(loaded: LoadedPolicy, schema: SchemaInfo) -> list[tuple[Tabl
 
 def suggestion_for(table: TableInfo, column: ColumnInfo) -> str:
     """A rule to add for a new column, in YAML, from detection's name/type heuristics."""
-    try:
-        from anonymiser.detect import suggest_rule
-    except ImportError:
-        return "{ mask: redact }  # review: no rule suggested"
     rule = suggest_rule(table, column).to_yaml()
     if isinstance(rule, str):
         return rule

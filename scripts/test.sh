@@ -7,4 +7,5 @@ scripts/system-deps.sh
 scripts/services.sh
 .venv/bin/ruff check anonymiser tests benchmarks
 .venv/bin/mypy
+.venv/bin/lint-imports
 exec .venv/bin/python -m pytest -n auto --dist loadgroup -q "$@"

@@ -1,25 +1,71 @@
-"""``anonymiser``: the typer application. Each command lives in its own module."""
+"""``anonymiser``: the typer application. Each command lives in its own module.
+
+A command module imports the whole pipeline (Arrow, SQLAlchemy, pandas: about a second), so the
+application lists the commands from ``COMMANDS`` and imports a command's module only when that
+command runs or shows its own help: ``anonymiser --help`` and ``--version`` stay instant.
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import signal
 import sys
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import typer
+import typer.core
+import typer.main
+from typer import _click as click  # typer vendors click: TyperGroup's own types
 
 from anonymiser import __version__
-from anonymiser.cli import check, demo, keygen, load, report, run, scan, verify
 from anonymiser.cli.common import configure, output
 from anonymiser.redact import scrub_db_message
+
+# name → the summary ``anonymiser --help`` lists (the first line of the module's HELP; a test checks).
+COMMANDS: dict[str, str] = {
+    "demo": 'Build a small NZ "production" database in SQLite, then scan, run, verify and report on it.',
+    "keygen": "Print a new random masking key for ANONYMISER_KEY.",
+    "scan": "Scan a source database and write a draft policy: every column of every table gets a rule.",
+    "check": "Validate a policy and, against a live source, report drift.",
+    "run": "Subset, mask, write, verify and report: the monthly masked refresh.",
+    "verify": "Re-run the output checks on DIR and rewrite its compliance report.",
+    "report": "Re-render the compliance report (HTML, Markdown) from DIR/report/report.json.",
+    "load": "Load a masked dataset (the Parquet output of 'anonymiser run') into a database.",
+}
 
 EXIT_CODES = """\
 Exit codes: 0 success · 1 a verification gate failed (output and report written, verdict FAIL) ·
 2 usage, policy or configuration error · 3 source or target database error ·
 70 internal error (a bug: please report it) · 130 interrupted.
 """
+
+
+def load_command(name: str) -> click.Command:
+    """The click command of ``anonymiser.cli.<name>``, built from its module on first use."""
+    module = importlib.import_module(f"anonymiser.cli.{name}")   # on demand: see the module docstring
+    single = typer.Typer(rich_markup_mode="rich", add_completion=False)
+    single.command(name, help=module.HELP, epilog=EXIT_CODES)(module.command)
+    return typer.main.get_command(single)
+
+
+class LazyCommands(typer.core.TyperGroup):
+    """Lists ``COMMANDS`` from their summaries; loads a command when it is resolved to run."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        for name, summary in COMMANDS.items():
+            self.commands.setdefault(name, typer.core.TyperCommand(name, help=summary, short_help=summary))
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None,
+                                                                             list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if name in COMMANDS and command is not None and command.callback is None:   # still the listing stub
+            command = self.commands[name] = load_command(name)
+        return name, command, rest
+
 
 app = typer.Typer(
     name="anonymiser",
@@ -39,6 +85,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
     add_completion=False,
+    cls=LazyCommands,
 )
 
 
@@ -55,10 +102,6 @@ def _global(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ) -> None:
     configure(quiet=quiet, json_logs=json_logs)
-
-
-for _module in (demo, keygen, scan, check, run, verify, report, load):
-    app.command(_module.NAME, help=_module.HELP, epilog=EXIT_CODES)(_module.command)
 
 
 def _terminate(signum: int, frame: object) -> None:

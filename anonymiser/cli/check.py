@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
 
 from anonymiser.cli.common import handles_errors, output
+from anonymiser.pipeline import prepare
+from anonymiser.plan import validate_rules
+from anonymiser.policy import load_policy
+from anonymiser.policy.load import LoadedPolicy
+from anonymiser.source.catalog import read_as_text_notes
 from anonymiser.source.connect import SOURCE_ENV, connect
 
 NAME = "check"
@@ -27,11 +33,7 @@ def command(
     policy: Path = typer.Argument(..., help="The policy YAML file.", show_default=False),
     source: str | None = typer.Option(None, "--source", "-s", help=f"Source database URL (or {SOURCE_ENV})."),
 ) -> None:
-    import os
 
-    from anonymiser.pipeline import prepare
-    from anonymiser.plan import validate_rules
-    from anonymiser.policy import load_policy
 
     loaded = load_policy(policy)
     validate_rules(loaded)
@@ -46,14 +48,11 @@ def command(
     columns = sum(len(t.columns) for t in plan.tables.values())
     console.out.print(f"{policy}: valid and complete: every one of {columns} columns in {len(plan.tables)} tables "
                       "has a rule; no drift.")
-    from anonymiser.source.catalog import read_as_text_notes
 
     for note in read_as_text_notes(plan.schema):   # values that do not fit the declared type (docs/types.md)
         console.out.print(f"note: {note}")
 
 
 def _count(loaded: object) -> int:
-    from anonymiser.policy.load import LoadedPolicy
-
     assert isinstance(loaded, LoadedPolicy)
     return sum(len(t.columns) for t in loaded.policy.tables.values())

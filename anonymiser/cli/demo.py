@@ -6,7 +6,14 @@ from pathlib import Path
 import typer
 
 from anonymiser.cli.common import handles_errors, output
+from anonymiser.cli.run import run_and_report
+from anonymiser.demo import build_demo_database
+from anonymiser.detect import detect_schema, draft_policy
 from anonymiser.mask.keys import DEMO_KEY
+from anonymiser.policy import parse_policy
+from anonymiser.source.connect import connect
+from anonymiser.source.introspect import introspect
+from anonymiser.write.outdir import OutputDir
 
 NAME = "demo"
 HELP = """Build a small NZ "production" database in SQLite, then scan, run, verify and report on it.
@@ -24,13 +31,6 @@ def command(
     keep_source: Path | None = typer.Option(None, "--keep-source",
                                             help="Also keep the demo 'production' SQLite database at this path."),
 ) -> None:
-    from anonymiser.cli.run import run_and_report
-    from anonymiser.demo import build_demo_database
-    from anonymiser.detect import detect_schema, draft_policy
-    from anonymiser.policy import parse_policy
-    from anonymiser.source.connect import connect
-    from anonymiser.source.introspect import introspect
-    from anonymiser.write.outdir import OutputDir
 
     OutputDir(out, "check").check()   # refuse a directory that is not ours before building anything
     console = output()

@@ -5,6 +5,7 @@ from pathlib import Path
 import typer
 
 from anonymiser.cli.common import handles_errors, output
+from anonymiser.load import load_dataset
 
 NAME = "load"
 HELP = """Load a masked dataset (the Parquet output of 'anonymiser run') into a database.
@@ -41,7 +42,6 @@ def command(
     allow_failed: bool = typer.Option(False, "--allow-failed",
                                       help="Load a dataset whose verification verdict is FAIL (or missing)."),
 ) -> None:
-    from anonymiser.load import load_dataset
 
     console = output()
     with console.progress() as progress:

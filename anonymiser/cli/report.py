@@ -5,6 +5,8 @@ from pathlib import Path
 import typer
 
 from anonymiser.cli.common import handles_errors, output
+from anonymiser.report import render_from_json
+from anonymiser.write.outdir import private_files
 
 NAME = "report"
 HELP = """Re-render the compliance report (HTML, Markdown) from DIR/report/report.json.
@@ -22,8 +24,6 @@ def command(
     directory: Path = typer.Argument(..., help="An output directory holding report/report.json.",
                                      show_default=False),
 ) -> None:
-    from anonymiser.report import render_from_json
-    from anonymiser.write.outdir import private_files
 
     with private_files():
         paths = render_from_json(directory)

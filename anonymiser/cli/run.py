@@ -1,16 +1,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
+from rich.table import Table
 
 from anonymiser.cli.common import handles_errors, output
 from anonymiser.errors import ConfigError
 from anonymiser.mask.keys import KEY_ENV, key_from_env
-
-if TYPE_CHECKING:
-    from anonymiser.pipeline import RunResult
+from anonymiser.pipeline import FORMATS, RunOptions, RunResult, run
+from anonymiser.policy import load_policy
+from anonymiser.policy.load import LoadedPolicy
+from anonymiser.source.connect import normalise_url, resolve_source_url
 
 NAME = "run"
 HELP = f"""Subset, mask, write, verify and report: the monthly masked refresh.
@@ -48,7 +49,6 @@ def command(
                                             "Default: the source's."),
     chunk_rows: int = typer.Option(50_000, "--chunk-rows", min=100, help="Rows per chunk (bounds memory)."),
 ) -> None:
-    from anonymiser.policy import load_policy
 
     key = key_from_env()  # first: without a key nothing is read and nothing is written
     loaded = load_policy(policy)
@@ -57,9 +57,6 @@ def command(
 
 def run_and_report(loaded: object, source: str | None, out: Path, *, formats: str, dialect: str | None,
                    chunk_rows: int, key: bytes, demo_key: bool = False) -> RunResult:
-    from anonymiser.pipeline import FORMATS, RunOptions, run
-    from anonymiser.policy.load import LoadedPolicy
-    from anonymiser.source.connect import normalise_url, resolve_source_url
 
     assert isinstance(loaded, LoadedPolicy)
     chosen_formats = _split(formats, FORMATS, "--format")
@@ -84,8 +81,6 @@ def run_and_report(loaded: object, source: str | None, out: Path, *, formats: st
 
 
 def _table_summary(result: RunResult) -> None:
-    from rich.table import Table
-
     table = Table("table", "source rows", "output rows", "kept", box=None, pad_edge=False)
     for name in result.manifest.load_order:
         entry = result.manifest.tables[name]

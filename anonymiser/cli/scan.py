@@ -1,15 +1,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
 from anonymiser.cli.common import Output, handles_errors, output
-from anonymiser.source.connect import SOURCE_ENV
-
-if TYPE_CHECKING:
-    from anonymiser.detect.update import Update
+from anonymiser.detect import detect_schema, draft_policy
+from anonymiser.detect.update import NEW_MARK, Update, missing_columns, update_policy
+from anonymiser.errors import ConfigError
+from anonymiser.policy.load import load_policy
+from anonymiser.source.connect import SOURCE_ENV, connect, resolve_source_url, safe_url
+from anonymiser.source.introspect import introspect
 
 NAME = "scan"
 HELP = """Scan a source database and write a draft policy: every column of every table gets a rule.
@@ -44,12 +45,6 @@ def command(
     schema_name: str | None = typer.Option(None, "--schema", help="Database schema to scan (default: the default)."),
     model: str | None = typer.Option(None, "--model", help="spaCy model name or path, or 'blank' (pattern-only)."),
 ) -> None:
-    from anonymiser.detect import detect_schema, draft_policy
-    from anonymiser.detect.update import missing_columns, update_policy
-    from anonymiser.errors import ConfigError
-    from anonymiser.policy.load import load_policy
-    from anonymiser.source.connect import connect, resolve_source_url, safe_url
-    from anonymiser.source.introspect import introspect
 
     console = output()
     loaded = None
@@ -96,8 +91,6 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 def _write_update(console: Output, path: Path, result: Update) -> None:
-    from anonymiser.detect.update import NEW_MARK
-
     if result.added:
         _atomic_write(path, result.text)
     if result.vanished:

@@ -5,7 +5,11 @@ from pathlib import Path
 import typer
 
 from anonymiser.cli.common import handles_errors, output
-from anonymiser.source.connect import SOURCE_ENV
+from anonymiser.report import build_report, write_report
+from anonymiser.source.connect import SOURCE_ENV, connect, resolve_source_url
+from anonymiser.verify import verify_output
+from anonymiser.write.manifest import Manifest
+from anonymiser.write.outdir import private_files
 
 NAME = "verify"
 HELP = f"""Re-run the output checks on DIR and rewrite its compliance report.
@@ -28,11 +32,6 @@ def command(
                                      show_default=False),
     source: str | None = typer.Option(None, "--source", "-s", help=f"Source database URL (or {SOURCE_ENV})."),
 ) -> None:
-    from anonymiser.report import build_report, write_report
-    from anonymiser.source.connect import connect, resolve_source_url
-    from anonymiser.verify import verify_output
-    from anonymiser.write.manifest import Manifest
-    from anonymiser.write.outdir import private_files
 
     manifest = Manifest.read(directory)
     url = resolve_source_url(source, None)

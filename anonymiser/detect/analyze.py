@@ -25,10 +25,10 @@ from typing import Any, NamedTuple
 from anonymiser.detect import gazetteer
 from anonymiser.detect.engine import NER_ENTITIES, Engine, get_engine
 from anonymiser.detect.gazetteer import fold
+from anonymiser.detect.model import PARTS_KEY
 from anonymiser.detect.persons import NamePart, split_name
 
 FREE_TEXT_THRESHOLD = 0.35
-PARTS_KEY = "anonymiser_parts"      # where our recognizers put a span's parts in recognition_metadata
 PARALLEL_MIN_TEXTS = 1500     # below this, starting a second process costs more than it saves
 WORKERS_ENV = "ANONYMISER_WORKERS"
 PIECE_CHARS = 100_000         # longer cells are analysed in pieces: bounded memory, under spaCy's limit

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,9 +46,10 @@ class Engine:
                                                                               repr=False)
 
     def info(self) -> dict[str, Any]:
-        from importlib.metadata import version
 
-        from anonymiser.detect.gazetteer import VERSION as GAZETTEER_VERSION
+        from anonymiser.detect.gazetteer import (
+            VERSION as GAZETTEER_VERSION,  # reads the word lists (heavy): on first use
+        )  # reads the word lists (heavy): on first use  # reads the word lists (heavy): on first use
 
         return {
             "presidio": version("presidio-analyzer"),
@@ -76,7 +78,7 @@ def offline_tldextract() -> None:
     ``tldextract.extract`` looks the module-level extractor up at call time, so replacing it
     covers every caller; ``cache_dir=None`` also stops it writing under ``~/.cache``.
     """
-    import tldextract.tldextract as tld
+    import tldextract.tldextract as tld  # imported only to neutralise its network fetch
 
     if getattr(tld.TLD_EXTRACTOR, "_anonymiser_offline", False):
         return
@@ -87,7 +89,7 @@ def offline_tldextract() -> None:
 
 def installed_models() -> list[str]:
     """English spaCy pipelines installed as packages, best first."""
-    import spacy.util
+    import spacy.util  # heavy (spaCy): imported on first use
 
     english = [m for m in spacy.util.get_installed_models() if m.startswith("en_core_web_")]
     usable = [m for m in english if "trf" not in m]
@@ -95,7 +97,7 @@ def installed_models() -> list[str]:
 
 
 def _register_lemma_component() -> str:
-    from spacy.language import Language
+    from spacy.language import Language  # heavy (spaCy): imported on first use
 
     if not Language.has_factory(_LEMMA_COMPONENT):
         @Language.component(_LEMMA_COMPONENT)
@@ -109,7 +111,7 @@ def _register_lemma_component() -> str:
 
 def _load_spacy(spec: str) -> tuple[Any, str]:
     """(nlp, label) for a configured or automatic choice; never downloads."""
-    import spacy
+    import spacy  # heavy (spaCy): imported on first use
 
     choice = spec or os.environ.get(SPACY_MODEL_ENV, "").strip()
     if choice.lower() == BLANK or (not choice and not installed_models()):
@@ -148,11 +150,14 @@ def get_engine(model: str | None = None) -> Engine:
 @functools.lru_cache(maxsize=4)
 def _engine(spec: str) -> Engine:
     offline_tldextract()
-    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
-    from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry  # heavy (Presidio, spaCy): imported on first use
+    from presidio_analyzer.nlp_engine import (  # heavy (Presidio, spaCy): imported on first use
+        NerModelConfiguration,
+        SpacyNlpEngine,
+    )
 
-    from anonymiser.detect.nz_recognizers import nz_recognizers
-    from anonymiser.detect.recognizers import model_free_recognizers
+    from anonymiser.detect.nz_recognizers import nz_recognizers  # imports Presidio (heavy): on first use
+    from anonymiser.detect.recognizers import model_free_recognizers  # imports Presidio (heavy): on first use
 
     nlp, label = _load_spacy(spec)
     has_ner = "ner" in nlp.pipe_names
@@ -188,8 +193,8 @@ def _engine(spec: str) -> Engine:
 
 def detector_label(recognizer: str) -> str:
     """``nz:<name>`` for our recognizers, ``presidio:<name>`` for Presidio's."""
-    from anonymiser.detect.nz_recognizers import RECOGNIZER_NAMES
-    from anonymiser.detect.recognizers import NAMES
+    from anonymiser.detect.nz_recognizers import RECOGNIZER_NAMES  # imports Presidio (heavy): on first use
+    from anonymiser.detect.recognizers import NAMES  # imports Presidio (heavy): on first use
 
     ours = recognizer in RECOGNIZER_NAMES or recognizer in NAMES or recognizer == "NameRepeat"
     return f"nz:{recognizer}" if ours else f"presidio:{recognizer}"

@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING
 
 from anonymiser.detect.analyze import Hit, analyze_texts
 from anonymiser.detect.engine import Engine
+from anonymiser.detect.names import match_name
 from anonymiser.detect.shapes import is_credential, is_image_or_document, is_username
 from anonymiser.schema import ColumnInfo, TableInfo
+from anonymiser.source.read import table_clause
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -74,9 +76,8 @@ class ColumnEvidence:
 
 def sample_distinct(conn: sa.Connection, table: TableInfo, column: ColumnInfo, limit: int) -> list[str]:
     """Up to ``limit`` distinct non-null values, reading at most ``limit × SCAN_FACTOR`` rows."""
-    import sqlalchemy as sa
+    import sqlalchemy as sa  # heavy (~0.3 s): imported on first use
 
-    from anonymiser.source.read import table_clause
 
     col = table_clause(table).c[column.name]
     inner = sa.select(col.label("v")).where(col.is_not(None)).limit(limit * SCAN_FACTOR).subquery()
@@ -129,9 +130,8 @@ def column_evidence(values: Sequence[str], hits: Sequence[Sequence[Hit]]) -> Col
 
 def sample_binary(conn: sa.Connection, table: TableInfo, column: ColumnInfo, limit: int) -> list[bytes]:
     """The first bytes of up to ``limit`` non-null binary values (enough for magic numbers)."""
-    import sqlalchemy as sa
+    import sqlalchemy as sa  # heavy (~0.3 s): imported on first use
 
-    from anonymiser.source.read import table_clause
 
     col = table_clause(table).c[column.name]
     rows = conn.execute(sa.select(col).where(col.is_not(None)).limit(limit))
@@ -145,7 +145,6 @@ def table_evidence(conn: sa.Connection, table: TableInfo, sample: int, engine: E
     A column whose name already says what it is gets a smaller confirming sample: the hit rate only
     adjusts its score, and on wide tables the full sample would dominate the scan time.
     """
-    from anonymiser.detect.names import match_name
 
     columns = [c for c in table.columns if c.kind in SAMPLED_KINDS]
     per_column = {c.name: sample_distinct(conn, table, c, min(sample, CONFIRM_SAMPLE)

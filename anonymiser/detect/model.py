@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from anonymiser.detect.names import Classification
 from anonymiser.policy.model import ColumnRule
 
+PARTS_KEY = "anonymiser_parts"      # where our recognizers put a span's parts in recognition_metadata
+
 
 class ColumnFinding(BaseModel):
     model_config = ConfigDict(extra="forbid")

@@ -85,7 +85,11 @@ RECOGNIZER_NAMES = frozenset(name for name, _, _ in NZ_PATTERNS.values())
 
 def nz_recognizers() -> list[EntityRecognizer]:
     """One Presidio recognizer per NZ identifier (pattern, context words, check-digit validation)."""
-    from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
+    from presidio_analyzer import (  # heavy (Presidio, spaCy): imported on first use
+        Pattern,
+        PatternRecognizer,
+        RecognizerResult,
+    )
 
     recognizers: list[EntityRecognizer] = []
     for entity, (name, patterns, context) in NZ_PATTERNS.items():

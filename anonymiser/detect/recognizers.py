@@ -13,7 +13,7 @@ from typing import Any
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 from anonymiser.detect.addresses import AddressFinder
-from anonymiser.detect.analyze import PARTS_KEY
+from anonymiser.detect.model import PARTS_KEY
 from anonymiser.detect.numbers import DEFAULT_REGION, find_cards, find_phones
 from anonymiser.detect.persons import PersonFinder
 

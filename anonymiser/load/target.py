@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import signal
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from anonymiser.errors import TargetError
 from anonymiser.redact import scrub_db_message
 from anonymiser.write.sql.core import Dialect, Rendered, TablePlan
+from anonymiser.write.sql.postgresql import PostgreSQL
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -139,7 +141,7 @@ class Target:
 
 class PostgresTarget(Target):
     def driver_errors(self) -> tuple[type[BaseException], ...]:
-        import psycopg
+        import psycopg  # driver of one target dialect: imported when that dialect is used
 
         return (psycopg.Error,)
 
@@ -159,8 +161,6 @@ class PostgresTarget(Target):
 
     @contextmanager
     def table(self, plan: TablePlan) -> Iterator[Write]:
-        from anonymiser.write.sql.postgresql import PostgreSQL
-
         assert isinstance(self.dialect, PostgreSQL)
         with self.errors("loading rows", plan.name), self.cursor.copy(self.dialect.copy_statement(plan)) as copy:
             yield lambda rendered: copy.write(rendered.script())
@@ -180,7 +180,7 @@ class MySQLTarget(Target):
         self.aside_views: list[str] = []    # CREATE VIEW statements of the views dropped for the load
 
     def driver_errors(self) -> tuple[type[BaseException], ...]:
-        import pymysql
+        import pymysql  # driver of one target dialect: imported when that dialect is used
 
         return (pymysql.err.Error,)
 
@@ -292,8 +292,6 @@ class SQLiteTarget(Target):
         self.views_to_drop = list(names)   # in the load's transaction (begin), so a failed load keeps them
 
     def driver_errors(self) -> tuple[type[BaseException], ...]:
-        import sqlite3
-
         return (sqlite3.Error,)
 
     def execute(self, statement: str | bytes) -> None:

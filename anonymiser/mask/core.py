@@ -38,6 +38,7 @@ from typing import Any, Literal
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from anonymiser.mask import textbuf
 from anonymiser.mask.textbuf import count_per_row, string_bytes
@@ -54,8 +55,6 @@ def domain_key(key: bytes, domain: str) -> bytes:
 
 
 def _encryptor(key16: bytes) -> Any:
-    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
     return Cipher(algorithms.AES(key16), modes.ECB()).encryptor()
 
 

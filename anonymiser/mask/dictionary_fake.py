@@ -10,7 +10,8 @@ import pyarrow.compute as pc
 from anonymiser.mask import dictionaries
 from anonymiser.mask.core import pick, prf
 from anonymiser.mask.fakes import choose, match_case
-from anonymiser.mask.pseudonym import Material, PseudonymStrategy
+from anonymiser.mask.material import Material
+from anonymiser.mask.pseudonym import PseudonymStrategy
 
 
 class DictionaryFake(PseudonymStrategy):

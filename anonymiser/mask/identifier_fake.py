@@ -28,7 +28,8 @@ import pyarrow.compute as pc
 from anonymiser.mask.core import Normaliser
 from anonymiser.mask.fakes import matches
 from anonymiser.mask.fpe import permute
-from anonymiser.mask.pseudonym import Material, PseudonymStrategy
+from anonymiser.mask.material import Material
+from anonymiser.mask.pseudonym import PseudonymStrategy
 from anonymiser.schema import ColumnInfo
 
 

@@ -27,7 +27,6 @@ Fingerprints are 64-bit keyed PRF outputs; state is two sorted uint64 arrays (16
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -35,9 +34,7 @@ import pyarrow.compute as pc
 
 from anonymiser.errors import MaskError
 from anonymiser.mask.core import U64, prf
-
-if TYPE_CHECKING:
-    from anonymiser.mask.pseudonym import Material
+from anonymiser.mask.material import Material
 
 MAX_ATTEMPTS = 64
 

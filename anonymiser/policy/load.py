@@ -19,7 +19,9 @@ import yaml
 from pydantic import ValidationError
 
 from anonymiser.errors import PolicyError
-from anonymiser.policy.model import Policy
+from anonymiser.policy.model import Policy, TablePolicy
+from anonymiser.policy.report import ReportPolicy
+from anonymiser.policy.subset import RootSpec, SubsetPolicy, VirtualForeignKey
 from anonymiser.redact import has_secret, remember_url
 from anonymiser.schema import SchemaInfo
 
@@ -165,10 +167,6 @@ def _message(err: Any, path: Path_) -> str:
 
 
 def _allowed_keys(parent: Path_) -> list[str]:
-    from anonymiser.policy.model import TablePolicy
-    from anonymiser.report.config import ReportPolicy
-    from anonymiser.subset.config import RootSpec, SubsetPolicy, VirtualForeignKey
-
     model: Any = Policy
     if parent[:1] == ("subset",):
         model = SubsetPolicy

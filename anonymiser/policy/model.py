@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from anonymiser.report.config import ReportPolicy
-from anonymiser.subset.config import SubsetPolicy
+from anonymiser.policy.report import ReportPolicy
+from anonymiser.policy.subset import SubsetPolicy
 
 POLICY_VERSION = 1
 _RULE_KEYS = {"mask", "reason", "unique"}

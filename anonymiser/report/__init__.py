@@ -7,37 +7,32 @@ writes ``DIR/report/report.{json,md,html}``; ``render_from_json`` re-renders fro
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
 
 from anonymiser.errors import OutputError
-
-if TYPE_CHECKING:
-    from anonymiser.report.model import Report
-    from anonymiser.verify.model import VerifyResult
-    from anonymiser.write.manifest import Manifest
+from anonymiser.report.build import build_report as build
+from anonymiser.report.model import Report
+from anonymiser.report.render import REPORT_DIR, write_all
+from anonymiser.verify.model import VerifyResult
+from anonymiser.write.manifest import Manifest
 
 __all__ = ["build_report", "render_from_json", "write_report"]
 
 
 def build_report(directory: Path, manifest: Manifest, verify: VerifyResult) -> Report:
-    from anonymiser.report.build import build_report as build
-
     return build(Path(directory), manifest, verify)
 
 
 def write_report(directory: Path, report: Report) -> list[Path]:
     """``report/report.{json,md,html}`` under ``directory``, each written atomically."""
-    from anonymiser.report.render import write_all
 
     return write_all(Path(directory), report)
 
 
 def render_from_json(directory: Path) -> list[Path]:
     """Re-render all three files from ``DIR/report/report.json`` (validated against the model)."""
-    from pydantic import ValidationError
 
-    from anonymiser.report.model import Report
-    from anonymiser.report.render import REPORT_DIR
 
     path = Path(directory) / REPORT_DIR / "report.json"
     if not path.is_file():

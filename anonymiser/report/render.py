@@ -8,6 +8,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import jinja2
+
 from anonymiser.report.charts import class_size_chart, coverage_bar
 from anonymiser.report.model import Report
 
@@ -16,8 +18,6 @@ NAMES = ("report.json", "report.md", "report.html")
 
 
 def _environment(autoescape: bool) -> Any:
-    import jinja2
-
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("anonymiser.report", "templates"),
         autoescape=autoescape, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,

@@ -11,14 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
+from anonymiser.lazy import lazy_import
 from anonymiser.report.model import ClassSizeBucket, RiskSection, RiskTable
 from anonymiser.verify.findings import declared
 from anonymiser.verify.outputs import read_columns
+from anonymiser.write.manifest import Manifest
 
 if TYPE_CHECKING:
-    from anonymiser.write.manifest import Manifest
+    import pandas as pd
+else:
+    pd = lazy_import("pandas")     # heavy: loaded on first use (see anonymiser/lazy.py)
 
 BUCKETS = ((1, 1, "1 (unique)"), (2, 2, "2"), (3, 4, "3–4"), (5, 9, "5–9"), (10, 99, "10–99"), (100, None, "100+"))
 

@@ -10,12 +10,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from anonymiser.report.model import REPORT_SCHEMA_VERSION, SCHEMA_ID, Report
+
 SCHEMA_FILE = "schema/report.schema.json"
 
 
 def generate() -> dict[str, Any]:
-    from anonymiser.report.model import REPORT_SCHEMA_VERSION, SCHEMA_ID, Report
-
     schema = Report.model_json_schema(mode="serialization")
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
             "version": REPORT_SCHEMA_VERSION, **schema}

@@ -15,11 +15,12 @@ import pyarrow as pa
 
 from anonymiser.errors import SourceError
 from anonymiser.schema import DATE_INFINITY, TIMESTAMP_INFINITY, ColumnInfo, TableInfo
+from anonymiser.subset.result import RowFilter
+from anonymiser.subset.sql import default_batch_size, filter_clauses
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
-    from anonymiser.subset.result import RowFilter
 
 DEFAULT_CHUNK_ROWS = 50_000
 
@@ -64,7 +65,7 @@ def arrow_type(column: ColumnInfo) -> pa.DataType:
 
 def sa_type(column: ColumnInfo) -> Any:
     """A generic SQLAlchemy type for reading: its result processors normalise dialect quirks."""
-    import sqlalchemy as sa
+    import sqlalchemy as sa  # heavy (~0.3 s): imported on first use
 
     kind = column.kind
     if column.kind == "decimal" and column.native_type == "numeric":
@@ -79,7 +80,7 @@ def sa_type(column: ColumnInfo) -> Any:
 
 
 def table_clause(table: TableInfo) -> sa.TableClause:
-    import sqlalchemy as sa
+    import sqlalchemy as sa  # heavy (~0.3 s): imported on first use
 
     return sa.table(table.name, *(sa.column(c.name, sa_type(c)) for c in table.columns),
                     schema=table.schema_name)
@@ -87,7 +88,7 @@ def table_clause(table: TableInfo) -> sa.TableClause:
 
 def select_list(clause: sa.TableClause, table: TableInfo, dialect: str) -> list[Any]:
     """The columns as read: values a driver cannot give faithfully are cast by the engine first."""
-    import sqlalchemy as sa
+    import sqlalchemy as sa  # heavy (~0.3 s): imported on first use
 
     out: list[Any] = []
     for c in table.columns:
@@ -106,7 +107,7 @@ def select_list(clause: sa.TableClause, table: TableInfo, dialect: str) -> list[
 def _infinity_aware(column: Any, info: ColumnInfo) -> Any:
     """PostgreSQL dates and timestamps as Arrow's storage integers (days / microseconds since 1970), so
     'infinity' and '-infinity' travel as the storage extremes, beyond any real date (docs/types.md)."""
-    import sqlalchemy as sa
+    import sqlalchemy as sa  # heavy (~0.3 s): imported on first use
 
     if info.kind == "date":
         top, bottom = DATE_INFINITY
@@ -119,7 +120,7 @@ def _infinity_aware(column: Any, info: ColumnInfo) -> Any:
 
 
 def _read_cast(column: ColumnInfo, dialect: str) -> Any:
-    import sqlalchemy as sa
+    import sqlalchemy as sa  # heavy (~0.3 s): imported on first use
 
     if dialect == "sqlite" and column.read_as_text:
         return sa.LargeBinary() if column.kind == "binary" else sa.Text()
@@ -132,7 +133,7 @@ def _read_cast(column: ColumnInfo, dialect: str) -> Any:
     if column.kind in ("date", "datetime"):
         return "infinity"
     if column.kind == "array" and column.element_kind in ("string", "text", "enum", "other", "uuid", "json"):
-        from sqlalchemy.dialects import postgresql
+        from sqlalchemy.dialects import postgresql  # heavy (~0.3 s): imported on first use
 
         return postgresql.ARRAY(sa.Text(), dimensions=column.dimensions or None)
     return None
@@ -202,7 +203,7 @@ def read_table(
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
 ) -> Iterator[pa.RecordBatch]:
     """Yield the table's rows (all, or those whose key is in ``row_filter``) as record batches."""
-    import sqlalchemy as sa
+    import sqlalchemy as sa  # heavy (~0.3 s): imported on first use
 
     clause = table_clause(table)
     schema = arrow_schema(table)
@@ -212,7 +213,6 @@ def read_table(
     if row_filter is None:
         statements = [sa.select(*columns).select_from(clause).order_by(*order)]
     else:
-        from anonymiser.subset.sql import default_batch_size, filter_clauses
 
         dialect = conn.dialect.name
         batch = default_batch_size(dialect, len(row_filter.columns), table, row_filter.columns)
@@ -232,7 +232,7 @@ def read_table(
 
 
 def count_rows(conn: sa.Connection, table: TableInfo) -> int:
-    import sqlalchemy as sa
+    import sqlalchemy as sa  # heavy (~0.3 s): imported on first use
 
     try:
         return int(conn.execute(sa.select(sa.func.count()).select_from(table_clause(table))).scalar_one())

@@ -1,24 +1,19 @@
 """Subsetting: sample root tables and follow foreign keys so every kept row's parents are kept.
 
-Names are imported on first use (PEP 562): the policy model needs only ``config``, and loading the
-engine would pull SQLAlchemy and Arrow into every CLI start.
+The ``subset:`` section of the policy is modelled in ``anonymiser.policy.subset`` (the policy owns
+its configuration); it is re-exported here for callers of the subset API.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from anonymiser.policy.subset import ChildRule, RootSpec, SubsetPolicy, VirtualForeignKey
+from anonymiser.subset.engine import compute_subset, describe
+from anonymiser.subset.graph import virtual_foreign_keys
+from anonymiser.subset.result import RowFilter, SubsetResult
+from anonymiser.subset.sql import default_batch_size, filter_clauses, iter_key_batches, key_batch_clause
 
-_EXPORTS = {
-    "ChildRule": "config", "RootSpec": "config", "SubsetPolicy": "config", "VirtualForeignKey": "config",
-    "compute_subset": "engine", "describe": "engine", "virtual_foreign_keys": "graph",
-    "RowFilter": "result", "SubsetResult": "result",
-    "default_batch_size": "sql", "filter_clauses": "sql", "iter_key_batches": "sql", "key_batch_clause": "sql",
-}
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+__all__ = [
+    "ChildRule", "RootSpec", "RowFilter", "SubsetPolicy", "SubsetResult", "VirtualForeignKey", "compute_subset",
+    "default_batch_size", "describe", "filter_clauses", "iter_key_batches", "key_batch_clause",
+    "virtual_foreign_keys",
+]

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from anonymiser.errors import SubsetError
+from anonymiser.policy.subset import SubsetPolicy
 from anonymiser.redact import db_error_text, scrub_db_message, words_of_sql
 from anonymiser.schema import SchemaInfo
-from anonymiser.subset.config import SubsetPolicy
 from anonymiser.subset.graph import SubsetGraph, identity, resolve_table, virtual_foreign_keys
 from anonymiser.subset.sample import where_clause
 from anonymiser.subset.sql import table_clause

@@ -16,16 +16,21 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import sqlalchemy as sa
 
 from anonymiser.errors import SourceError
+from anonymiser.lazy import lazy_import
 from anonymiser.subset import keys as K
 from anonymiser.subset.graph import SubsetGraph
 from anonymiser.subset.sql import arrow_type, fetch_matching
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+else:
+    sa = lazy_import("sqlalchemy")     # heavy: loaded on first use (see anonymiser/lazy.py)
 
 Progress = Callable[[str, int], None]
 

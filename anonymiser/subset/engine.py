@@ -17,22 +17,27 @@ use; its rows with a NULL in one of those columns are kept only when the table i
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import sqlalchemy as sa
 
 from anonymiser.errors import SourceError
+from anonymiser.lazy import lazy_import
+from anonymiser.policy.subset import SubsetPolicy
 from anonymiser.schema import ForeignKey, SchemaInfo
 from anonymiser.subset import keys as K
 from anonymiser.subset.closure import Closure
-from anonymiser.subset.config import SubsetPolicy
 from anonymiser.subset.graph import SubsetGraph, resolve_table, virtual_foreign_keys
 from anonymiser.subset.result import RowFilter, SubsetResult
 from anonymiser.subset.sample import sample_root
 from anonymiser.subset.sql import count_matching, count_rows
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+else:
+    sa = lazy_import("sqlalchemy")     # heavy: loaded on first use (see anonymiser/lazy.py)
 
 
 def compute_subset(conn: sa.Connection, schema: SchemaInfo, policy: SubsetPolicy | None, *,

@@ -7,8 +7,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from anonymiser.errors import SubsetError
+from anonymiser.policy.subset import ChildRule, SubsetPolicy, VirtualForeignKey
 from anonymiser.schema import ForeignKey, SchemaInfo, TableInfo
-from anonymiser.subset.config import ChildRule, SubsetPolicy, VirtualForeignKey
 
 
 def _suggest(name: str, known: Iterable[str]) -> str | None:

@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from anonymiser.lazy import lazy_import
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_import("pandas")     # heavy: loaded on first use (see anonymiser/lazy.py)
 
 
 def empty_like(schema: pa.Schema) -> pa.Table:

@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-import sqlalchemy as sa
 
 from anonymiser.errors import SubsetError
+from anonymiser.lazy import lazy_import
+from anonymiser.policy.subset import RootSpec
 from anonymiser.redact import db_error_text, scrub_db_message, words_of_sql
 from anonymiser.subset import keys as K
-from anonymiser.subset.config import RootSpec
 from anonymiser.subset.graph import SubsetGraph, identity, resolve_table
 from anonymiser.subset.sql import arrow_type, scan, table_clause
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+else:
+    sa = lazy_import("sqlalchemy")     # heavy: loaded on first use (see anonymiser/lazy.py)
 
 
 @dataclass(frozen=True)

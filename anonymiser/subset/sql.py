@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-import sqlalchemy as sa
-from sqlalchemy.sql.elements import ColumnElement, quoted_name
 
+from anonymiser.lazy import lazy_import
 from anonymiser.schema import ColumnInfo, TableInfo
 from anonymiser.subset.result import RowFilter
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+    from sqlalchemy.sql.elements import ColumnElement, quoted_name
+else:
+    sa = lazy_import("sqlalchemy")     # heavy: loaded on first use (see anonymiser/lazy.py)
 
 # Bound parameters per statement each driver/server accepts (SQLite before 3.32: 999).
 _PARAM_LIMIT = {"sqlite": 32766 if sqlite3.sqlite_version_info >= (3, 32) else 999, "postgresql": 65535}
@@ -38,7 +43,7 @@ def default_batch_size(dialect: str, arity: int, info: TableInfo | None = None,
 
 def _q(name: str) -> quoted_name:
     # Always quote: "Order Details" has a space, Chinook's SQLite tables are mixed case.
-    return quoted_name(name, True)
+    return sa.quoted_name(name, True)
 
 
 def table_clause(info: TableInfo, columns: Sequence[str] | None = None) -> sa.TableClause:

@@ -21,13 +21,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from anonymiser.source.introspect import introspect
 from anonymiser.verify import coverage, integrity, leaks, outputs, redetect
 from anonymiser.verify.model import GATE_TITLES, NOT_VERIFIED, Failure, Gate, LeakScan, VerifyResult
+from anonymiser.write.manifest import Manifest
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
-    from anonymiser.write.manifest import Manifest
 
 __all__ = ["VerifyResult", "verify_output"]
 
@@ -59,8 +60,6 @@ def verify_output(directory: Path, manifest: Manifest, *, source: sa.Connection 
 
     unruled: list[str] = []
     if source is not None:
-        from anonymiser.source.introspect import introspect
-
         source_schema = introspect(source, manifest.schema_.schema_name or manifest.policy.get("schema"))
         unruled, found = coverage.drift(manifest, source_schema)
         failures += found

@@ -8,14 +8,10 @@ A column is *unruled* when the source has it but neither the policy nor the run 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from anonymiser.schema import SchemaInfo
 from anonymiser.verify.findings import declared, findings, is_personal
 from anonymiser.verify.model import KEPT_PERSONAL, UNRULED_COLUMN, Failure
-
-if TYPE_CHECKING:
-    from anonymiser.schema import SchemaInfo
-    from anonymiser.write.manifest import Manifest
+from anonymiser.write.manifest import Manifest
 
 
 def kept_unjustified(manifest: Manifest, table: str, column: str) -> bool:

@@ -14,11 +14,18 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from anonymiser.lazy import lazy_import
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_import("pandas")     # heavy: loaded on first use (see anonymiser/lazy.py)
 
 MAX_NGRAM = 5                  # longest token run searched inside free text
 _EDGE_PUNCT = r"^[\p{P}\p{S}]+|[\p{P}\p{S}]+$"

@@ -7,16 +7,13 @@ nothing and is not an orphan. Unique sets follow SQL too: rows with a NULL in th
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from anonymiser.verify.model import DUPLICATE_UNIQUE, ORPHAN_FK, Failure, ForeignKeyCheck, UniqueCheck
 from anonymiser.verify.outputs import read_columns
-
-if TYPE_CHECKING:
-    from anonymiser.write.manifest import Manifest
+from anonymiser.write.manifest import Manifest
 
 
 def _non_null(table: pa.Table, columns: list[str]) -> pa.Table:

@@ -15,18 +15,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from anonymiser.schema import SchemaInfo
 from anonymiser.verify import hashing
 from anonymiser.verify.model import LeakColumn
-
-if TYPE_CHECKING:
-    from anonymiser.schema import SchemaInfo
-    from anonymiser.write.manifest import ColumnMasking, Manifest
+from anonymiser.write.manifest import ColumnMasking, Manifest
 
 _DICTIONARY_WORDS = {
     "first", "given", "last", "surname", "family", "middle", "city", "suburb", "town", "region", "country",

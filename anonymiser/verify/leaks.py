@@ -35,10 +35,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from anonymiser.lazy import lazy_import
+from anonymiser.schema import SchemaInfo, TableInfo
+from anonymiser.source.read import read_table
 from anonymiser.verify import hashing, leaksearch
 from anonymiser.verify.findings import findings
 from anonymiser.verify.leakindex import (
@@ -52,12 +54,14 @@ from anonymiser.verify.leakindex import (
 )
 from anonymiser.verify.model import Failure, LeakColumn, LeakScan
 from anonymiser.verify.outputs import read_columns
+from anonymiser.write.manifest import Manifest
 
 if TYPE_CHECKING:
+    import pandas as pd
     import sqlalchemy as sa
+else:
+    pd = lazy_import("pandas")     # heavy: loaded on first use (see anonymiser/lazy.py)
 
-    from anonymiser.schema import SchemaInfo, TableInfo
-    from anonymiser.write.manifest import Manifest
 
 Progress = Callable[[str, int, int | None], None]
 CHUNK_ROWS = 50_000
@@ -122,7 +126,6 @@ def scan(directory: Path, manifest: Manifest, conn: sa.Connection, source_schema
 def _hash_source_table(directory: Path, manifest: Manifest, conn: sa.Connection, info: TableInfo,
                        masked: dict[str, Target], hasher: hashing.Hasher, result: LeakScan,
                        hits: leaksearch.Hits, offset: int, progress: Progress | None) -> None:
-    from anonymiser.source.read import read_table
 
     pk = list(info.primary_key)
     aligned = aligned_key(manifest, info.name, pk)

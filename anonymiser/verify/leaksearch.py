@@ -9,20 +9,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from anonymiser.lazy import lazy_import
+from anonymiser.schema import SchemaInfo
+from anonymiser.source.read import read_table
 from anonymiser.verify import hashing
 from anonymiser.verify.leakindex import COMPOSITE, STRICT, Index, Target, aligned_key, is_free_text
 from anonymiser.verify.model import LEAKED_VALUE, UNCHANGED_VALUE, Failure, LeakHit, LeakScan
 from anonymiser.verify.outputs import iter_batches
+from anonymiser.write.manifest import Manifest
 
 if TYPE_CHECKING:
+    import pandas as pd
     import sqlalchemy as sa
+else:
+    pd = lazy_import("pandas")     # heavy: loaded on first use (see anonymiser/lazy.py)
 
-    from anonymiser.schema import SchemaInfo
-    from anonymiser.write.manifest import Manifest
 
 # (output table, output column, owner target, kind, inside free text) -> count
 Hits = Counter[tuple[str, str, int, str, bool]]
@@ -129,7 +133,6 @@ class Search:
 
     def _confirm(self, table: str, column: str, pk: list[str], pending: pd.DataFrame) -> None:
         """Composite values in masked free text: a leak only if the same row's source text held them."""
-        from anonymiser.source.read import read_table
 
         info = self.source_schema.tables[table]
         confirmed = np.zeros(len(pending), dtype=bool)

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from anonymiser.errors import OutputError
 from anonymiser.verify.model import FILE_MISMATCH, Failure
-from anonymiser.write.manifest import sha256_file
-
-if TYPE_CHECKING:
-    from anonymiser.write.manifest import FileEntry, Manifest
+from anonymiser.write.manifest import FileEntry, Manifest, sha256_file
 
 BATCH_ROWS = 65_536
 

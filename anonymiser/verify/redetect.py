@@ -14,17 +14,18 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
+from anonymiser.detect.analyze import analyze_texts
+from anonymiser.detect.engine import detector_label, get_engine
+from anonymiser.detect.shapes import is_image_or_document, shape_entity
 from anonymiser.verify.model import REDETECTED, Failure, Redetection, RedetectionSummary
 from anonymiser.verify.outputs import parquet_files, read_columns
-
-if TYPE_CHECKING:
-    from anonymiser.write.manifest import Manifest
+from anonymiser.write.manifest import Manifest
 
 SAMPLE = 200                  # distinct values per column, as scan samples them
 MIN_HIT_RATE = 0.3            # share of sampled values with a hit that makes the column personal
@@ -49,7 +50,6 @@ def _sample(values: pa.ChunkedArray, seed: int) -> list[str]:
 def _binary_heads(directory: Path, manifest: Manifest, table: str, column: str) -> list[bytes]:
     """The first bytes of up to ``_BINARY_SAMPLE`` non-null values, read one small batch at a time (photos
     are large: the column is never read whole)."""
-    import pyarrow.parquet as pq
 
     heads: list[bytes] = []
     for path in parquet_files(directory, manifest, table):
@@ -61,12 +61,6 @@ def _binary_heads(directory: Path, manifest: Manifest, table: str, column: str) 
 
 
 def redetect(directory: Path, manifest: Manifest) -> tuple[RedetectionSummary, list[Failure]]:
-    try:
-        from anonymiser.detect.analyze import analyze_texts
-        from anonymiser.detect.engine import detector_label, get_engine
-        from anonymiser.detect.shapes import is_image_or_document, shape_entity
-    except ImportError as exc:  # pragma: no cover - the detect package ships with the tool
-        return RedetectionSummary(ran=False, note=f"detectors unavailable ({exc.name})"), []
     engine = get_engine("blank")
     summary = RedetectionSummary(ran=True, engine=f"pattern recognizers ({engine.model})")
     failures: list[Failure] = []

@@ -114,7 +114,7 @@ def _words(name: str) -> list[str]:
 
 
 def faker_names() -> tuple[set[str], set[str]]:
-    from faker.providers import person
+    from faker.providers import person  # heavy (Faker locales): only the demo and the dictionary generator need it
 
     given: set[str] = set()
     family: set[str] = set()
@@ -136,7 +136,7 @@ def _street_words() -> tuple[set[str], set[str], set[str]]:
     suffixes = set(STREET_SUFFIX_EXTRA)
     compounds = set(STREET_COMPOUND_EXTRA)
     prefixes = set(STREET_PREFIX_EXTRA)
-    from faker.providers import address
+    from faker.providers import address  # heavy (Faker locales): only the demo and the dictionary generator need it
 
     for module in pkgutil.iter_modules(address.__path__):
         provider = importlib.import_module(f"faker.providers.address.{module.name}").Provider
@@ -154,6 +154,7 @@ def _street_words() -> tuple[set[str], set[str], set[str]]:
 
 
 def build() -> dict[str, object]:
+    # Faker's locales and spaCy are heavy, and only this generator (run by hand) needs them here.
     import faker
     from faker.providers.address.en_US import Provider as Address
     from faker.providers.lorem.en_US import Provider as Lorem

@@ -11,6 +11,7 @@ changes ``anonymiser.mask.dictionaries.VERSION`` (it embeds the content hash) an
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
@@ -71,8 +72,6 @@ def _unique(values: list[str], limit: int) -> list[str]:
 
 
 def _provider_names(attr: str) -> list[str]:
-    import importlib
-
     names: list[str] = []
     for locale in LOCALES:
         try:
@@ -85,7 +84,7 @@ def _provider_names(attr: str) -> list[str]:
 
 
 def build() -> dict[str, object]:
-    from faker import Faker
+    from faker import Faker  # heavy (Faker locales): only the demo and the dictionary generator need it
 
     fake = Faker("en_NZ")
     fake.seed_instance(20250101)

@@ -5,7 +5,8 @@ import pyarrow.compute as pc
 from pydantic import Field
 
 from anonymiser.mask.base import TEXT_KINDS
-from anonymiser.mask.pseudonym import FakeParams, Material, PseudonymStrategy
+from anonymiser.mask.material import Material
+from anonymiser.mask.pseudonym import FakeParams, PseudonymStrategy
 from anonymiser.mask.registry import register
 from anonymiser.mask.textbuf import hex_strings
 

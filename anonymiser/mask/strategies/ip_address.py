@@ -9,7 +9,8 @@ import pyarrow.compute as pc
 
 from anonymiser.mask.base import TEXT_KINDS
 from anonymiser.mask.fakes import join, number_text
-from anonymiser.mask.pseudonym import Material, PseudonymStrategy
+from anonymiser.mask.material import Material
+from anonymiser.mask.pseudonym import PseudonymStrategy
 from anonymiser.mask.registry import register
 from anonymiser.mask.textbuf import hex_strings
 

@@ -17,7 +17,7 @@ from anonymiser.mask.base import TEXT_KINDS
 from anonymiser.mask.core import pick
 from anonymiser.mask.fakes import join
 from anonymiser.mask.identifier_fake import IdentifierFake
-from anonymiser.mask.pseudonym import Material
+from anonymiser.mask.material import Material
 from anonymiser.mask.registry import register
 from anonymiser.mask.textbuf import digit_matrix, digit_text
 

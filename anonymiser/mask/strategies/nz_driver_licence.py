@@ -9,7 +9,7 @@ import pyarrow as pa
 from anonymiser.identifiers.nz import DRIVER_LICENCE_SHAPE
 from anonymiser.mask.base import TEXT_KINDS
 from anonymiser.mask.identifier_fake import IdentifierFake
-from anonymiser.mask.pseudonym import Material
+from anonymiser.mask.material import Material
 from anonymiser.mask.registry import register
 from anonymiser.mask.textbuf import UPPER, ascii_matrix, digit_matrix, fixed_width, matrix_number
 

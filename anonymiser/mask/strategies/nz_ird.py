@@ -17,7 +17,7 @@ from anonymiser.identifiers.nz_vec import ird_check_digits
 from anonymiser.mask.base import TEXT_KINDS
 from anonymiser.mask.fpe import permute_in
 from anonymiser.mask.identifier_fake import IdentifierFake, digits_of
-from anonymiser.mask.pseudonym import Material
+from anonymiser.mask.material import Material
 from anonymiser.mask.registry import register
 from anonymiser.mask.textbuf import digit_text, fill_digits
 

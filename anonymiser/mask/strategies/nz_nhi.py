@@ -14,7 +14,8 @@ from anonymiser.identifiers.nz_vec import nhi_check_new, nhi_check_old
 from anonymiser.mask.base import TEXT_KINDS
 from anonymiser.mask.core import pick
 from anonymiser.mask.fakes import matches
-from anonymiser.mask.pseudonym import Material, PseudonymStrategy
+from anonymiser.mask.material import Material
+from anonymiser.mask.pseudonym import PseudonymStrategy
 from anonymiser.mask.registry import register
 from anonymiser.mask.textbuf import fixed_width
 

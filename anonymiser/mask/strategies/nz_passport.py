@@ -12,7 +12,7 @@ from anonymiser.mask.base import TEXT_KINDS
 from anonymiser.mask.core import pick
 from anonymiser.mask.fakes import choose, join
 from anonymiser.mask.identifier_fake import IdentifierFake, digits_of
-from anonymiser.mask.pseudonym import Material
+from anonymiser.mask.material import Material
 from anonymiser.mask.registry import register
 from anonymiser.mask.textbuf import digit_text
 

@@ -11,7 +11,7 @@ from anonymiser.identifiers.nz import NZBN_PREFIX, NZBN_SHAPE
 from anonymiser.identifiers.nz_vec import gs1_check_digits
 from anonymiser.mask.base import TEXT_KINDS
 from anonymiser.mask.identifier_fake import IdentifierFake
-from anonymiser.mask.pseudonym import Material
+from anonymiser.mask.material import Material
 from anonymiser.mask.registry import register
 from anonymiser.mask.textbuf import digit_text, fill_digits
 

@@ -13,7 +13,8 @@ import pyarrow.compute as pc
 
 from anonymiser.mask.base import TEXT_KINDS
 from anonymiser.mask.fakes import family_for, given_for, join, match_case, name_tokens
-from anonymiser.mask.pseudonym import Material, PseudonymStrategy
+from anonymiser.mask.material import Material
+from anonymiser.mask.pseudonym import PseudonymStrategy
 from anonymiser.mask.registry import register
 
 

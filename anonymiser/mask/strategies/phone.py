@@ -15,7 +15,8 @@ import pyarrow as pa
 
 from anonymiser.mask.base import TEXT_KINDS
 from anonymiser.mask.fpe import permute
-from anonymiser.mask.pseudonym import Material, PseudonymStrategy
+from anonymiser.mask.material import Material
+from anonymiser.mask.pseudonym import PseudonymStrategy
 from anonymiser.mask.registry import register
 from anonymiser.mask.textbuf import Digits
 

@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 
 from anonymiser.mask.base import TEXT_KINDS
 from anonymiser.mask.identifier_fake import IdentifierFake, digits_of
-from anonymiser.mask.pseudonym import Material
+from anonymiser.mask.material import Material
 from anonymiser.mask.registry import register
 from anonymiser.mask.textbuf import digit_text, fill_digits
 

@@ -7,7 +7,8 @@ from anonymiser.mask import dictionaries
 from anonymiser.mask.base import TEXT_KINDS
 from anonymiser.mask.core import pick
 from anonymiser.mask.fakes import choose, join, match_case, number_text
-from anonymiser.mask.pseudonym import Material, PseudonymStrategy
+from anonymiser.mask.material import Material
+from anonymiser.mask.pseudonym import PseudonymStrategy
 from anonymiser.mask.registry import register
 
 MAX_HOUSE_NUMBER = 400

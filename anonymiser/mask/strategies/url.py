@@ -6,7 +6,8 @@ import pyarrow.compute as pc
 from anonymiser.mask.base import TEXT_KINDS
 from anonymiser.mask.core import pick
 from anonymiser.mask.fakes import RESERVED_EMAIL_DOMAINS, choose, join
-from anonymiser.mask.pseudonym import Material, PseudonymStrategy
+from anonymiser.mask.material import Material
+from anonymiser.mask.pseudonym import PseudonymStrategy
 from anonymiser.mask.registry import register
 from anonymiser.mask.textbuf import hex_strings
 

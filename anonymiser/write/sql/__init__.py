@@ -12,6 +12,10 @@ from pathlib import Path
 from anonymiser.errors import ConfigError
 from anonymiser.write.manifest import Manifest
 from anonymiser.write.sql.core import Dialect
+from anonymiser.write.sql.dump import write_dump_file
+from anonymiser.write.sql.mysql import MySQL
+from anonymiser.write.sql.postgresql import PostgreSQL
+from anonymiser.write.sql.sqlite import SQLite
 
 DIALECTS = ("postgresql", "mysql", "sqlite")
 _ALIASES = {"postgres": "postgresql", "mariadb": "mysql", "sqlite3": "sqlite"}
@@ -21,16 +25,10 @@ def get_dialect(name: str) -> Dialect:
     """The dialect by name (``postgresql``, ``mysql``/``mariadb``, ``sqlite``)."""
     key = _ALIASES.get(name.lower(), name.lower())
     if key == "postgresql":
-        from anonymiser.write.sql.postgresql import PostgreSQL
-
         return PostgreSQL()
     if key == "mysql":
-        from anonymiser.write.sql.mysql import MySQL
-
         return MySQL()
     if key == "sqlite":
-        from anonymiser.write.sql.sqlite import SQLite
-
         return SQLite()
     raise ConfigError(f"unknown SQL dialect {name!r}", hint=f"Use one of: {', '.join(DIALECTS)}.")
 
@@ -42,7 +40,6 @@ def write_dump(directory: Path, manifest: Manifest, dialect: str, *,
     Streams batch by batch (bounded memory) into a temporary file renamed into place when complete.
     The caller records ``file_entry()`` of the result in ``manifest.sql_files[dialect]``.
     """
-    from anonymiser.write.sql.dump import write_dump_file
 
     return write_dump_file(directory, manifest, get_dialect(dialect), progress=progress)
 

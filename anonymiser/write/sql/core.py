@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from anonymiser.errors import OutputError
 from anonymiser.schema import ColumnInfo, ColumnKind, ForeignKey, SchemaInfo, TableInfo
+from anonymiser.source.read import arrow_type
 from anonymiser.write.manifest import Manifest
 from anonymiser.write.sql import render
 from anonymiser.write.sql.portable import mapping_warnings, portable_default
@@ -119,8 +120,6 @@ def table_files(directory: Path, manifest: Manifest, table: str) -> list[Path]:
 
 
 def arrow_types(directory: Path, manifest: Manifest, table: TableInfo) -> dict[str, pa.DataType]:
-    from anonymiser.source.read import arrow_type
-
     files = table_files(directory, manifest, table.name)
     if not files:
         return {c.name: arrow_type(c) for c in table.columns}

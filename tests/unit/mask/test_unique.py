@@ -108,7 +108,8 @@ def test_a_first_draw_that_echoes_its_input_is_redrawn(name: str, monkeypatch: p
     """Every keyed fake keeps the identity check: a first draw equal to its input (forced here) is
     replaced, compared in the strategy's normal form."""
     from anonymiser.mask.core import normalise
-    from anonymiser.mask.pseudonym import Material, PseudonymStrategy
+    from anonymiser.mask.material import Material
+    from anonymiser.mask.pseudonym import PseudonymStrategy
     from tests.unit.mask.test_fakes import FAKES
 
     strategy = registry.build(name, {})

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from anonymiser.policy.subset import RootSpec
 from anonymiser.subset import SubsetPolicy
-from anonymiser.subset.config import RootSpec
 from anonymiser.subset.sample import sample_size
 
 
