@@ -184,8 +184,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         times = ", ".join(f"{worker} {seconds:.2f} s" for worker, (seconds, _) in sorted(ready.items()))
         how = "template clone" if plan.template and plan.url else "file copy" if plan.template else "load"
         driver = max(d for _, d in ready.values())
-        terminalreporter.write_line(f"anonymiser: worker databases ready ({how}): {times} "
-                                    f"(after importing the database driver: up to {driver:.2f} s)")
+        note = f" (after importing the database driver: up to {driver:.2f} s)" if driver >= 0.01 else ""
+        terminalreporter.write_line(f"anonymiser: worker databases ready ({how}): {times}{note}")
 
 
 def _plan(config: pytest.Config) -> RunPlan:
