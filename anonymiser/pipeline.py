@@ -21,8 +21,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from anonymiser import __version__
-from anonymiser.detect import detect_schema
+from anonymiser.detect.engine import get_engine
 from anonymiser.detect.known import KnownEntities
+from anonymiser.detect.recorded import detect_from_policy
 from anonymiser.detect.spans import KNOWN_STRATEGIES, find_spans, with_known
 from anonymiser.errors import MaskError
 from anonymiser.mask.base import MaskContext, SpanFinder
@@ -148,7 +149,7 @@ def run(loaded: LoadedPolicy, options: RunOptions, *, progress: Progress, event:
         event("planned", f"policy covers all {sum(len(t.columns) for t in plan.tables.values())} columns of "
                          f"{len(plan.tables)} tables", tables=len(plan.tables))
         subset = _subset(conn, plan, loaded, progress)
-        detection = _detect(conn, plan.schema, options.detect_sample, progress)
+        detection = _detect(conn, plan.schema, loaded, options.detect_sample, progress)
         work = out.prepare()
         try:
             (work / "policy.yaml").write_text(loaded.text, encoding="utf-8")  # provenance; holds no credentials
@@ -176,9 +177,10 @@ def _subset(conn: Any, plan: Plan, loaded: LoadedPolicy, progress: Progress) -> 
                           progress=lambda table, rows: progress(f"subset {table}", rows, None))
 
 
-def _detect(conn: Any, schema: SchemaInfo, sample: int, progress: Progress) -> dict[str, Any]:
-    result = detect_schema(conn, schema, sample=sample,
-                           progress=lambda table, done, total: progress(f"detect {table}", done, total))
+def _detect(conn: Any, schema: SchemaInfo, loaded: LoadedPolicy, sample: int, progress: Progress) -> dict[str, Any]:
+    """The policy's rules and the scan's recorded evidence; only columns the scan never judged are sampled."""
+    result = detect_from_policy(conn, schema, loaded, sample=sample, engine=get_engine,
+                                progress=lambda table, done, total: progress(f"detect {table}", done, total))
     return dict(result.model_dump(mode="json"))
 
 
