@@ -35,10 +35,11 @@ from anonymiser.plan import Plan, TablePlan, build_plan
 from anonymiser.policy.load import LoadedPolicy
 from anonymiser.report import build_report, write_report
 from anonymiser.schema import SchemaInfo
+from anonymiser.source.bulk import SourceReader
 from anonymiser.source.catalog import refuse_spatial
 from anonymiser.source.connect import connect
 from anonymiser.source.introspect import introspect
-from anonymiser.source.read import DEFAULT_CHUNK_ROWS, arrow_schema, read_table
+from anonymiser.source.read import DEFAULT_CHUNK_ROWS, arrow_schema
 from anonymiser.subset import compute_subset, virtual_foreign_keys
 from anonymiser.subset.check import subset_problems
 from anonymiser.verify import verify_output
@@ -144,7 +145,7 @@ def run(loaded: LoadedPolicy, options: RunOptions, *, progress: Progress, event:
     started = _now()
     out = OutputDir(options.out_dir, run_id)
     out.check()   # before reading anything: a directory that is not ours is refused at once, untouched
-    with private_files(), connect(options.source_url) as conn:
+    with private_files(), connect(options.source_url) as conn, SourceReader(conn) as reader:
         schema, plan = prepare(conn, loaded)
         event("planned", f"policy covers all {sum(len(t.columns) for t in plan.tables.values())} columns of "
                          f"{len(plan.tables)} tables", tables=len(plan.tables))
@@ -153,9 +154,9 @@ def run(loaded: LoadedPolicy, options: RunOptions, *, progress: Progress, event:
         work = out.prepare()
         try:
             (work / "policy.yaml").write_text(loaded.text, encoding="utf-8")  # provenance; holds no credentials
-            finder = _span_finder(conn, plan, subset, options, progress)
-            source_values = _source_values(conn, plan, options, progress)
-            tables = _write_parquet(conn, plan, subset, options, work, progress, event, finder, source_values)
+            finder = _span_finder(reader, plan, subset, options, progress)
+            source_values = _source_values(reader, plan, options, progress)
+            tables = _write_parquet(reader, plan, subset, options, work, progress, event, finder, source_values)
             manifest = _manifest(run_id, started, loaded, options, schema, plan, subset, detection, tables)
             manifest.write(work)
             for dialect in options.dialects:
@@ -184,7 +185,7 @@ def _detect(conn: Any, schema: SchemaInfo, loaded: LoadedPolicy, sample: int, pr
     return dict(result.model_dump(mode="json"))
 
 
-def _span_finder(conn: Any, plan: Plan, subset: Any, options: RunOptions, progress: Progress) -> SpanFinder:
+def _span_finder(reader: SourceReader, plan: Plan, subset: Any, options: RunOptions, progress: Progress) -> SpanFinder:
     """Detection's span finder; when a column is free text, it also finds the source values of every masked
     personal column of the run (known entities), so notes that quote another table's people get exactly
     that table's pseudonyms. Only those columns are read, chunk by chunk; the index keeps 12 bytes a value."""
@@ -202,7 +203,7 @@ def _span_finder(conn: Any, plan: Plan, subset: Any, options: RunOptions, progre
         row_filter = subset.filters.get(name)
         if row_filter is not None and row_filter.is_empty:
             continue
-        for batch in read_table(conn, narrow, row_filter=row_filter, chunk_rows=options.chunk_rows):
+        for batch in reader.read_table(narrow, row_filter=row_filter, chunk_rows=options.chunk_rows):
             for column, entity in wanted:
                 known.add(entity, (str(v) for v in batch.column(column).drop_null().to_pylist()))
         progress(f"known values {name}", known.values, None)
@@ -210,7 +211,7 @@ def _span_finder(conn: Any, plan: Plan, subset: Any, options: RunOptions, progre
     return with_known(known)
 
 
-def _source_values(conn: Any, plan: Plan, options: RunOptions, progress: Progress) -> SourceValues:
+def _source_values(reader: SourceReader, plan: Plan, options: RunOptions, progress: Progress) -> SourceValues:
     """Every source value (all rows, not only the subset) of each column masked by a keyed fake, per
     domain: a fake that equals one of them is drawn again (issue 12). Only those columns are read."""
     values = SourceValues()
@@ -222,7 +223,7 @@ def _source_values(conn: Any, plan: Plan, options: RunOptions, progress: Progres
         keep = {c.column.name for c in fakes} | set(table_plan.table.primary_key)
         narrow = table_plan.table.model_copy(update={"columns": tuple(c for c in table_plan.table.columns
                                                                        if c.name in keep)})
-        for batch in read_table(conn, narrow, chunk_rows=options.chunk_rows):
+        for batch in reader.read_table(narrow, chunk_rows=options.chunk_rows):
             for c in fakes:
                 strategy = c.strategy
                 assert isinstance(strategy, PseudonymStrategy)
@@ -232,7 +233,7 @@ def _source_values(conn: Any, plan: Plan, options: RunOptions, progress: Progres
     return values
 
 
-def _write_parquet(conn: Any, plan: Plan, subset: Any, options: RunOptions, work: Path, progress: Progress,
+def _write_parquet(reader: SourceReader, plan: Plan, subset: Any, options: RunOptions, work: Path, progress: Progress,
                    event: Event, finder: SpanFinder = find_spans,
                    source_values: SourceValues | None = None) -> dict[str, TableEntry]:
     entries: dict[str, TableEntry] = {}
@@ -243,7 +244,7 @@ def _write_parquet(conn: Any, plan: Plan, subset: Any, options: RunOptions, work
         expected = subset.kept_rows.get(name)
         with TableWriter(work, name, out_schema) as writer:
             if row_filter is None or not row_filter.is_empty:
-                for batch in read_table(conn, table_plan.table, row_filter=row_filter, chunk_rows=options.chunk_rows):
+                for batch in reader.read_table(table_plan.table, row_filter=row_filter, chunk_rows=options.chunk_rows):
                     writer.write(mask_batch(batch, table_plan, options.key, out_schema, finder, source_values))
                     progress(name, writer.rows, expected)
         progress(name, writer.rows, writer.rows)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import decimal
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -195,6 +195,21 @@ def field_metadata(column: ColumnInfo) -> dict[bytes, bytes]:
     return {k.encode(): v.encode() for k, v in meta.items()}
 
 
+def read_statements(dialect: str, table: TableInfo, row_filter: RowFilter | None = None) -> Iterator[sa.Select[Any]]:
+    """The SELECTs that read ``table`` (all rows, or one per batch of ``row_filter``'s keys), in key order."""
+    import sqlalchemy as sa  # heavy (~0.3 s): imported on first use
+
+    clause = table_clause(table)
+    order = [clause.c[c] for c in table.primary_key]
+    columns = select_list(clause, table, dialect)
+    if row_filter is None:
+        yield sa.select(*columns).select_from(clause).order_by(*order)
+        return
+    batch = default_batch_size(dialect, len(row_filter.columns), table, row_filter.columns)
+    for where in filter_clauses(clause, row_filter, batch, dialect=dialect, info=table):
+        yield sa.select(*columns).select_from(clause).where(where).order_by(*order)
+
+
 def read_table(
     conn: sa.Connection,
     table: TableInfo,
@@ -205,20 +220,8 @@ def read_table(
     """Yield the table's rows (all, or those whose key is in ``row_filter``) as record batches."""
     import sqlalchemy as sa  # heavy (~0.3 s): imported on first use
 
-    clause = table_clause(table)
     schema = arrow_schema(table)
-    order = [clause.c[c] for c in table.primary_key]
-    columns = select_list(clause, table, conn.dialect.name)
-    statements: Iterable[sa.Select[Any]]
-    if row_filter is None:
-        statements = [sa.select(*columns).select_from(clause).order_by(*order)]
-    else:
-
-        dialect = conn.dialect.name
-        batch = default_batch_size(dialect, len(row_filter.columns), table, row_filter.columns)
-        statements = (sa.select(*columns).select_from(clause).where(where).order_by(*order)
-                      for where in filter_clauses(clause, row_filter, batch, dialect=dialect, info=table))
-    for statement in statements:
+    for statement in read_statements(conn.dialect.name, table, row_filter):
         try:
             # On the statement, not the connection: Connection.execution_options mutates the caller's connection.
             result = conn.execute(statement.execution_options(stream_results=True, yield_per=chunk_rows))

@@ -1,0 +1,264 @@
+"""Bulk reading of PostgreSQL tables: ADBC's PostgreSQL driver, straight into Arrow.
+
+The driver runs ``COPY (SELECT …) TO STDOUT (FORMAT binary)`` through libpq and decodes it in C++:
+no Python object per cell. ``benchmarks/bench_read.py`` measures it against psycopg's
+``COPY … (FORMAT binary)`` and the server-side cursor of ``read.py``; it is the fastest (figures in
+benchmarks/RESULTS.md), so PostgreSQL sources are read this way.
+
+Same rows, same Arrow: the SELECT is ``read.read_statements``' (same casts, key order and key-set
+filters), and every column is then cast to ``read.arrow_type``. Where the driver's own decoding
+would differ from the reference path, the column is selected in a form that does not:
+
+- ``uuid`` as its text (the driver gives 16 raw bytes);
+- ``real`` (float4) as its text, parsed as a double like psycopg parses it ("1.1" stays 1.1, not
+  the float4 value widened to 1.100000023841858), and arrays of ``real`` likewise as JSON;
+- multi-dimensional arrays as JSON (the driver flattens them), built into nested lists.
+
+A table the driver still cannot give exactly (a type it does not decode, a cast Arrow lacks) is read
+by ``read.read_table`` instead, before any of its rows is used: the fallback is per table and silent
+because the output is the same. ``tests/integration/test_bulk_read.py`` compares both paths on the
+PostgreSQL type catalogue, byte for byte in Parquet.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from anonymiser.errors import SourceError
+from anonymiser.schema import ColumnInfo, TableInfo
+from anonymiser.source.read import DEFAULT_CHUNK_ROWS, arrow_schema, arrow_type, read_statements, read_table
+from anonymiser.subset.result import RowFilter
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+Convert = Callable[[pa.Array], pa.Array]
+_FLOAT4 = ("real", "float4")
+# Element kinds whose PostgreSQL text Arrow parses exactly as the reference path reads them.
+_TEXT_CASTABLE = frozenset({"integer", "float", "decimal", "string", "text", "enum", "uuid", "other", "json"})
+
+
+def available(conn: sa.Connection) -> bool:
+    """Whether ``conn``'s source can be read in bulk (PostgreSQL, with the ADBC driver installed)."""
+    if conn.dialect.name != "postgresql":
+        return False
+    try:
+        import adbc_driver_postgresql.dbapi  # noqa: F401  # optional driver: imported only to see if it is there
+    except ImportError:
+        return False
+    return True
+
+
+def _json_texts(target: pa.DataType) -> Convert:
+    """Multi-dimensional arrays arrive as JSON of their elements' text: nested lists, then Arrow's own cast."""
+    as_text = _with_leaf(target, pa.string())
+
+    def convert(array: pa.Array) -> pa.Array:
+        values = [None if v is None else json.loads(v) for v in array.to_pylist()]   # rare columns: per cell
+        return pa.array(values, type=as_text).cast(target)
+    return convert
+
+
+def _with_leaf(target: pa.DataType, leaf: pa.DataType) -> pa.DataType:
+    return pa.list_(_with_leaf(target.value_type, leaf)) if pa.types.is_list(target) else leaf
+
+
+def _plan_column(column: ColumnInfo, expression: Any) -> tuple[Any, Convert | None]:
+    """(what to select for the column, a converter for the driver's array or None for a plain cast)."""
+    import sqlalchemy as sa  # heavy (~0.3 s): imported on first use
+    from sqlalchemy.dialects import postgresql  # heavy: imported on first use
+
+    native = (column.native_type or "").lower()
+    inner = expression.element if isinstance(expression, sa.Label) else expression
+    if column.generated:
+        return expression, None
+    if column.kind == "uuid" or (column.kind == "float" and native in _FLOAT4):
+        return sa.cast(inner, sa.Text()).label(column.name), None
+    if column.kind == "array":
+        as_text = sa.cast(inner, postgresql.ARRAY(sa.Text(), dimensions=column.dimensions or None))
+        if column.dimensions > 1:
+            if (column.element_kind or "text") not in _TEXT_CASTABLE:
+                raise _Unsupported(column.name)
+            return sa.cast(sa.func.array_to_json(as_text), sa.Text()).label(column.name), _json_texts(
+                arrow_type(column))
+        if native.removesuffix("[]").strip() in _FLOAT4:
+            return as_text.label(column.name), None
+    return expression, None
+
+
+class _Unsupported(Exception):
+    """A column the bulk path cannot give exactly: read the table the reference way."""
+
+
+def _cast(array: pa.Array, target: pa.DataType, convert: Convert | None) -> pa.Array:
+    if isinstance(array.type, pa.ExtensionType):   # e.g. numeric: an opaque extension over its text
+        array = array.storage
+    if convert is not None:
+        return convert(array)
+    return array if array.type == target else array.cast(target)
+
+
+def _castable(source: pa.DataType, target: pa.DataType) -> bool:
+    if isinstance(source, pa.ExtensionType):
+        source = source.storage_type
+    try:
+        pa.array([], type=source).cast(target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return False
+    return True
+
+
+def _rebatch(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.RecordBatch]:
+    """Batches of exactly ``rows`` rows (the last one shorter), as the reference path yields them."""
+    pending: list[pa.RecordBatch] = []
+    held = 0
+    for batch in batches:
+        pending.append(batch)
+        held += batch.num_rows
+        while held >= rows:
+            table = pa.Table.from_batches(pending)
+            yield table.slice(0, rows).combine_chunks().to_batches()[0]
+            rest = table.slice(rows)
+            pending, held = rest.to_batches(), rest.num_rows
+    if held:
+        yield pa.Table.from_batches(pending).combine_chunks().to_batches()[0]
+
+
+class BulkReader:
+    """Reads tables of one PostgreSQL source through one ADBC connection (opened on first use)."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self._conn = conn
+        self._adbc: Any = None
+
+    def _connection(self) -> Any:
+        if self._adbc is None:
+            import adbc_driver_postgresql.dbapi as adbc  # optional driver: loaded when a table is read
+
+            url = self._conn.engine.url.set(drivername="postgresql")
+            try:
+                self._adbc = adbc.connect(url.render_as_string(hide_password=False))
+                with self._adbc.cursor() as cursor:
+                    # Like every source session: read-only; and UTF-8, which the driver decodes text as.
+                    cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+                    cursor.execute("SET client_encoding = 'UTF8'")
+                self._adbc.commit()
+            except Exception as exc:  # the driver's errors carry the connection string: never shown
+                self._adbc = None
+                raise SourceError(f"cannot open the bulk reader ({type(exc).__name__})",
+                                  hint="Check that the source accepts a second connection from this host.") from None
+        return self._adbc
+
+    def close(self) -> None:
+        if self._adbc is not None:
+            try:
+                self._adbc.close()
+            finally:
+                self._adbc = None
+
+    def __enter__(self) -> BulkReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def read_table(self, table: TableInfo, *, row_filter: RowFilter | None = None,
+                   chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[pa.RecordBatch]:
+        """``read.read_table``'s batches (same rows, order, chunking and Arrow types), read in bulk."""
+        schema = arrow_schema(table)
+        first = True
+        for statement in read_statements("postgresql", table, row_filter):
+            try:
+                planned = [_plan_column(c, e) for c, e in zip(table.columns, statement.selected_columns, strict=True)]
+            except _Unsupported:
+                yield from read_table(self._conn, table, row_filter=row_filter, chunk_rows=chunk_rows)
+                return
+            select = statement.with_only_columns(*[e for e, _ in planned], maintain_column_froms=True)
+            converters = [c for _, c in planned]
+            compiled = select.compile(dialect=_pg_dialect(), compile_kwargs={"render_postcompile": True})
+            parameters = tuple(compiled.params[name] for name in compiled.positiontup or ())
+            cursor = self._connection().cursor()
+            try:
+                try:
+                    cursor.execute(str(compiled), parameters or None)
+                    reader = cursor.fetch_record_batch()
+                except Exception as exc:  # driver messages may quote values: only the class is shown
+                    raise SourceError(f"reading failed ({type(exc).__name__})", table=table.name) from None
+                if first and not all(convert is not None or _castable(field.type, target.type)
+                                     for field, target, convert in zip(reader.schema, schema, converters,
+                                                                       strict=True)):
+                    cursor.close()
+                    yield from read_table(self._conn, table, row_filter=row_filter, chunk_rows=chunk_rows)
+                    return
+                first = False
+                for batch in _rebatch(_guarded(reader, table), chunk_rows):
+                    yield self._convert(batch, table, schema, converters)
+            finally:
+                cursor.close()
+
+    @staticmethod
+    def _convert(batch: pa.RecordBatch, table: TableInfo, schema: pa.Schema,
+                 converters: list[Convert | None]) -> pa.RecordBatch:
+        arrays = []
+        for i, (column, field) in enumerate(zip(table.columns, schema, strict=True)):
+            try:
+                arrays.append(_cast(batch.column(i), field.type, converters[i]))
+            except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError, TypeError,
+                    ValueError) as exc:
+                raise SourceError(
+                    f"a value does not fit the declared type {column.native_type or column.sql_type} "
+                    f"({type(exc).__name__})",
+                    table=table.name, column=column.name,
+                    hint="Clean the column in the source, or exclude the table; see docs/types.md for how each "
+                         "type is read.",
+                ) from None
+        return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+@functools.cache
+def _pg_dialect() -> Any:
+    """PostgreSQL's SQL with ``$1`` parameters, as libpq (and so ADBC) binds them."""
+    from sqlalchemy.dialects import postgresql  # heavy: imported on first use
+
+    return postgresql.dialect(paramstyle="numeric_dollar")
+
+
+def _guarded(reader: Any, table: TableInfo) -> Iterator[pa.RecordBatch]:
+    try:
+        yield from reader
+    except Exception as exc:  # the driver's errors (any class) may quote values: only the class is shown
+        raise SourceError(f"reading failed ({type(exc).__name__})", table=table.name) from None
+
+
+class SourceReader:
+    """Reads source tables in bulk where the source allows it (PostgreSQL with ADBC), else through
+    ``read.read_table``'s server-side cursor (MySQL/MariaDB: an unbuffered SSCursor; SQLite)."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self._conn = conn
+        self._bulk = BulkReader(conn) if available(conn) else None
+
+    @property
+    def method(self) -> str:
+        return "bulk (ADBC, COPY binary)" if self._bulk is not None else "server-side cursor"
+
+    def read_table(self, table: TableInfo, *, row_filter: RowFilter | None = None,
+                   chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[pa.RecordBatch]:
+        if self._bulk is not None:
+            return self._bulk.read_table(table, row_filter=row_filter, chunk_rows=chunk_rows)
+        return read_table(self._conn, table, row_filter=row_filter, chunk_rows=chunk_rows)
+
+    def close(self) -> None:
+        if self._bulk is not None:
+            self._bulk.close()
+
+    def __enter__(self) -> SourceReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
