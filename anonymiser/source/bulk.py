@@ -31,7 +31,14 @@ import pyarrow as pa
 
 from anonymiser.errors import SourceError
 from anonymiser.schema import ColumnInfo, TableInfo
-from anonymiser.source.read import DEFAULT_CHUNK_ROWS, arrow_schema, arrow_type, read_statements, read_table
+from anonymiser.source.read import (
+    DEFAULT_CHUNK_ROWS,
+    arrow_schema,
+    arrow_type,
+    read_statements,
+    read_table,
+    unfit_value,
+)
 from anonymiser.subset.result import RowFilter
 
 if TYPE_CHECKING:
@@ -210,13 +217,7 @@ class BulkReader:
                 arrays.append(_cast(batch.column(i), field.type, converters[i]))
             except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError, TypeError,
                     ValueError) as exc:
-                raise SourceError(
-                    f"a value does not fit the declared type {column.native_type or column.sql_type} "
-                    f"({type(exc).__name__})",
-                    table=table.name, column=column.name,
-                    hint="Clean the column in the source, or exclude the table; see docs/types.md for how each "
-                         "type is read.",
-                ) from None
+                raise unfit_value(table, column, exc) from None
         return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 

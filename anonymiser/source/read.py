@@ -146,14 +146,17 @@ def _to_batch(rows: Sequence[Any], table: TableInfo, schema: pa.Schema) -> pa.Re
         try:
             arrays.append(pa.array(_python_values(values, column, field.type), type=field.type))
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError, ValueError) as exc:
-            raise SourceError(
-                f"a value does not fit the declared type {column.native_type or column.sql_type} "
-                f"({type(exc).__name__})",
-                table=table.name, column=column.name,
-                hint="Clean the column in the source, or exclude the table; see docs/types.md for how each "
-                     "type is read.",
-            ) from None
+            raise unfit_value(table, column, exc) from None
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def unfit_value(table: TableInfo, column: ColumnInfo, exc: BaseException) -> SourceError:
+    """A source value the column's Arrow type cannot hold (the value itself is never shown)."""
+    return SourceError(
+        f"a value does not fit the declared type {column.native_type or column.sql_type} ({type(exc).__name__})",
+        table=table.name, column=column.name,
+        hint="Clean the column in the source, or exclude the table; see docs/types.md for how each type is read.",
+    )
 
 
 def _python_values(values: Sequence[Any], column: ColumnInfo, arrow: pa.DataType) -> Sequence[Any]:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from anonymiser.detect import evidence as evidence_module
 from anonymiser.detect import detect_schema, recorded
+from anonymiser.detect import evidence as evidence_module
 from anonymiser.detect.draft import draft_policy, evidence_comment
 from anonymiser.detect.engine import get_engine
 from anonymiser.detect.model import ColumnFinding, DetectionResult
