@@ -1,4 +1,4 @@
-"""Heavy third-party modules, loaded on first use (``importlib.util.LazyLoader``).
+"""Heavy third-party modules, loaded on first use.
 
 pandas and SQLAlchemy take ~0.5 s and ~0.3 s of CPU to import, and a command's ``--help`` or a
 report re-render never calls them. A module that uses one writes, at its top::
@@ -10,25 +10,35 @@ report re-render never calls them. A module that uses one writes, at its top::
 
 and pays for the import the first time it touches ``sa.<name>``. Only for third-party libraries:
 our own modules are imported normally, at the top, so the import graph stays visible.
+
+The stand-in is never put in ``sys.modules``: ``importlib.util.LazyLoader`` does that, and then an
+``import sqlalchemy.exc`` elsewhere (factory_boy's does) runs the package while importing the submodule
+and loads ``sqlalchemy.exc`` twice, so ``except sa.exc.DBAPIError`` no longer catches what the engine
+raises. Here the first attribute read imports the module the ordinary way.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import sys
 from types import ModuleType
+from typing import Any
+
+
+class _Deferred(ModuleType):
+    """Stands for module ``__name__`` until an attribute is read, then forwards to the real module."""
+
+    def __getattr__(self, attr: str) -> Any:
+        module = importlib.import_module(self.__name__)
+        self.__dict__.update(module.__dict__)          # later reads skip this method
+        return getattr(module, attr)
 
 
 def lazy_import(name: str) -> ModuleType:
-    """The top-level module ``name``, executed when one of its attributes is first read."""
+    """The top-level module ``name`` (imported when one of its attributes is first read)."""
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.loader is None:
+    if importlib.util.find_spec(name) is None:
         raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-    loader = importlib.util.LazyLoader(spec.loader)
-    spec.loader = loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    loader.exec_module(module)
-    return module
+    return _Deferred(name)

@@ -9,16 +9,21 @@ with ``LIMIT 0``: the database itself checks the columns and the syntax, and no 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import sqlalchemy as sa
+from typing import TYPE_CHECKING
 
 from anonymiser.errors import SubsetError
+from anonymiser.lazy import lazy_import
 from anonymiser.policy.subset import SubsetPolicy
 from anonymiser.redact import db_error_text, scrub_db_message, words_of_sql
 from anonymiser.schema import SchemaInfo
 from anonymiser.subset.graph import SubsetGraph, identity, resolve_table, virtual_foreign_keys
 from anonymiser.subset.sample import where_clause
 from anonymiser.subset.sql import table_clause
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+else:
+    sa = lazy_import("sqlalchemy")     # heavy: loaded on first use (see anonymiser/lazy.py)
 
 PolicyPath = tuple[str | int, ...]
 
