@@ -65,6 +65,15 @@ class PolicyError(AnonymiserError):
     reason_code = "policy"
 
 
+class PolicyOptionError(PolicyError):
+    """A strategy's options are wrong. ``option_path`` is where, below the column's rule (e.g.
+    ``("json_paths", "$.contact.email")``), so the message can give that option's own line."""
+
+    def __init__(self, message: str, *, option_path: tuple[str | int, ...] = (), hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.option_path = option_path
+
+
 class PolicyDriftError(PolicyError):
     """The source has columns or tables the policy does not cover (or the reverse): exit 2."""
 

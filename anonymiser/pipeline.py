@@ -114,7 +114,7 @@ def mask_batch(batch: pa.RecordBatch, table_plan: TablePlan, key: bytes, out_sch
         context = MaskContext(key=key, table=table_plan.table.name, column=column_plan.column,
                               unique=column_plan.injective, batch=batch, find_spans=find_spans,
                               source_values=source_values)
-        masked = column_plan.strategy.mask(source, context)
+        masked = column_plan.strategy.mask_column(source, context)
         arrays.append(_fit_output(masked, out_schema.field(i).type, table_plan.table.name, column_plan.output.name,
                                   column_plan.output.length, len(source)))
     return pa.RecordBatch.from_arrays(arrays, schema=out_schema)

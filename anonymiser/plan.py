@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from anonymiser.detect import suggest_rule
-from anonymiser.errors import PolicyDriftError, PolicyError
+from anonymiser.errors import PolicyDriftError, PolicyError, PolicyOptionError
 from anonymiser.mask import registry
 from anonymiser.mask.base import Strategy
 from anonymiser.policy.load import LoadedPolicy
@@ -173,7 +173,7 @@ def unfit_problems(loaded: LoadedPolicy, plan: Plan) -> list[str]:
     problems = []
     for table_plan in plan.tables.values():
         for c in table_plan.columns:
-            why = c.strategy.rejects(c.column)
+            why = c.strategy.fit_problem(c.column)
             if why is None:
                 continue
             line = loaded.line_of("tables", table_plan.table.name, "columns", c.column.name)
@@ -209,14 +209,15 @@ def _own_rule(loaded: LoadedPolicy, table: TableInfo, column: ColumnInfo, rule: 
     try:
         strategy = registry.build(rule.mask, rule.options)
     except PolicyError as exc:
-        raise loaded.error(f"{table.name}.{column.name}: {exc.message}", *where, hint=exc.hint) from None
+        raise loaded.error(f"{table.name}.{column.name}: {exc.message}", *where, *_option_path(exc),
+                           hint=exc.hint) from None
     for ref in strategy.referenced_columns():
         if ref not in table.column_names:
             raise loaded.error(f"{table.name}.{column.name}: strategy {rule.mask!r} reads column {ref!r}, which "
                                f"{table.name} does not have.{_did_you_mean(ref, table.column_names)}", *where)
     unique = rule.unique if rule.unique is not None else table.is_unique_column(column.name)
     in_key = any(column.name in s for s in table.unique_sets())
-    return ColumnPlan(column=column, output=strategy.output_column(column), rule=rule, strategy=strategy,
+    return ColumnPlan(column=column, output=strategy.column_after(column), rule=rule, strategy=strategy,
                       unique=unique, injective=strategy.name != "keep" and (unique or in_key))
 
 
@@ -231,7 +232,7 @@ def _follow_parent(loaded: LoadedPolicy, table: TableInfo, column: ColumnInfo, r
             "tables", table.name, "columns", column.name,
             hint=f"Give it the same rule as {ref_name} (or 'keep': foreign keys follow their parent's rule).",
         )
-    output = parent.strategy.output_column(column)
+    output = parent.strategy.column_after(column)
     unique = rule.unique if rule.unique is not None else table.is_unique_column(column.name)
     return ColumnPlan(column=column, output=output, rule=parent.rule, strategy=parent.strategy,
                       unique=unique, injective=parent.injective, inherited_from=ref_name)
@@ -246,9 +247,14 @@ def validate_rules(loaded: LoadedPolicy) -> None:
             try:
                 registry.build(rule.mask, rule.options)
             except PolicyError as exc:
-                line = loaded.line_of("tables", table_name, "columns", column_name)
+                line = loaded.line_of("tables", table_name, "columns", column_name, *_option_path(exc))
                 first_line = first_line or line
                 problems.append(f"line {line}: {table_name}.{column_name}: {exc.message}. {exc.hint or ''}".strip())
     if problems:
         raise PolicyError(f"{len(problems)} rule(s) cannot be used:\n" + "\n".join(f"  - {p}" for p in problems),
                           file=str(loaded.path), line=first_line, hint="Fix the strategy names and options above.")
+
+
+def _option_path(exc: PolicyError) -> tuple[str | int, ...]:
+    """The keys below a column's rule that a strategy option error points at (for its own line)."""
+    return exc.option_path if isinstance(exc, PolicyOptionError) else ()

@@ -58,6 +58,20 @@ class ColumnInfo(_Frozen):
     user_type: str | None = None       # PostgreSQL enum/domain/composite/range the column is declared with
     read_as_text: str | None = None    # why the values are read as text (they do not fit the declared type)
 
+    def element(self) -> ColumnInfo:
+        """What one element of an array column is: its kind and facets (length, members, precision …),
+        nullable (arrays hold NULL elements), named like the array so messages name the column."""
+        if self.kind != "array":
+            raise ValueError(f"column {self.name!r} is not an array")
+        def strip(spelling: str | None) -> str | None:
+            return spelling.split("[", 1)[0] if spelling and "[" in spelling else None
+
+        return self.model_copy(update={"kind": self.element_kind or "text", "element_kind": None, "dimensions": 0,
+                                       "nullable": True, "native_type": strip(self.native_type),
+                                       "sql_type": strip(self.sql_type) or f"element of {self.sql_type}",
+                                       "default": None, "generated": None, "identity": None,
+                                       "autoincrement": False})
+
 
 class ForeignKey(_Frozen):
     columns: tuple[str, ...]

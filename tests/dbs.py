@@ -86,6 +86,30 @@ def database_name(url: str) -> str:
     return url.rsplit("/", 1)[1].split("?", 1)[0]
 
 
+def pg_rows(url: str, sql: str, search_path: str | None = None) -> list[tuple[object, ...]]:
+    """The rows of one statement on a test database (committed), with ``search_path`` set if given."""
+    import psycopg
+
+    with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=database_name(url)) as conn:
+        if search_path:
+            conn.execute("SELECT set_config('search_path', %s, false)", (search_path,))
+        return [tuple(r) for r in conn.execute(sql).fetchall()]   # type: ignore[arg-type]
+
+
+def mariadb_rows(url: str, sql: str) -> list[tuple[object, ...]]:
+    """The rows of one statement on a test database (autocommit)."""
+    import pymysql
+
+    conn = pymysql.connect(host=MY_HOST, port=MY_PORT, user=MY_USER, password="", database=database_name(url),
+                           charset="utf8mb4", autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+            return [tuple(r) for r in cur.fetchall()]
+    finally:
+        conn.close()
+
+
 def run_psql(url: str, sql: str) -> None:
     subprocess.run(
         ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", PG_HOST, "-p", str(PG_PORT), "-U", PG_USER,

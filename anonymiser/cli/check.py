@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from anonymiser.cli.common import handles_errors, output
+from anonymiser.mask.registry import strategy_table
 from anonymiser.pipeline import prepare
 from anonymiser.plan import validate_rules
 from anonymiser.policy import load_policy
@@ -25,6 +27,14 @@ Examples:
   anonymiser check policy.yaml --source postgresql://app@db/prod
 
   anonymiser check policy.yaml          (the file only, when no source is configured)
+
+  anonymiser check policy.yaml --strategies   (also list which strategies fit each column type)
+
+A rule whose strategy cannot mask its column's type (an e-mail fake on an ENUM, anything but keep,
+null or redact on a blob) is refused, listing the strategies that fit. --strategies prints that list
+for every column type of the source (or for every type, without a source) before any data is read:
+ENUM and SET columns take keep, null or member; an array takes keep or null whole, and any strategy
+of its elements' type element by element; JSON takes json (json_paths) besides keep and null.
 """
 
 
@@ -32,9 +42,9 @@ Examples:
 def command(
     policy: Path = typer.Argument(..., help="The policy YAML file.", show_default=False),
     source: str | None = typer.Option(None, "--source", "-s", help=f"Source database URL (or {SOURCE_ENV})."),
+    strategies: bool = typer.Option(False, "--strategies",
+                                    help="List the strategies that fit each column type (of the source)."),
 ) -> None:
-
-
     loaded = load_policy(policy)
     validate_rules(loaded)
     console = output()
@@ -42,15 +52,28 @@ def command(
     if not url:
         console.out.print(f"{policy}: valid ({_count(loaded)} rules). No source given: drift not checked "
                           f"(pass --source or set {SOURCE_ENV}).")
+        if strategies:
+            _print_strategies(None)
         return
     with connect(url) as conn:
         _, plan = prepare(conn, loaded)
     columns = sum(len(t.columns) for t in plan.tables.values())
     console.out.print(f"{policy}: valid and complete: every one of {columns} columns in {len(plan.tables)} tables "
                       "has a rule; no drift.")
-
     for note in read_as_text_notes(plan.schema):   # values that do not fit the declared type (docs/types.md)
         console.out.print(f"note: {note}")
+    if strategies:
+        _print_strategies([(f"{t.name}.{c.name}", c) for t in plan.schema.tables.values() for c in t.columns])
+
+
+def _print_strategies(columns: list[tuple[str, Any]] | None) -> None:
+    console = output()
+    where = "this source's" if columns is not None else "each"
+    console.out.print(f"Strategies that fit {where} column types (arrays: keep and null take the whole array, "
+                      "the others mask it element by element):", markup=False)
+    for label, fitting, names in strategy_table(columns):
+        shown = f" ({', '.join(names[:3])}{f' and {len(names) - 3} more' if len(names) > 3 else ''})" if names else ""
+        console.out.print(f"  {label}{shown}: {', '.join(fitting)}", markup=False)
 
 
 def _count(loaded: object) -> int:

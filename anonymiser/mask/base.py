@@ -15,13 +15,15 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal, Protocol, get_args
 
+import numpy as np
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict
 
 from anonymiser.errors import MaskError
+from anonymiser.mask.lists import map_leaves
 from anonymiser.mask.source_values import SourceValues
 from anonymiser.schema import ColumnInfo, ColumnKind
 
@@ -142,6 +144,47 @@ class Strategy(ABC):
     def output_column(self, column: ColumnInfo) -> ColumnInfo:
         """The column's type after masking (generalisation may change it). Default: unchanged."""
         return column
+
+    # What the planner and the pipeline call. An array column whose kind the strategy does not take
+    # whole (``keep`` and ``null`` do) is masked element by element: the strategy sees one flat column
+    # of all the elements (mask/lists.py), so a text[] of e-mails gets the same fakes as a scalar column.
+
+    def masks_elements(self, column: ColumnInfo) -> bool:
+        """True when ``column`` is an array this strategy masks element by element."""
+        return column.kind == "array" and "array" not in self.accepted_kinds()
+
+    def fit_problem(self, column: ColumnInfo) -> str | None:
+        """``rejects`` for the column, or for its elements when the strategy masks them one by one."""
+        if self.masks_elements(column):
+            why = self.rejects(column.element())
+            return None if why is None else f"the elements of {column.sql_type}: {why}"
+        return self.rejects(column)
+
+    def column_after(self, column: ColumnInfo) -> ColumnInfo:
+        """``output_column``, applied to the elements of an array the strategy masks one by one."""
+        if not self.masks_elements(column):
+            return self.output_column(column)
+        element = column.element()
+        after = self.output_column(element)
+        if after == element:
+            return column
+        return column.model_copy(update={"element_kind": after.kind, "length": after.length,
+                                         "precision": after.precision, "scale": after.scale, "bits": after.bits,
+                                         "native_type": None, "sql_type": f"{after.sql_type}[]"})
+
+    def mask_column(self, values: pa.Array, ctx: MaskContext) -> pa.Array:
+        """``mask`` on the whole column, or on all the elements of an array column at once."""
+        if not self.masks_elements(ctx.column):
+            return self.mask(values, ctx)
+        element = ctx.column.element()
+        by_row = ctx.batch is not None and bool(self.referenced_columns())
+
+        def mask_leaves(leaves: pa.Array, rows: np.ndarray) -> pa.Array:
+            # A strategy keyed by another column (date_shift 'by') sees each element's own row.
+            batch = ctx.batch.take(pa.array(rows)) if by_row and ctx.batch is not None else None
+            return self.mask(leaves, replace(ctx, column=element, batch=batch))
+
+        return map_leaves(values, mask_leaves)
 
     def referenced_columns(self) -> list[str]:
         """Other columns of the same table this strategy reads from ``ctx.batch``."""

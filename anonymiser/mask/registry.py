@@ -9,13 +9,14 @@ from __future__ import annotations
 import difflib
 import importlib
 import pkgutil
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, get_args
 
 from pydantic import ValidationError
 
-from anonymiser.errors import PolicyError
+from anonymiser.errors import PolicyError, PolicyOptionError
 from anonymiser.mask.base import Strategy
-from anonymiser.schema import ColumnInfo
+from anonymiser.schema import ColumnInfo, ColumnKind
 
 _REGISTRY: dict[str, type[Strategy]] = {}
 _BY_ENTITY: dict[str, str] = {}
@@ -88,18 +89,18 @@ def entity_map() -> dict[str, str]:
 
 
 def fitting(column: ColumnInfo) -> list[str]:
-    """Names of the strategies that can mask this column (for a strategy that needs options, such
-    as ``generalise``, it is enough that some options fit)."""
+    """Names of the strategies that can mask this column, an array's either whole or element by element
+    (for a strategy that needs options, such as ``generalise``, it is enough that some options fit)."""
     out = []
     for cls in classes():
-        if column.kind not in cls.accepts:
-            continue
         try:
             strategy = cls()
         except ValidationError:       # required options: the declared kinds are all we know
-            out.append(cls.name)
+            whole = column.kind != "array" or "array" in cls.accepts
+            if (column if whole else column.element()).kind in cls.accepts:
+                out.append(cls.name)
             continue
-        if strategy.rejects(column) is None:
+        if strategy.fit_problem(column) is None:
             out.append(cls.name)
     return out
 
@@ -110,10 +111,41 @@ def build(name: str, options: dict[str, Any]) -> Strategy:
         return cls.from_options(options)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or name}: {err['msg']}" for err in exc.errors()
+            f"{' '.join(str(p) for p in err['loc'] if p != '[key]') or name}: "
+            f"{err['msg'].removeprefix('Value error, ')}" for err in exc.errors()
         )
         allowed = ", ".join(cls.params_model.model_fields) or "none"
-        raise PolicyError(
+        first = tuple(p for p in exc.errors()[0]["loc"] if p != "[key]") if exc.errors() else ()
+        raise PolicyOptionError(
             f"bad options for strategy {name!r}: {problems}",
-            hint=f"Options {name!r} accepts: {allowed}.",
+            hint=f"Options {name!r} accepts: {allowed}.", option_path=first,
         ) from None
+
+
+def type_label(column: ColumnInfo) -> str:
+    """A column's type as the strategy table names it: its kind (an array's with its elements')."""
+    kind: str = column.element_kind or "text" if column.kind == "array" else column.kind
+    if kind == "integer" and column.bits:     # the range decides which identifier fakes fit
+        kind = f"{column.bits}-bit integer"
+    label = f"array of {kind}" if column.kind == "array" else kind
+    return label if column.nullable else f"{label} NOT NULL"
+
+
+def example_column(kind: ColumnKind) -> ColumnInfo:
+    """A nullable column of ``kind`` (an enum/SET with members, an array of text) for the generic table."""
+    members = ("a", "b") if kind in ("enum", "set") else ()
+    element: ColumnKind | None = "text" if kind == "array" else None
+    return ColumnInfo(name=kind, kind=kind, sql_type=kind, members=members, element_kind=element,
+                      dimensions=1 if element else 0)
+
+
+def strategy_table(columns: Iterable[tuple[str, ColumnInfo]] | None = None) -> list[tuple[str, list[str], list[str]]]:
+    """(column type, strategies that fit it, the "table.column" names of that type) per type: for the
+    given columns (a source's), or for one example column of every kind. Read from the strategies'
+    own ``accepts``/``rejects``, the same rule ``check`` enforces."""
+    if columns is None:
+        columns = [("", example_column(kind)) for kind in get_args(ColumnKind)]
+    rows: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    for name, column in columns:
+        rows.setdefault((type_label(column), tuple(fitting(column))), []).append(name)
+    return [(label, list(fit), [n for n in names if n]) for (label, fit), names in sorted(rows.items())]

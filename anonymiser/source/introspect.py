@@ -27,7 +27,9 @@ def column_kind(sa_type: Any) -> tuple[ColumnKind, dict[str, Any]]:
         return kind, facets | {"user_type": sa_type.name}
     if isinstance(sa_type, sa.ARRAY):
         element, element_facets = column_kind(sa_type.item_type)
-        facets = {k: v for k, v in element_facets.items() if k in ("precision", "scale", "bits", "timezone")}
+        # The elements' facets masking needs: an enum's members, a varchar(n)'s length (fakes must fit).
+        facets = {k: v for k, v in element_facets.items()
+                  if k in ("precision", "scale", "bits", "timezone", "members", "length")}
         return "array", facets | {"element_kind": element, "dimensions": max(sa_type.dimensions or 1, 1)}
     if isinstance(sa_type, sa.Boolean) or (isinstance(sa_type, mysql.TINYINT) and sa_type.display_width == 1):
         return "boolean", facets

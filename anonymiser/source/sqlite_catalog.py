@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from anonymiser.schema import ColumnInfo, ColumnKind, SchemaInfo, ViewInfo
+from anonymiser.schema import CheckConstraint, ColumnInfo, ColumnKind, SchemaInfo, ViewInfo
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -63,6 +63,9 @@ def enrich(conn: sa.Connection, schema: SchemaInfo) -> SchemaInfo:
             for pattern, kind in _DECLARED:
                 if re.search(pattern, declared.get(column.name, ""), flags=re.I):
                     update.update(kind=kind, precision=None, scale=None)
+            members = _check_members(table.checks, column.name)
+            if members and re.match(r"ENUM\b", declared.get(column.name, ""), flags=re.I):
+                update.update(kind="enum", members=members)   # SQLite spells an ENUM's members as a CHECK
             definition = definitions.get(column.name, "")
             collation = re.search(r"\bCOLLATE\s+(\"[^\"]+\"|\w+)", definition, flags=re.I)
             if collation:
@@ -74,6 +77,19 @@ def enrich(conn: sa.Connection, schema: SchemaInfo) -> SchemaInfo:
         without_rowid = bool(re.search(r"\)\s*WITHOUT\s+ROWID\s*;?\s*$", ddl.get(name, ""), flags=re.I))
         tables[name] = table.model_copy(update={"columns": tuple(columns), "without_rowid": without_rowid})
     return schema.model_copy(update={"tables": tables, "views": views})
+
+
+def _check_members(checks: tuple[CheckConstraint, ...], column: str) -> tuple[str, ...]:
+    """The members of ``CHECK (column IN ('a', 'b'))``, the way SQLite declares an ENUM's members."""
+    quoted = re.escape(_quote(column))
+    plain = re.escape(column)
+    pattern = (rf"\s*\(?\s*(?:{quoted}|`{plain}`|\[{plain}\]|{plain})\s+IN\s*"
+               r"\(((?:\s*'(?:[^']|'')*'\s*,?)+)\)\s*\)?\s*")
+    for check in checks:
+        m = re.fullmatch(pattern, check.expression, flags=re.I)
+        if m:
+            return tuple(v.replace("''", "'") for v in re.findall(r"'((?:[^']|'')*)'", m.group(1)))
+    return ()
 
 
 def _storage_classes(conn: sa.Connection, table: str, columns: list[ColumnInfo]) -> list[ColumnInfo]:

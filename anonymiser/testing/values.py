@@ -91,7 +91,7 @@ def mask_one(strategy: Strategy, value: Any, key: bytes, table: str, column: Col
     constant (the per-value key already makes each draw its own)."""
     references = strategy.referenced_columns()
     batch = pa.RecordBatch.from_pydict({name: ["factory"] for name in references}) if references else None
-    out = strategy.mask(pa.array([value]), MaskContext(key=key, table=table, column=column, batch=batch))
+    out = strategy.mask_column(pa.array([value]), MaskContext(key=key, table=table, column=column, batch=batch))
     return out.to_pylist()[0]
 
 

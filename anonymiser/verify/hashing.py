@@ -58,12 +58,28 @@ def as_text(values: pa.Array | pa.ChunkedArray) -> pa.Array | None:
     if pa.types.is_dictionary(kind):
         values = values.cast(kind.value_type)
         kind = values.type
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):   # a whole array as one text (same-row check)
+        return _joined(values)
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         try:
             values = pc.cast(values, pa.string())
         except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
             return None
     return values
+
+
+def _joined(values: pa.Array) -> pa.Array | None:
+    """Each array's elements joined by a separator no value holds (NULL arrays stay NULL)."""
+    inner = pc.list_flatten(values)
+    text = _joined(inner) if pa.types.is_list(inner.type) or pa.types.is_large_list(inner.type) else as_text(inner)
+    if text is None:
+        return None
+    lengths = np.asarray(pc.fill_null(pc.list_value_length(values), 0), dtype=np.int64)
+    offsets = np.zeros(len(values) + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    lists = pa.ListArray.from_arrays(pa.array(offsets), pc.fill_null(text, ""),
+                                     mask=values.is_null() if values.null_count else None)
+    return pc.binary_join(lists, "\x1f")
 
 
 def normalise(texts: pa.Array) -> pa.Array:
@@ -81,13 +97,20 @@ def has_digit(texts: pa.Array) -> pa.Array:
 
 
 def prepared(values: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray] | None:
-    """Non-null, non-empty normalised strings and their row positions (None: type holds no text)."""
+    """Non-null, non-empty normalised strings and their row positions (None: type holds no text).
+    An array column gives its elements, each with the row it belongs to."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    rows = np.arange(len(values))
+    while pa.types.is_list(values.type) or pa.types.is_large_list(values.type):
+        rows = rows[np.asarray(pc.list_parent_indices(values), dtype=np.int64)]
+        values = pc.list_flatten(values)
     text = as_text(values)
     if text is None:
         return None
     norm = normalise(text)
     keep = np.asarray(pc.fill_null(pc.greater(pc.utf8_length(norm), 0), False), dtype=bool)
-    return norm.filter(pa.array(keep)), np.flatnonzero(keep)
+    return norm.filter(pa.array(keep)), rows[keep]
 
 
 def token_ngrams(normalised: pa.Array, max_n: int = MAX_NGRAM) -> tuple[pa.Array, np.ndarray]:

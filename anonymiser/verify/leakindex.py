@@ -31,6 +31,7 @@ _DICTIONARY_WORDS = {
     "state", "province", "postcode", "postal", "zip", "gender", "sex", "title", "date", "datetime", "year",
     "month", "day", "age", "birth", "dob", "time", "location", "company", "organisation", "organization",
     "job", "occupation", "generalise", "generalize", "noise", "band", "shift", "round", "bucket", "category",
+    "member",   # a declared ENUM/SET member: drawn from a handful of values
 }
 _IDENTIFIER_WORDS = {
     "email", "mail", "phone", "mobile", "fax", "ird", "nhi", "bank", "account", "card", "credit", "iban",

@@ -38,6 +38,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from anonymiser.jsonpath import JsonPath, leaf_texts
 from anonymiser.lazy import lazy_import
 from anonymiser.schema import SchemaInfo, TableInfo
 from anonymiser.source.read import read_table
@@ -54,7 +55,7 @@ from anonymiser.verify.leakindex import (
 )
 from anonymiser.verify.model import Failure, LeakColumn, LeakScan
 from anonymiser.verify.outputs import read_columns
-from anonymiser.write.manifest import Manifest
+from anonymiser.write.manifest import ColumnMasking, Manifest
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -97,6 +98,7 @@ def scan(directory: Path, manifest: Manifest, conn: sa.Connection, source_schema
     for table, entry in manifest.tables.items():
         keys = key_columns(manifest.schema_, table) if table in manifest.schema_.tables else set()
         masked: dict[str, Target] = {}
+        documents: dict[str, list[JsonPath]] = {}
         for column, masking in entry.masking.items():
             finding = found.get((table, column))
             if masking.strategy == "keep":
@@ -108,9 +110,11 @@ def scan(directory: Path, manifest: Manifest, conn: sa.Connection, source_schema
                 masked[column] = Target(table, column, cls, [], [], [], LeakColumn(
                     table=table, column=column, value_class=cls, distinct_values=0,  # type: ignore[arg-type]
                     strict_values=0))
+                if masking.strategy == "json":
+                    documents[column] = masked_json_paths(manifest, table, column)
         if masked:
             _hash_source_table(directory, manifest, conn, source_schema.tables[table], masked, hasher,
-                               result, hits, len(targets), progress)
+                               result, hits, len(targets), progress, documents)
             targets.extend(masked.values())
     index = build_index(targets)
     for i, target in enumerate(targets):
@@ -125,7 +129,8 @@ def scan(directory: Path, manifest: Manifest, conn: sa.Connection, source_schema
 
 def _hash_source_table(directory: Path, manifest: Manifest, conn: sa.Connection, info: TableInfo,
                        masked: dict[str, Target], hasher: hashing.Hasher, result: LeakScan,
-                       hits: leaksearch.Hits, offset: int, progress: Progress | None) -> None:
+                       hits: leaksearch.Hits, offset: int, progress: Progress | None,
+                       documents: dict[str, list[JsonPath]]) -> None:
 
     pk = list(info.primary_key)
     aligned = aligned_key(manifest, info.name, pk)
@@ -135,7 +140,10 @@ def _hash_source_table(directory: Path, manifest: Manifest, conn: sa.Connection,
     for batch in read_table(conn, reader, chunk_rows=CHUNK_ROWS):
         done += batch.num_rows
         for position, (column, target) in enumerate(masked.items()):
-            prepared = hashing.prepared(batch.column(column))
+            values = batch.column(column)
+            if column in documents:   # JSON masked at paths: the values there are the source values
+                values = pa.array(leaf_texts(values.to_pylist(), documents[column]), pa.string())
+            prepared = hashing.prepared(values)
             if prepared is None:
                 continue
             text = prepared[0]
@@ -145,7 +153,7 @@ def _hash_source_table(directory: Path, manifest: Manifest, conn: sa.Connection,
             if target.cls != "composite":
                 digits = pa.array(strict & np.asarray(hashing.has_digit(text), dtype=bool))
                 target.compact.append(np.unique(hasher.hash(hashing.compact(text.filter(digits)))))
-            if out_rows is not None:
+            if out_rows is not None and not exempt_from_same_row(manifest.tables[info.name].masking[column]):
                 target.stats.same_row_checked = True
                 same = _same_row(batch, pk, column, out_rows, hasher)
                 if same:
@@ -153,6 +161,21 @@ def _hash_source_table(directory: Path, manifest: Manifest, conn: sa.Connection,
         if progress:
             progress(f"leak scan: hashing {info.name}", done, manifest.tables[info.name].source_rows)
     result.source_rows_read += done
+
+
+def exempt_from_same_row(masking: ColumnMasking) -> bool:
+    """Columns where an unchanged cell is no leak: ``member`` draws from the declared members, so a row may
+    draw its own value by chance; ``json`` leaves documents with nothing at its paths as they were (their
+    masked values are checked one by one instead)."""
+    return masking.strategy in ("member", "json")
+
+
+def masked_json_paths(manifest: Manifest, table: str, column: str) -> list[JsonPath]:
+    """The paths a ``json`` rule masks (not the ones it keeps), from the policy recorded in the manifest."""
+    rule = manifest.policy.get("tables", {}).get(table, {}).get("columns", {}).get(column) or {}
+    paths = (rule.get("options") or {}).get("json_paths") or {}
+    return [JsonPath.parse(path) for path, sub in paths.items() if sub != "keep"
+            and not (isinstance(sub, dict) and sub.get("mask") == "keep")]
 
 
 def aligned_hashes(values: pa.ChunkedArray | pa.Array, hasher: hashing.Hasher) -> np.ndarray:

@@ -99,6 +99,7 @@ class Search:
                     if not spaced.any():
                         continue
                     prose = is_free_text(masking, self.found.get((table, column))) or \
+                        (masking is not None and masking.strategy == "json") or \
                         (info is not None and info.column(column).kind == "text") or reads_as_prose(text)
                     mode = "kept" if kept else "masked_text" if prose else "masked_field"
                     keys = batch.select(pk).take(pa.array(rows[spaced])) if aligned and mode == "masked_text" else None

@@ -9,7 +9,6 @@ import sqlite3
 from pathlib import Path
 
 import psycopg
-import pymysql
 import pytest
 
 from tests import dbs
@@ -22,20 +21,8 @@ from tests.types import catalogue
 FLOATS = {("every_type", c): {"mask": "null"} for c in ("c_real", "c_double", "c_numeric_free")}
 
 
-def _mysql(url: str, sql: str) -> list[tuple[object, ...]]:
-    conn = pymysql.connect(host=dbs.MY_HOST, user=dbs.MY_USER, password="", database=dbs.database_name(url),
-                           charset="utf8mb4")
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-            return [tuple(r) for r in cur.fetchall()]
-    finally:
-        conn.close()
-
-
-def _pg(url: str, sql: str) -> list[tuple[object, ...]]:
-    with psycopg.connect(host=dbs.PG_HOST, user=dbs.PG_USER, dbname=dbs.database_name(url)) as conn:
-        return [tuple(r) for r in conn.execute(sql).fetchall()]
+_mysql = dbs.mariadb_rows
+_pg = dbs.pg_rows
 
 
 @pytest.mark.slow

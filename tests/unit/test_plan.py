@@ -202,3 +202,79 @@ def test_a_foreign_key_following_an_unfit_parent_rule_names_both() -> None:
     with pytest.raises(PolicyError) as caught:
         build_plan(parse_policy(text, Path("p.yaml")), schema)
     assert "b.a_code (it follows a.code, a foreign key)" in str(caught.value)
+
+
+UNUSUAL_SCHEMA = SchemaInfo(dialect="postgresql", tables={"t": TableInfo(name="t", columns=(
+    _col("id", "integer"),
+    ColumnInfo(name="rating", kind="enum", sql_type="mpaa_rating", members=("G", "PG")),
+    ColumnInfo(name="emails", kind="array", sql_type="TEXT[]", element_kind="text", dimensions=1),
+    ColumnInfo(name="grid", kind="array", sql_type="INTEGER[][]", element_kind="integer", dimensions=2, bits=32),
+    _col("payload", "json"), _col("photo", "binary"),
+), primary_key=("id",))})
+UNUSUAL_POLICY = """\
+version: 1
+tables:
+  t:
+    columns:
+      id: keep
+      rating: member
+      emails: email
+      grid: remap
+      payload:
+        mask: json
+        json_paths:
+          "$.contact.email": email
+          "$.phones[*]": { mask: phone }
+      photo: redact
+"""
+
+
+def test_rules_on_unusual_types_plan_element_wise_and_by_path() -> None:
+    plan = build_plan(parse_policy(UNUSUAL_POLICY, Path("p.yaml")), UNUSUAL_SCHEMA)
+    columns = {c.column.name: c for c in plan.tables["t"].columns}
+    assert columns["emails"].strategy.masks_elements(columns["emails"].column)
+    assert columns["emails"].output == columns["emails"].column
+    assert not columns["rating"].strategy.masks_elements(columns["rating"].column)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where", "reason", "fits"),
+    [
+        ("rating: member", "rating: email", "rating", "cannot mask an enum column", "keep, member, null"),
+        ("grid: remap", "grid: email", "grid", "the elements of INTEGER[][]: 'email' cannot mask", "remap"),
+        ("photo: redact", "photo: hash", "photo", "cannot mask a binary column", "keep, null, redact"),
+        ("payload:\n        mask: json", "payload:\n        mask: email", "payload", "cannot mask a json column",
+         "json, keep, null"),
+    ],
+    ids=["fake-on-enum", "fake-on-int-array", "hash-on-blob", "email-on-json"],
+)
+def test_unfit_rules_on_unusual_types_are_refused_with_line_and_the_fitting_list(
+        old: str, new: str, where: str, reason: str, fits: str) -> None:
+    text = UNUSUAL_POLICY.replace(old, new)
+    if where == "payload":
+        text = text.replace('        json_paths:\n          "$.contact.email": email\n'
+                            '          "$.phones[*]": { mask: phone }\n', "")
+    loaded = parse_policy(text, Path("p.yaml"))
+    with pytest.raises(PolicyError) as caught:
+        build_plan(loaded, UNUSUAL_SCHEMA)
+    message = str(caught.value)
+    assert f"p.yaml:{loaded.line_of('tables', 't', 'columns', where)}: t.{where}" in message, message
+    assert reason in message and fits in message.split("Strategies that fit this column: ")[1]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('"$.phones[*]": { mask: phone }', '"$.phones[*]": { mask: phnoe }', "Did you mean 'phone'"),
+        ('"$.phones[*]": { mask: phone }', '"$.phones[?(@.x)]": { mask: phone }', "from character 9"),
+        ('"$.phones[*]": { mask: phone }', '"$.phones[*]": { mask: phone, region: NZ }', "region"),
+    ],
+    ids=["unknown-strategy", "filter", "unknown-option"],
+)
+def test_a_bad_json_path_rule_is_reported_at_its_own_line(old: str, new: str, message: str) -> None:
+    loaded = parse_policy(UNUSUAL_POLICY.replace(old, new), Path("p.yaml"))
+    with pytest.raises(PolicyError) as caught:
+        validate_rules(loaded)
+    path_line = UNUSUAL_POLICY.splitlines().index('          "$.phones[*]": { mask: phone }') + 1
+    assert f"line {path_line}: t.payload" in str(caught.value) and message in str(caught.value)
+    assert caught.value.line == path_line

@@ -45,11 +45,24 @@ class InsertDialect(Dialect):
                 hint="Write a PostgreSQL dump (it keeps them), or mask the column (e.g. 'null' or 'noise').",
             )
 
+    def check_special_numerics(self, column: ColumnPlan, array: pa.Array, table: str) -> None:
+        """PostgreSQL numeric without precision may hold NaN and ±Infinity: a DECIMAL column cannot."""
+        if not column.sql_type.upper().startswith(("DECIMAL", "NUMERIC")):
+            return   # kept as exact text (SQLite TEXT)
+        special = pc.match_substring_regex(render.as_text(array), r"^[+-]?(nan|inf|infinity)$", ignore_case=True)
+        if pc.any(pc.fill_null(special, False)).as_py():
+            raise OutputError(
+                f"the column holds NaN or infinite numerics, which {self.name} cannot store in {column.sql_type}",
+                table=table, column=column.info.name,
+                hint="Write a PostgreSQL or SQLite dump (they keep them), or mask the column (e.g. 'null').",
+            )
+
     def literals(self, column: ColumnPlan, array: pa.Array, table: str) -> pa.Array:
         kind, array = column.kind, render.plain(array)
         if kind == "array":   # no array type here: a JSON array (docs/types.md)
             return pc.fill_null(self.string_literal(render.json_array_text(array)), self.null)
         if kind == "decimal" and not pa.types.is_decimal(array.type):
+            self.check_special_numerics(column, array, table)
             return pc.fill_null(sql_string(render.as_text(array)), self.null)   # exact decimal text
         if kind == "interval" and column.native:
             return pc.fill_null(sql_string(render.duration_clock_text(array)), self.null)   # MySQL TIME
