@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from anonymiser.mask.core import Normaliser, normalise
 
@@ -27,6 +28,10 @@ class SourceValues:
         self._sorted: dict[str, np.ndarray] = {}
 
     def add(self, domain: str, normaliser: Normaliser, values: pa.Array) -> None:
+        while pa.types.is_list(values.type) or pa.types.is_large_list(values.type):
+            values = pc.list_flatten(values)      # an array column masked element by element: its elements
+        if pa.types.is_binary(values.type) or pa.types.is_large_binary(values.type):
+            return                                # blobs are only ever redacted to placeholder bytes
         text = values.cast(pa.string()) if values.type != pa.string() else values
         norm = normalise(text.drop_null(), normaliser).to_pylist()
         self._parts.setdefault(domain, []).append(np.fromiter((hash(v) for v in norm if v), dtype=np.int64))

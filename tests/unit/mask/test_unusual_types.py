@@ -12,6 +12,7 @@ from anonymiser.errors import MaskError, PolicyOptionError
 from anonymiser.jsonpath import JsonPath, dumps, loads
 from anonymiser.mask import registry
 from anonymiser.mask.base import MaskContext
+from anonymiser.mask.source_values import SourceValues
 from anonymiser.schema import ColumnInfo
 from tests.unit.mask.helpers import KEY, OTHER_KEY
 
@@ -257,3 +258,10 @@ def test_strategy_table_lists_each_type_once_with_what_fits() -> None:
     assert {"email", "keep", "null", "free_text"} <= set(table["array of text"])
     rows = registry.strategy_table([("t.a", ENUM), ("t.b", ENUM), ("t.c", SET)])
     assert rows == [("enum", ["keep", "member", "null"], ["t.a", "t.b"]), ("set", ["keep", "member", "null"], ["t.c"])]
+
+
+def test_source_values_of_arrays_are_their_elements_and_blobs_have_none() -> None:
+    values = SourceValues()
+    values.add("email", "email", pa.array([["A@x.org", None], None, []]))
+    values.add("redact", "exact", pa.array([b"\xff"], pa.binary()))
+    assert values.hits("email", pa.array(["a@x.org", "b@x.org"])).tolist() == [True, False]
