@@ -46,6 +46,7 @@ from anonymiser.verify import verify_output
 from anonymiser.write.manifest import ColumnMasking, Manifest, SourceFingerprint, TableEntry, file_entry
 from anonymiser.write.outdir import OutputDir, private_files
 from anonymiser.write.parquet import TableWriter
+from anonymiser.write.signature import sign
 from anonymiser.write.sql import write_dump
 
 Progress = Callable[[str, int, int | None], None]
@@ -145,6 +146,12 @@ def run(loaded: LoadedPolicy, options: RunOptions, *, progress: Progress, event:
     started = _now()
     out = OutputDir(options.out_dir, run_id)
     out.check()   # before reading anything: a directory that is not ours is refused at once, untouched
+    previous = out.previous_key_id()
+    if previous is not None and previous != key_id(options.key):
+        event("key_changed", f"the output at {options.out_dir} was made with key id {previous}; this run uses key "
+                             f"id {key_id(options.key)}, so every pseudonym will differ from it (copies made with "
+                             "different keys do not join)", as_warning=True, previous_key_id=previous,
+              key_id=key_id(options.key))
     with private_files(), connect(options.source_url) as conn, SourceReader(conn) as reader:
         schema, plan = prepare(conn, loaded)
         event("planned", f"policy covers all {sum(len(t.columns) for t in plan.tables.values())} columns of "
@@ -166,6 +173,7 @@ def run(loaded: LoadedPolicy, options: RunOptions, *, progress: Progress, event:
             manifest.finished_at = _now()
             manifest.write(work)
             passed, failures = _verify_and_report(work, manifest, conn, progress, event)
+            sign(work, options.key, run_id=manifest.run_id, key_id=manifest.key_id)
             final = out.publish()
         except BaseException:
             out.discard()

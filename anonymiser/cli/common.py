@@ -71,10 +71,14 @@ class Output:
     def interactive(self) -> bool:
         return not self.quiet and not self.json and self.err.is_terminal
 
-    def event(self, name: str, message: str, **fields: Any) -> None:
-        """A progress event: a line for people, a JSON object with --json. Never pass a data value."""
+    def event(self, name: str, message: str, *, as_warning: bool = False, **fields: Any) -> None:
+        """A progress event: a line for people, a JSON object with --json. Never pass a data value.
+        ``as_warning``: shown even with --quiet, marked as a warning (JSON: "level": "warning")."""
         if self.json:
-            self.stderr.write(json.dumps({"ts": round(time.time(), 3), "event": name, **fields}) + "\n")
+            level = {"level": "warning"} if as_warning else {}
+            self.stderr.write(json.dumps({"ts": round(time.time(), 3), "event": name, **level, **fields}) + "\n")
+        elif as_warning:
+            self.err.print(f"[yellow]warning:[/] {message}")
         elif not self.quiet:
             self.err.print(message)
 

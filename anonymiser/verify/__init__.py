@@ -19,11 +19,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
+
+import pyarrow as pa
 
 from anonymiser.source.introspect import introspect
-from anonymiser.verify import coverage, integrity, leaks, outputs, redetect
-from anonymiser.verify.model import GATE_TITLES, NOT_VERIFIED, Failure, Gate, LeakScan, VerifyResult
+from anonymiser.verify import coverage, integrity, leaks, outputs, redetect, tamper
+from anonymiser.verify.model import (
+    GATE_TITLES,
+    NOT_VERIFIED,
+    UNREADABLE_OUTPUT,
+    Failure,
+    ForeignKeyCheck,
+    Gate,
+    LeakScan,
+    RedetectionSummary,
+    UniqueCheck,
+    VerifyResult,
+)
 from anonymiser.write.manifest import Manifest
 
 if TYPE_CHECKING:
@@ -33,16 +46,22 @@ if TYPE_CHECKING:
 __all__ = ["VerifyResult", "verify_output"]
 
 Progress = Callable[[str, int, int | None], None]
+T = TypeVar("T")
 
 
 def verify_output(directory: Path, manifest: Manifest, *, source: sa.Connection | None,
-                  progress: Progress | None = None) -> VerifyResult:
-    """Run every gate on ``directory`` (an output written for ``manifest``); never raises on a failed gate."""
+                  progress: Progress | None = None, authenticate: bool = False,
+                  key: bytes | None = None) -> VerifyResult:
+    """Run every gate on ``directory`` (an output written for ``manifest``); never raises on a failed gate.
+
+    ``authenticate``: also check ``manifest.sig`` with ``key`` (``verify``; a run has just written it)."""
     directory = Path(directory)
     failures: list[Failure] = []
     figures: dict[str, int | None] = {}
 
     files_checked, found = outputs.check_files(directory, manifest)
+    if authenticate:
+        found += tamper.tamper_failures(directory, manifest, key, found)
     failures += found
     figures["files"] = len(found)
 
@@ -50,13 +69,19 @@ def verify_output(directory: Path, manifest: Manifest, *, source: sa.Connection 
     failures += found
     figures["at_risk"] = len(at_risk_columns)
 
-    fk_checks, found = integrity.check_foreign_keys(directory, manifest)
+    # A data file that fails its checksum may not even parse: its gates then fail, they do not crash.
+    guard = _Guard(failures, damaged=bool(figures["files"]))
+    no_fk_checks: list[ForeignKeyCheck] = []
+    no_unique_checks: list[UniqueCheck] = []
+    fk_checks, found = guard.run("orphans", lambda: integrity.check_foreign_keys(directory, manifest),
+                                 no_fk_checks)
     failures += found
-    figures["orphans"] = sum(c.orphans for c in fk_checks)
+    figures["orphans"] = sum(c.orphans for c in fk_checks) if "orphans" not in guard.failed else None
 
-    unique_checks, found = integrity.check_unique(directory, manifest)
+    unique_checks, found = guard.run("duplicates", lambda: integrity.check_unique(directory, manifest),
+                                     no_unique_checks)
     failures += found
-    figures["duplicates"] = sum(c.duplicates for c in unique_checks)
+    figures["duplicates"] = sum(c.duplicates for c in unique_checks) if "duplicates" not in guard.failed else None
 
     unruled: list[str] = []
     if source is not None:
@@ -64,16 +89,18 @@ def verify_output(directory: Path, manifest: Manifest, *, source: sa.Connection 
         unruled, found = coverage.drift(manifest, source_schema)
         failures += found
         figures["drift"] = len(unruled)
-        scan, found = leaks.scan(directory, manifest, source, source_schema, progress)
+        scan, found = guard.run("leaks", lambda: leaks.scan(directory, manifest, source, source_schema, progress),
+                                LeakScan(ran=False))
         failures += found
-        figures["leaks"] = scan.leaks + scan.unchanged
+        figures["leaks"] = scan.leaks + scan.unchanged if "leaks" not in guard.failed else None
     else:
         scan = LeakScan(ran=False)
         figures["drift"] = figures["leaks"] = None
         failures.append(Failure(reason=NOT_VERIFIED, gate="leaks", count=0,
                                 message="no source connection: the leak scan and the drift check did not run"))
 
-    redetection, found = redetect.redetect(directory, manifest)
+    redetection, found = guard.run("redetection", lambda: redetect.redetect(directory, manifest),
+                                   RedetectionSummary(ran=False))
     failures += found
     figures["redetection"] = len({(f.table, f.column) for f in found}) if redetection.ran else None
 
@@ -92,6 +119,25 @@ def verify_output(directory: Path, manifest: Manifest, *, source: sa.Connection 
         unruled_columns=unruled,
         at_risk_columns=at_risk_columns,
     )
+
+
+class _Guard:
+    """Runs a gate that reads the data files; when a file already failed its checksum and cannot be read,
+    the gate fails with reason ``unreadable_output`` instead of raising."""
+
+    def __init__(self, failures: list[Failure], *, damaged: bool) -> None:
+        self.failures, self.damaged, self.failed = failures, damaged, set[str]()
+
+    def run(self, gate: str, check: Callable[[], tuple[T, list[Failure]]], fallback: T) -> tuple[T, list[Failure]]:
+        try:
+            return check()
+        except (OSError, pa.ArrowException):
+            if not self.damaged:
+                raise
+            self.failed.add(gate)
+            self.failures.append(Failure(reason=UNREADABLE_OUTPUT, gate=gate, count=1,  # type: ignore[arg-type]
+                                         message="a damaged output file could not be read: this check did not run"))
+            return fallback, []
 
 
 def _gate(gate_id: str, figure: int | None, failures: list[Failure]) -> Gate:

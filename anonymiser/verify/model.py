@@ -23,6 +23,9 @@ DUPLICATE_UNIQUE = "duplicate_in_unique_column"  # a source-unique column (set) 
 REDETECTED = "redetected_personal"              # detectors find personal data in a kept output column
 FILE_MISMATCH = "file_checksum_mismatch"        # an output file differs from manifest.json (or is missing)
 NOT_VERIFIED = "leak_scan_not_run"              # no source connection: no proof, so no PASS
+MANIFEST_TAMPERED = "manifest_tampered"         # the output differs from what the run signed (manifest.sig)
+MANIFEST_NOT_AUTHENTICATED = "manifest_not_authenticated"   # no key to check the signature with
+UNREADABLE_OUTPUT = "unreadable_output"         # a data file that failed its checksum cannot even be read
 
 GATE_TITLES: dict[str, str] = {
     "at_risk": "Columns at risk (personal, kept unmasked without a recorded justification)",

@@ -133,6 +133,13 @@ class OutputDir:
                 f"({', '.join(map(repr, foreign[:3]))}{more}): nothing was changed",
                 hint="Move those files elsewhere, or choose another --out directory.")
 
+    def previous_key_id(self) -> str | None:
+        """The key id of the anonymiser output now at ``--out`` (None when there is none)."""
+        try:
+            return Manifest.model_validate_json((self.final / MANIFEST_NAME).read_bytes()).key_id
+        except (OSError, ValueError):
+            return None
+
     def _shown(self) -> str:
         if self.requested.is_symlink():
             return f"{self.requested} (a symlink to {self.final})"

@@ -75,5 +75,5 @@ def test_chinook_scan_run_report(tmp_path: Path, chinook_sqlite: str) -> None:
     assert report["verification"]["leak_scan"]["values_checked"] > 300
     _assert_clean(out, _personal_values(source, out))
     # verify again from the CLI: same verdict, report rewritten
-    again = _cli("verify", str(out), "--source", chinook_sqlite)
+    again = _cli("verify", str(out), "--source", chinook_sqlite, env={"ANONYMISER_KEY": key})  # checks manifest.sig
     assert again.returncode == 0, again.stdout + again.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,20 +11,25 @@ from pathlib import Path
 import pytest
 
 from anonymiser.verify import model as m
+from tests.cli_runner import TEST_KEY
 from tests.unit.verify.builder import build_output
 
 pytestmark = pytest.mark.slow  # each case starts the CLI (imports Presidio)
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "anonymiser", *args], capture_output=True, text=True, timeout=300)
+    # The run's key (build_output signs with it): verify checks manifest.sig.
+    env = {k: v for k, v in os.environ.items() if k != "ANONYMISER_KEY"} | {"ANONYMISER_KEY": TEST_KEY}
+    return subprocess.run([sys.executable, "-m", "anonymiser", *args], capture_output=True, text=True, timeout=300,
+                          env=env)
 
 
 @pytest.mark.parametrize(("fault", "reasons"), [
     (None, set()),
     ("keep_email", {m.KEPT_PERSONAL, m.REDETECTED}),
-    ("drop_parent", {m.ORPHAN_FK, m.FILE_MISMATCH}),
-    ("duplicate_unique", {m.DUPLICATE_UNIQUE, m.FILE_MISMATCH}),
+    # a data file changed after the run signed the manifest: a checksum mismatch, and tampering
+    ("drop_parent", {m.ORPHAN_FK, m.FILE_MISMATCH, m.MANIFEST_TAMPERED}),
+    ("duplicate_unique", {m.DUPLICATE_UNIQUE, m.FILE_MISMATCH, m.MANIFEST_TAMPERED}),
 ], ids=["clean", "kept-email", "dropped-parent", "duplicated-unique"])
 def test_verify_exit_code_and_reasons(tmp_path: Path, fault: str | None, reasons: set[str]) -> None:
     built = build_output(tmp_path, **({fault: True} if fault else {}))

@@ -17,7 +17,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from anonymiser.mask.keys import key_id, parse_key
 from anonymiser.write.manifest import ColumnMasking, Manifest, SourceFingerprint, TableEntry, file_entry
+from anonymiser.write.signature import sign
+from tests.cli_runner import TEST_KEY
 
 FIRST = ["Liam", "Olivia", "Noah", "Charlotte", "Jack", "Isla", "Oliver", "Amelia", "Leo", "Ava", "Mia", "Hemi",
          "Aroha", "Tama", "Mere", "Wiremu"]
@@ -158,6 +161,10 @@ def _keep_all(columns: list[str]) -> dict[str, ColumnMasking]:
             for c in columns}
 
 
+# The run's key: TEST_KEY, the key the CLI tests export, so `verify` can check the signature.
+BUILDER_KEY = parse_key(TEST_KEY)
+
+
 def build_output(tmp: Path, *, keep_email: bool = False, drop_parent: bool = False,
                  duplicate_unique: bool = False, leak_in_notes: bool = False, email_in_kept: bool = False,
                  unchanged_dob: bool = False) -> Built:
@@ -208,12 +215,13 @@ def build_output(tmp: Path, *, keep_email: bool = False, drop_parent: bool = Fal
                        "dictionaries": "1+0123456789ab"},
         detection={"engine": {"presidio": "2.2.366", "spacy_model": "en_core_web_sm", "ner": True},
                    "findings": FINDINGS},
-        policy_path="policy.yaml", policy_sha256="0" * 64, policy=policy, key_id="1a2b3c4d", demo_key=False,
+        policy_path="policy.yaml", policy_sha256="0" * 64, policy=policy, key_id=key_id(BUILDER_KEY), demo_key=False,
         source=SourceFingerprint(dialect="sqlite", database="source.sqlite", schema_hash=schema.fingerprint()),
         subset={"method": "all rows", "seed": 7, "roots": []},
         schema=schema, load_order=schema.load_order(), tables=tables, formats=["parquet"],
     )
     manifest.write(directory)
+    sign(directory, BUILDER_KEY, run_id=manifest.run_id, key_id=manifest.key_id)   # as a run does
     if drop_parent or duplicate_unique:
         path = directory / "parquet" / "customer.parquet"
         frame = pq.read_table(path).to_pandas()
