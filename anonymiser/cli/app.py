@@ -7,6 +7,7 @@ command runs or shows its own help: ``anonymiser --help`` and ``--version`` stay
 
 from __future__ import annotations
 
+import _thread
 import importlib
 import logging
 import signal
@@ -21,7 +22,7 @@ import typer.main
 from typer import _click as click  # typer vendors click: TyperGroup's own types
 
 from anonymiser import __version__
-from anonymiser.cli.common import configure, output
+from anonymiser.cli.common import configure, mark_interrupted, output
 from anonymiser.redact import scrub_db_message
 
 # name → the summary ``anonymiser --help`` lists (the first line of the module's HELP; a test checks).
@@ -106,7 +107,17 @@ def _global(
 
 def _terminate(signum: int, frame: object) -> None:
     # cron and CI time-outs send SIGTERM: unwind like Ctrl-C so the partial output is removed.
+    mark_interrupted()
     raise KeyboardInterrupt
+
+
+def _unraisable(hook: Any) -> None:
+    """Python drops an exception it cannot raise (e.g. a signal landing in an import-lock callback) after
+    printing a traceback: an interrupt is delivered again instead, anything else becomes one warning line."""
+    if hook.exc_type is not None and issubclass(hook.exc_type, KeyboardInterrupt):
+        _thread.interrupt_main()
+        return
+    output().warn(f"ignored {getattr(hook.exc_type, '__name__', 'error')} in a library callback")
 
 
 GLOBAL_FLAGS = frozenset({"--quiet", "-q", "--json"})
@@ -137,6 +148,8 @@ class _LogToOutput(logging.Handler):
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _terminate)
+    sys.unraisablehook = _unraisable
     warnings.showwarning = _show_warning
     logging.lastResort = _LogToOutput(logging.WARNING)
     app(args=hoist_global_flags(sys.argv[1:]), prog_name="anonymiser")

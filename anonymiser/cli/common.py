@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, ParamSpec, TextIO, TypeVar
+from typing import Any, NoReturn, ParamSpec, TextIO, TypeVar
 
 import typer
 from rich.console import Console
@@ -142,6 +142,26 @@ def configure(quiet: bool, json_logs: bool) -> None:
     _state = Output(quiet=quiet, json=json_logs)
 
 
+_signalled = False
+
+
+def mark_interrupted() -> None:
+    """SIGINT/SIGTERM received: whatever error follows is the interruption's doing."""
+    global _signalled
+    _signalled = True
+
+
+def _exit_interrupted() -> NoReturn:
+    message = ("interrupted: stopped before finishing; nothing half-done was left behind (a run's partial output "
+               "removed, a load rolled back)")
+    if output().json:
+        output().stderr.write(json.dumps({"ts": round(time.time(), 3), "event": "interrupted", "exit_code": 130,
+                                          "message": message}) + "\n")
+    else:
+        output().err.print(message, markup=False)
+    raise typer.Exit(130) from None
+
+
 def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn AnonymiserError into its exit code and a short message; never a traceback or a value."""
 
@@ -153,12 +173,13 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
             output().error(err)
             raise typer.Exit(err.exit_code) from None
         except KeyboardInterrupt:
-            output().err.print("interrupted: stopped before finishing; nothing half-done was left behind "
-                               "(a run's partial output removed, a load rolled back)")
-            raise typer.Exit(130) from None
+            _exit_interrupted()
         except (typer.Exit, typer.Abort):
             raise
         except Exception as exc:  # noqa: BLE001 - the last line of defence before the user's terminal
+            if _signalled:
+                # The interrupt landed inside an import or a library and surfaced as another error.
+                _exit_interrupted()
             if os.environ.get(DEBUG_ENV):
                 raise
             code, what = _classify_unexpected(exc)
