@@ -60,6 +60,23 @@ def norm_phone(text: str) -> str:
     return digits
 
 
+def norm_street(text: str) -> str:
+    """A street line or box as one form: "P.O. Box 17" = "PO  BOX 17" = "po box 17"; commas are blanks."""
+    return norm_name(_PO.sub("po ", text).replace(",", " "))
+
+
+def street_forms(value: str) -> list[str]:
+    """The forms a street value is found by: the whole value, and each of its lines that is a street line
+    or a box ("Flat 83\\n9 Papapataimoko Place" is found as "9 Papapataimoko Place"; "12 Queen Street\\nRD 3"
+    as "12 Queen Street"). A unit or RD line alone is too common to be anyone's."""
+    forms = {norm_street(value)}
+    for line in _LINE_BREAK.split(value):
+        line = line.strip()
+        if _STREET_LINE.fullmatch(line) or _BOX_LINE.fullmatch(line):
+            forms.add(norm_street(line))
+    return sorted(f for f in forms if f)
+
+
 def norm_identifier(text: str) -> str:
     """Letters and digits, upper case; an all-digit identifier without leading zeros (IRD 049-091-850)."""
     out = re.sub(r"[^0-9A-Za-z]", "", text).upper()
@@ -172,7 +189,8 @@ class KnownEntities:
             self._table("phone").add((p for v in values if len(p := norm_phone(v)) >= 7),
                                      self._target(Target(entity, domain)))
         elif entity == "STREET_ADDRESS":
-            self._table("street").add((norm_name(v) for v in values), self._target(Target(entity, domain)))
+            self._table("street").add((f for v in values for f in street_forms(v)),
+                                      self._target(Target(entity, domain)))
         else:
             self._table("identifier").add((i for v in values if len(i := norm_identifier(v)) >= 5),
                                           self._target(Target(entity, domain)))
@@ -234,13 +252,15 @@ class KnownEntities:
 
     @staticmethod
     def _streets(text: str) -> list[tuple[int, int, str]]:
+        """Street lines (a number and one to five words: every length is a candidate) and PO boxes."""
         out = []
         for m in _STREET_LINE.finditer(text):
             words = list(_WORD.finditer(m.group("words")))
             base = m.start("words")
             for n in range(1, len(words) + 1):
                 end = base + words[n - 1].end()
-                out.append((m.start(), end, norm_name(text[m.start():end].replace(",", " "))))
+                out.append((m.start(), end, norm_street(text[m.start():end])))
+        out += [(m.start(), m.end(), norm_street(m.group())) for m in _BOX_LINE.finditer(text)]
         return out
 
     @staticmethod
@@ -283,6 +303,11 @@ _FOLLOWING = re.compile(rf"[ \t]({_MIDDLE})(?![\w\-])(?:[ \t]({_MIDDLE})(?![\w\-
 _SEPARATOR = "\n\x00\n"      # no candidate crosses it: name runs and digit runs stay on one line
 _STREET_LINE = re.compile(r"\b\d{1,5}[A-Za-z]?(?:/\d{1,5})?,?[ \t]+(?P<words>[^\W\d_][\w'\-]*"
                           r"(?:[ \t]+[^\W\d_][\w'\-]*){0,4})")
+# A PO box or private bag: "PO Box 17", "P.O. Box 4411", "Private Bag 92019" (the number whole).
+_BOX_LINE = re.compile(r"\b(?:P\.?[ \t]?O\.?[ \t]?Box|Private[ \t]+Bag|Locked[ \t]+Bag|GPO[ \t]+Box)"
+                       r"[ \t]+\d{1,6}(?!\d)", re.IGNORECASE)
+_PO = re.compile(r"\bP\.?[ \t]?O\.?[ \t]*(?=Box\b)", re.IGNORECASE)
+_LINE_BREAK = re.compile(r"[\r\n,]+")
 
 
 def _longest_first(matches: list[KnownMatch]) -> list[KnownMatch]:

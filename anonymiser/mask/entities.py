@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 from anonymiser.mask import columnar, registry
 from anonymiser.mask.base import MaskContext
 from anonymiser.mask.pseudonym import PseudonymStrategy
+from anonymiser.mask.source_values import SourceValues
 from anonymiser.schema import ColumnInfo
 
 _TEXT = ColumnInfo(name="free_text", kind="text", sql_type="TEXT")
@@ -38,12 +39,15 @@ def _strategy(entity_type: str) -> PseudonymStrategy | None:
     return strategy
 
 
-def pseudonymise(entity_type: str, values: pa.Array, key: bytes) -> pa.Array:
-    """Fakes for entity spans (same length as ``values``, as text; NULL stays NULL)."""
+def pseudonymise(entity_type: str, values: pa.Array, key: bytes,
+                 source_values: SourceValues | None = None) -> pa.Array:
+    """Fakes for entity spans (same length as ``values``, as text; NULL stays NULL). With the run's
+    ``source_values``, a fake that equals one is drawn again exactly as in a structured column."""
     strategy = _strategy(entity_type)
     text = columnar.as_text(values)
     if strategy is None:
         return text
     encoded = pc.dictionary_encode(text)
-    fakes = strategy.pseudonyms(encoded.dictionary, MaskContext(key=key, table="", column=_TEXT))
+    fakes = strategy.pseudonyms(encoded.dictionary, MaskContext(key=key, table="", column=_TEXT,
+                                                                 source_values=source_values))
     return pc.take(fakes, encoded.indices)

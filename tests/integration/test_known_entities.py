@@ -13,7 +13,10 @@ from tests.cli_runner import anonymiser
 
 pytestmark = pytest.mark.slow  # one real run through the CLI
 
-PEOPLE = [("Zygmunt Przybylak", "021 555 0101"), ("Oane Tjeerdsma", "022 555 0202"), ("Aroha Ngata", "027 555 0303")]
+# Addresses as Faker's en_NZ writes them: a PO box, a unit line before the street, an RD line after it.
+PEOPLE = [("Zygmunt Przybylak", "021 555 0101", "PO Box 17"),
+          ("Oane Tjeerdsma", "022 555 0202", "Flat 83\n9 Papapataimoko Place"),
+          ("Aroha Ngata", "027 555 0303", "41 Kauri Road\nRD 2")]
 POLICY = """\
 version: 1
 tables:
@@ -22,6 +25,7 @@ tables:
       id: keep
       full_name: person_name
       mobile: phone
+      street: street_address
   ticket:
     columns:
       id: keep
@@ -34,14 +38,17 @@ retention_days: 35
 def test_notes_quoting_customers_get_their_pseudonyms(tmp_path: Path) -> None:
     src = tmp_path / "src.sqlite"
     conn = sqlite3.connect(src)
-    conn.executescript("CREATE TABLE customer (id INTEGER PRIMARY KEY, full_name TEXT, mobile TEXT);"
+    conn.executescript("CREATE TABLE customer (id INTEGER PRIMARY KEY, full_name TEXT, mobile TEXT, street TEXT);"
                        "CREATE TABLE ticket (id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customer(id), "
                        "notes TEXT);")
-    for i, (name, mobile) in enumerate(PEOPLE, start=1):
-        conn.execute("INSERT INTO customer VALUES (?, ?, ?)", (i, name, mobile))
-        # No cue the recognizers trust ("for" + names in no gazetteer), the phone without spaces.
+    for i, (name, mobile, street) in enumerate(PEOPLE, start=1):
+        conn.execute("INSERT INTO customer VALUES (?, ?, ?, ?)", (i, name, mobile, street))
+        # No cue the recognizers trust ("for" + names in no gazetteer), the phone without spaces, the
+        # address's street line or box alone (detection would change only a box's number, keyed).
+        line = street.split("\n")[-1 if street.startswith("Flat") else 0]
         conn.execute("INSERT INTO ticket VALUES (?, ?, ?)",
-                     (i, i, f"Parcel for {name} left at the depot; mobile {mobile.replace(' ', '')}."))
+                     (i, i, f"Parcel for {name} left at the depot; mobile {mobile.replace(' ', '')}. "
+                            f"Redeliver to {line}."))
     conn.commit()
     conn.close()
     policy = tmp_path / "policy.yaml"
@@ -55,7 +62,11 @@ def test_notes_quoting_customers_get_their_pseudonyms(tmp_path: Path) -> None:
         note = notes[row["id"]]
         assert row["full_name"] in note, note                               # exactly the column's pseudonym
         assert row["mobile"].replace(" ", "") in note
-        name, mobile = PEOPLE[row["id"] - 1]
+        name, mobile, street = PEOPLE[row["id"] - 1]
         assert name not in note and mobile.replace(" ", "") not in note
+        line = street.split("\n")[-1 if street.startswith("Flat") else 0]
+        assert line not in note, note
+        if "\n" not in street:
+            assert f"Redeliver to {row['street']}." in note, note                # the box: exactly the row's fake
     report = json.loads((out / "report" / "report.json").read_text("utf-8"))
     assert report["verdict"] == "PASS"

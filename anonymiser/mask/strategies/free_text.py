@@ -30,6 +30,7 @@ from anonymiser.errors import MaskError
 from anonymiser.mask import columnar, entities, registry
 from anonymiser.mask.base import MaskContext, Span, Strategy, StrategyParams
 from anonymiser.mask.registry import register
+from anonymiser.mask.source_values import SourceValues
 from anonymiser.schema import ColumnInfo
 
 # Spans replaced by default. ORGANIZATION is included because small NER models often label a
@@ -54,22 +55,46 @@ PART_STRATEGIES: dict[str, str | None] = {
     "region": "remap", "unit": "remap", "rd": "remap", "country": None,
 }
 _NUMBER = re.compile(r"\d+[A-Za-z]?")
+_REMAP_ATTEMPTS = 16
 _PART_COLUMN = ColumnInfo(name="free_text", kind="text", sql_type="TEXT")
 # One replaced piece of a cell: (start, end, kind) where kind is an entity or "part:<strategy>".
 Piece = tuple[int, int, str]
 
 
-def pseudonymise_spans(entity: str, spans: list[str], key: bytes) -> list[str]:
-    """Fakes for distinct span texts of one entity, from the structured columns' domain."""
+def pseudonymise_spans(entity: str, spans: list[str], key: bytes,
+                       source_values: SourceValues | None = None) -> list[str]:
+    """Fakes for distinct span texts of one entity, from the structured columns' domain (and, given the
+    run's source values, never one of them: the same fake the structured column gives)."""
+    if entity == "part:remap":
+        return _remapped_parts(spans, key)
     if entity.startswith("part:"):
-        ctx = MaskContext(key=key, table="", column=_PART_COLUMN)
+        ctx = MaskContext(key=key, table="", column=_PART_COLUMN, source_values=source_values)
         return [str(v) for v in _part_strategy(entity[5:]).mask(pa.array(spans, pa.string()), ctx).to_pylist()]
-    return [str(v) for v in entities.pseudonymise(entity, pa.array(spans, pa.string()), key).to_pylist()]
+    return [str(v) for v in entities.pseudonymise(entity, pa.array(spans, pa.string()), key,
+                                                  source_values=source_values).to_pylist()]
 
 
-@functools.lru_cache(maxsize=16)
-def _part_strategy(name: str) -> Strategy:
-    return registry.build(name, {})
+def _remapped_parts(spans: list[str], key: bytes) -> list[str]:
+    """Numbers and codes of an address (box, unit, RD, postcode) through ``remap``. A permutation of a
+    small domain has fixed points ("PO Box 17" would stay "PO Box 17"): such a part is remapped again
+    in another keyed domain until it changes (a one-digit number is among ten values)."""
+    ctx = MaskContext(key=key, table="", column=_PART_COLUMN)
+    out = [str(v) for v in _part_strategy("remap").mask(pa.array(spans, pa.string()), ctx).to_pylist()]
+    for attempt in range(1, _REMAP_ATTEMPTS + 1):
+        same = [i for i, (fake, span) in enumerate(zip(out, spans, strict=True))
+                if fake == span and any(c.isalnum() for c in span)]
+        if not same:
+            break
+        again = _part_strategy("remap", f"free_text_part/{attempt}").mask(
+            pa.array([spans[i] for i in same], pa.string()), ctx).to_pylist()
+        for i, fake in zip(same, again, strict=True):
+            out[i] = str(fake)
+    return out
+
+
+@functools.lru_cache(maxsize=32)
+def _part_strategy(name: str, domain: str | None = None) -> Strategy:
+    return registry.build(name, {"domain": domain} if domain else {})
 
 
 def pieces(text: str, spans: Sequence[Span]) -> list[Piece]:
@@ -125,8 +150,8 @@ class FreeText(Strategy):
         fakes: dict[tuple[str, str], str] = {}
         for entity, texts in wanted.items():
             ordered = sorted(texts)
-            fakes.update(zip(((entity, t) for t in ordered), pseudonymise_spans(entity, ordered, ctx.key),
-                             strict=True))
+            fakes.update(zip(((entity, t) for t in ordered),
+                             pseudonymise_spans(entity, ordered, ctx.key, ctx.source_values), strict=True))
 
         rebuilt = [_splice(text, text_pieces, fakes) for text, text_pieces in zip(distinct, cut, strict=True)]
         out = pa.array(rebuilt, pa.string())

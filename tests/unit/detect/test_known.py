@@ -15,7 +15,8 @@ def index() -> KnownEntities:
     known.add("EMAIL_ADDRESS", ["Aroha.Ngata@Example.co.nz"])
     known.add("NZ_IRD", ["049-091-850"])
     known.add("NZ_NHI", ["ZZZ0016"])
-    known.add("STREET_ADDRESS", ["12 Queen Street"])
+    known.add("STREET_ADDRESS", ["12 Queen Street", "PO Box 17", "Flat 83\n9 Papapataimoko Place",
+                                 "41 Kauri Road\nRD 2"])
     known.add("PERSON", ["Sione Taufa"], domain="staff_name")
     return known
 
@@ -32,11 +33,17 @@ def _found(index: KnownEntities, text: str) -> list[tuple[str, str, str]]:
     ("Hemi Walker (IRD 49091850, NHI zzz 0016)", [("Hemi Walker", "PERSON", ""), ("49091850", "NZ_IRD", ""),
                                                   ("zzz 0016", "NZ_NHI", "")]),
     ("Deliver to 12 Queen Street by noon.", [("12 Queen Street", "STREET_ADDRESS", "")]),
+    # Faker's en_NZ street values: a box, a unit line before the street, an RD line after it.
+    ("to PO Box 17. Not P.O. Box 175; p.o. box 17 again", [("PO Box 17", "STREET_ADDRESS", ""),
+                                                           ("p.o. box 17", "STREET_ADDRESS", "")]),
+    ("at 9 Papapataimoko Place, Flat 83; 41 Kauri Road, RD 2", [("9 Papapataimoko Place", "STREET_ADDRESS", ""),
+                                                               ("41 Kauri Road", "STREET_ADDRESS", "")]),
     ("Ludo van der Berg and Mere Te Whata rang; Berg again.", [("Ludo van der Berg", "PERSON", ""),
                                                                ("Mere Te Whata", "PERSON", ""),
                                                                ("Berg", "PERSON", "family")]),
     ("Later Aroha said Ngata's parcel came.", [("Aroha", "PERSON", "given"), ("Ngata", "PERSON", "family")]),
-], ids=["name-and-phone", "phone-layouts", "email-case", "macron-and-identifiers", "street", "particles",
+], ids=["name-and-phone", "phone-layouts", "email-case", "macron-and-identifiers", "street", "box",
+        "street-line-of-multi-line-value", "particles",
         "parts-alone"])
 def test_known_values_are_found(index: KnownEntities, text: str, expected: list[tuple[str, str, str]]) -> None:
     assert _found(index, text) == expected

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pyarrow as pa
 import pytest
 
@@ -60,3 +62,20 @@ def test_whitespace_outside_spans_is_preserved() -> None:
     text = "  Call   Aroha Ngata\t\ton 021 555 1234 \n\n  thanks  "
     out = masked(text)
     assert out.startswith("  Call   ") and "\t\ton " in out and out.endswith(" \n\n  thanks  ")
+
+
+def test_a_box_number_always_changes() -> None:
+    # remap permutes 1- and 2-digit numbers among themselves, so a key maps some to themselves ("PO Box 17"
+    # stayed "PO Box 17" in the demo, a leak verification caught); free text remaps such a part again.
+    numbers = [str(n) for n in range(1, 100)]
+    for seed in range(50):
+        ctx = dataclasses.replace(CTX, key=f"box-number-key-{seed}".encode().ljust(32, b"."))
+        plain = registry.build("remap", {}).mask(pa.array(numbers), ctx).to_pylist()
+        if any(a == b for a, b in zip(numbers, plain, strict=True)):
+            break
+    else:
+        pytest.fail("no key with a fixed point: the test would prove nothing")
+    boxes = [f"Courier to PO Box {n}." for n in numbers]
+    out = registry.build("free_text", {}).mask(pa.array(boxes), ctx).to_pylist()
+    for text, masked_text in zip(boxes, out, strict=True):
+        assert masked_text != text and masked_text.startswith("Courier to PO Box "), masked_text
