@@ -10,36 +10,33 @@ import getpass
 import platform
 import socket
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
-
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from anonymiser import __version__
 from anonymiser.detect.engine import get_engine
 from anonymiser.detect.known import KnownEntities
 from anonymiser.detect.recorded import detect_from_policy
 from anonymiser.detect.spans import KNOWN_STRATEGIES, find_spans, with_known
-from anonymiser.errors import MaskError
-from anonymiser.mask.base import MaskContext, SpanFinder
+from anonymiser.mask.base import SpanFinder
 from anonymiser.mask.dictionaries import VERSION as dictionaries_version
 from anonymiser.mask.keys import key_id
 from anonymiser.mask.pseudonym import PseudonymStrategy
 from anonymiser.mask.source_values import SourceValues
-from anonymiser.plan import Plan, TablePlan, build_plan
+from anonymiser.plan import Plan, build_plan
 from anonymiser.policy.load import LoadedPolicy
+from anonymiser.pool import Chunk, MaskJob, MaskPool, analyzer_processes, default_jobs
 from anonymiser.report import build_report, write_report
 from anonymiser.schema import SchemaInfo
 from anonymiser.source.bulk import SourceReader
 from anonymiser.source.catalog import refuse_spatial
 from anonymiser.source.connect import connect
 from anonymiser.source.introspect import introspect
-from anonymiser.source.read import DEFAULT_CHUNK_ROWS, arrow_schema
+from anonymiser.source.read import DEFAULT_CHUNK_ROWS
 from anonymiser.subset import compute_subset, virtual_foreign_keys
 from anonymiser.subset.check import subset_problems
 from anonymiser.verify import verify_output
@@ -62,6 +59,7 @@ class RunOptions:
     formats: tuple[str, ...] = ("parquet",)
     dialects: tuple[str, ...] = ()
     chunk_rows: int = DEFAULT_CHUNK_ROWS
+    jobs: int = field(default_factory=default_jobs)   # worker processes masking chunks (pool.py)
     detect_sample: int = 1000
     demo_key: bool = False
 
@@ -103,44 +101,6 @@ def prepare(conn: Any, loaded: LoadedPolicy) -> tuple[SchemaInfo, Plan]:
     return schema, plan
 
 
-def mask_batch(batch: pa.RecordBatch, table_plan: TablePlan, key: bytes, out_schema: pa.Schema,
-               find_spans: SpanFinder | None = None, source_values: SourceValues | None = None) -> pa.RecordBatch:
-    """Mask one chunk column by column, Arrow in and Arrow out; kept columns pass through untouched."""
-    arrays = []
-    for i, column_plan in enumerate(table_plan.columns):
-        source = batch.column(i)
-        if column_plan.is_keep:
-            arrays.append(source)
-            continue
-        context = MaskContext(key=key, table=table_plan.table.name, column=column_plan.column,
-                              unique=column_plan.injective, batch=batch, find_spans=find_spans,
-                              source_values=source_values)
-        masked = column_plan.strategy.mask_column(source, context)
-        arrays.append(_fit_output(masked, out_schema.field(i).type, table_plan.table.name, column_plan.output.name,
-                                  column_plan.output.length, len(source)))
-    return pa.RecordBatch.from_arrays(arrays, schema=out_schema)
-
-
-def _fit_output(array: pa.Array, target: pa.DataType, table: str, column: str, length: int | None,
-                rows: int) -> pa.Array:
-    if len(array) != rows:
-        raise MaskError(f"the strategy returned {len(array)} values for {rows} rows", table=table, column=column,
-                        hint="This is a bug in the strategy: please report it.")
-    try:
-        if array.type != target:
-            array = array.cast(target)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
-        raise MaskError(f"the masked values do not fit the column type {target} ({type(exc).__name__})",
-                        table=table, column=column,
-                        hint="Choose a strategy that produces this type, or 'generalise'/'null'.") from None
-    if length and pa.types.is_string(target) and len(array):
-        longest = pc.max(pc.utf8_length(array)).as_py()
-        if longest is not None and longest > length:
-            raise MaskError(f"a masked value is {longest} characters long; the column allows {length}",
-                            table=table, column=column, hint="This is a bug in the strategy: please report it.")
-    return array
-
-
 def run(loaded: LoadedPolicy, options: RunOptions, *, progress: Progress, event: Event) -> RunResult:
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
     started = _now()
@@ -152,7 +112,8 @@ def run(loaded: LoadedPolicy, options: RunOptions, *, progress: Progress, event:
                              f"id {key_id(options.key)}, so every pseudonym will differ from it (copies made with "
                              "different keys do not join)", as_warning=True, previous_key_id=previous,
               key_id=key_id(options.key))
-    with private_files(), connect(options.source_url) as conn, SourceReader(conn) as reader:
+    with private_files(), analyzer_processes(options.jobs), connect(options.source_url) as conn, \
+            SourceReader(conn) as reader:
         schema, plan = prepare(conn, loaded)
         event("planned", f"policy covers all {sum(len(t.columns) for t in plan.tables.values())} columns of "
                          f"{len(plan.tables)} tables", tables=len(plan.tables))
@@ -244,28 +205,47 @@ def _source_values(reader: SourceReader, plan: Plan, options: RunOptions, progre
 def _write_parquet(reader: SourceReader, plan: Plan, subset: Any, options: RunOptions, work: Path, progress: Progress,
                    event: Event, finder: SpanFinder = find_spans,
                    source_values: SourceValues | None = None) -> dict[str, TableEntry]:
+    """Read, mask and write every table in load order; chunks are masked by ``options.jobs`` processes."""
     entries: dict[str, TableEntry] = {}
-    for name in plan.schema.load_order():
-        table_plan = plan.tables[name]
-        out_schema = arrow_schema(table_plan.output_table())
-        row_filter = subset.filters.get(name)
-        expected = subset.kept_rows.get(name)
-        with TableWriter(work, name, out_schema) as writer:
+    job = MaskJob(plan, options.key, finder, source_values)
+
+    def chunks() -> Iterator[Chunk]:
+        for name in plan.schema.load_order():
+            row_filter = subset.filters.get(name)
             if row_filter is None or not row_filter.is_empty:
-                for batch in reader.read_table(table_plan.table, row_filter=row_filter, chunk_rows=options.chunk_rows):
-                    writer.write(mask_batch(batch, table_plan, options.key, out_schema, finder, source_values))
-                    progress(name, writer.rows, expected)
-        progress(name, writer.rows, writer.rows)
-        entries[name] = TableEntry(
-            rows=writer.rows, source_rows=subset.source_rows.get(name),
-            files=[file_entry(work, writer.path)],
-            masking={c.column.name: _column_masking(c) for c in table_plan.columns},
-        )
-        source_rows = subset.source_rows.get(name)
-        of = f" of {source_rows:,}" if source_rows is not None and source_rows != writer.rows else ""
-        event("table_written", f"{name}: {writer.rows:,}{of} rows", table=name, rows=writer.rows,
-              source_rows=source_rows)
+                for batch in reader.read_table(plan.tables[name].table, row_filter=row_filter,
+                                               chunk_rows=options.chunk_rows):
+                    yield name, batch
+            yield name, None
+
+    writers: dict[str, TableWriter] = {}
+    try:
+        with MaskPool(job, options.jobs) as pool:
+            for name, batch in pool.masked(chunks()):
+                writer = writers.get(name) or writers.setdefault(name, TableWriter(work, name, job.out_schemas[name]))
+                if batch is not None:
+                    writer.write(batch)
+                    progress(name, writer.rows, subset.kept_rows.get(name))
+                    continue
+                writers.pop(name).close()
+                entries[name] = _table_written(name, writer, work, plan, subset, progress, event)
+    finally:
+        for writer in writers.values():
+            writer.close()
     return entries
+
+
+def _table_written(name: str, writer: TableWriter, work: Path, plan: Plan, subset: Any, progress: Progress,
+                   event: Event) -> TableEntry:
+    progress(name, writer.rows, writer.rows)
+    source_rows = subset.source_rows.get(name)
+    of = f" of {source_rows:,}" if source_rows is not None and source_rows != writer.rows else ""
+    event("table_written", f"{name}: {writer.rows:,}{of} rows", table=name, rows=writer.rows,
+          source_rows=source_rows)
+    return TableEntry(
+        rows=writer.rows, source_rows=source_rows, files=[file_entry(work, writer.path)],
+        masking={c.column.name: _column_masking(c) for c in plan.tables[name].columns},
+    )
 
 
 def _column_masking(column_plan: Any) -> ColumnMasking:

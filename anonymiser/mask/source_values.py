@@ -37,6 +37,11 @@ class SourceValues:
         self._parts.setdefault(domain, []).append(np.fromiter((hash(v) for v in norm if v), dtype=np.int64))
         self._sorted.pop(domain, None)
 
+    def freeze(self) -> None:
+        """Sort every domain's set now (before forking workers, so each does not sort its own copy)."""
+        for domain in list(self._parts):
+            self._table(domain)
+
     def _table(self, domain: str) -> np.ndarray:
         table = self._sorted.get(domain)
         if table is None:
