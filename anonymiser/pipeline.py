@@ -128,9 +128,15 @@ def run(loaded: LoadedPolicy, options: RunOptions, *, progress: Progress, event:
             manifest = _manifest(run_id, started, loaded, options, schema, plan, subset, detection, tables)
             manifest.write(work)
             for dialect in options.dialects:
-                path = write_dump(work, manifest, dialect, progress=progress)
+                notes: list[str] = []
+                path = write_dump(work, manifest, dialect, progress=progress, warnings=notes)
                 manifest.sql_files[dialect] = file_entry(work, path)
                 event("dump_written", f"SQL dump for {dialect} written", dialect=dialect)
+                if notes:   # one line: the list (table.column each) heads the script
+                    event("dump_warnings", f"SQL dump for {dialect}: {len(notes)} warning(s) about what does not "
+                                           f"carry over (types, defaults, views), listed at the top of "
+                                           f"sql/{dialect}.sql; the first: {notes[0]}", as_warning=True,
+                          dialect=dialect, warnings=notes)
             manifest.finished_at = _now()
             manifest.write(work)
             passed, failures = _verify_and_report(work, manifest, conn, progress, event)

@@ -52,11 +52,20 @@ class ColumnInfo(_Frozen):
     members: tuple[str, ...] = ()      # ENUM / SET members, in declared order
     generated: str | None = None       # expression of a generated column: recomputed, never copied
     generated_stored: bool = True
+    # PostgreSQL: the CREATE TRIGGER (built-in tsvector_update_trigger) that computes the column on every
+    # insert, e.g. Pagila's film.fulltext. Like a generated column: recomputed, never copied.
+    computed_by: str | None = None
     identity: Literal["always", "by default"] | None = None   # PostgreSQL identity column
     element_kind: ColumnKind | None = None   # arrays: the kind of the elements
     dimensions: int = 0                # arrays: 1 for text[], 2 for integer[][]
     user_type: str | None = None       # PostgreSQL enum/domain/composite/range the column is declared with
     read_as_text: str | None = None    # why the values are read as text (they do not fit the declared type)
+
+    @property
+    def derived(self) -> bool:
+        """Computed by the database from other columns (generated, or by a trigger): never read from the
+        source, computed again by the target from the masked columns."""
+        return self.generated is not None or self.computed_by is not None
 
     def element(self) -> ColumnInfo:
         """What one element of an array column is: its kind and facets (length, members, precision …),
@@ -69,7 +78,8 @@ class ColumnInfo(_Frozen):
         return self.model_copy(update={"kind": self.element_kind or "text", "element_kind": None, "dimensions": 0,
                                        "nullable": True, "native_type": strip(self.native_type),
                                        "sql_type": strip(self.sql_type) or f"element of {self.sql_type}",
-                                       "default": None, "generated": None, "identity": None,
+                                       "default": None, "generated": None, "computed_by": None,
+                                       "identity": None,
                                        "autoincrement": False})
 
 
@@ -151,6 +161,8 @@ class SequenceInfo(_Frozen):
 class ViewInfo(_Frozen):
     name: str
     definition: str                    # the SELECT, as the source prints it
+    reads: tuple[str, ...] = ()        # tables and views it selects from (schema-qualified if elsewhere)
+    calls: tuple[str, ...] = ()        # functions of the source it calls, which no dump carries
 
 
 class SchemaInfo(_Frozen):

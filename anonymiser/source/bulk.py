@@ -82,7 +82,7 @@ def _plan_column(column: ColumnInfo, expression: Any) -> tuple[Any, Convert | No
 
     native = (column.native_type or "").lower()
     inner = expression.element if isinstance(expression, sa.Label) else expression
-    if column.generated:
+    if column.derived:
         return expression, None
     if column.kind == "uuid" or (column.kind == "float" and native in _FLOAT4):
         return sa.cast(inner, sa.Text()).label(column.name), None

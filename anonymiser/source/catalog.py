@@ -136,6 +136,37 @@ _PG_VIEWS = """
 SELECT c.relname, pg_get_viewdef(c.oid, true) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = current_schema() AND c.relkind = 'v' ORDER BY c.oid
 """
+# Built-in text-search triggers compute a tsvector column from other columns on every insert: the column is
+# recomputed by the target (the trigger is recreated), never copied. Other triggers call the source's own
+# functions, which no dump carries.
+_PG_COMPUTING_TRIGGERS = """
+SELECT c.relname, pg_get_triggerdef(t.oid), quote_ident(n.nspname) || '.' || quote_ident(c.relname),
+       t.tgargs
+FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_proc p ON p.oid = t.tgfoid
+WHERE n.nspname = current_schema() AND NOT t.tgisinternal AND t.tgenabled <> 'D'
+  AND p.pronamespace = 'pg_catalog'::regnamespace
+  AND p.proname IN ('tsvector_update_trigger', 'tsvector_update_trigger_column')
+ORDER BY c.relname, t.tgname
+"""
+# What each view selects from and which of the source's own functions it calls (pg_depend of its rule).
+_PG_VIEW_READS = """
+SELECT DISTINCT v.relname,
+       CASE WHEN rn.oid = n.oid THEN r.relname ELSE rn.nspname || '.' || r.relname END
+FROM pg_class v JOIN pg_namespace n ON n.oid = v.relnamespace
+JOIN pg_rewrite w ON w.ev_class = v.oid
+JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid AND d.refclassid = 'pg_class'::regclass
+JOIN pg_class r ON r.oid = d.refobjid JOIN pg_namespace rn ON rn.oid = r.relnamespace
+WHERE n.nspname = current_schema() AND v.relkind = 'v' AND r.oid <> v.oid AND r.relkind IN ('r', 'p', 'v', 'm', 'f')
+"""
+_PG_VIEW_CALLS = """
+SELECT DISTINCT v.relname, p.proname
+FROM pg_class v JOIN pg_namespace n ON n.oid = v.relnamespace
+JOIN pg_rewrite w ON w.ev_class = v.oid
+JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid AND d.refclassid = 'pg_proc'::regclass
+JOIN pg_proc p ON p.oid = d.refobjid JOIN pg_namespace pn ON pn.oid = p.pronamespace
+WHERE n.nspname = current_schema() AND v.relkind = 'v' AND pn.nspname NOT IN ('pg_catalog', 'information_schema')
+"""
 _ORDER = {"e": 0, "r": 1, "d": 2, "c": 3}
 _USER_KIND: dict[str, Literal["enum", "domain", "composite", "range"]] = {
     "e": "enum", "d": "domain", "c": "composite", "r": "range"}
@@ -157,6 +188,7 @@ def _postgres(conn: sa.Connection, schema: SchemaInfo) -> SchemaInfo:
         columns, checks = query(_PG_COLUMNS), query(_PG_CHECKS)
         partitions, types = query(_PG_PARTITIONS), query(_PG_TYPES)
         sequences, views = query(_PG_SEQUENCES), query(_PG_VIEWS)
+        triggers, view_reads, view_calls = query(_PG_COMPUTING_TRIGGERS), query(_PG_VIEW_READS), query(_PG_VIEW_CALLS)
     finally:
         conn.execute(sa.text("SELECT set_config('search_path', :path, true)"), {"path": saved})
 
@@ -174,6 +206,11 @@ def _postgres(conn: sa.Connection, schema: SchemaInfo) -> SchemaInfo:
         if native == "real" or native == "real[]":
             entry["bits"] = 32
         facts.setdefault(table, {})[column] = entry
+    for table, definition, qualified, arguments in triggers:
+        column = bytes(arguments).split(b"\x00", 1)[0].decode("utf-8")
+        if column in facts.get(table, {}):
+            statement = definition.replace(f" ON {qualified} ", f" ON {_pg_ident(table)} ", 1)
+            facts[table][column]["computed_by"] = statement + ";"
     table_checks: dict[str, list[CheckConstraint]] = {}
     for table, name, definition in checks:
         table_checks.setdefault(table, []).append(CheckConstraint(name=name, expression=_strip_check(definition)))
@@ -196,7 +233,9 @@ def _postgres(conn: sa.Connection, schema: SchemaInfo) -> SchemaInfo:
         "tables": tables, "types": user_types,
         "sequences": tuple(SequenceInfo(name=s, table=t, column=c, data_type=d) for s, t, c, d in sequences
                            if t in tables),
-        "views": tuple(ViewInfo(name=n, definition=d.strip().rstrip(";")) for n, d in views),
+        "views": tuple(ViewInfo(name=n, definition=d.strip().rstrip(";"),
+                                reads=tuple(sorted(r for v, r in view_reads if v == n)),
+                                calls=tuple(sorted(f for v, f in view_calls if v == n))) for n, d in views),
     })
 
 
@@ -239,6 +278,15 @@ _MY_CHECKS = """
 SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS
 WHERE CONSTRAINT_SCHEMA = DATABASE() ORDER BY TABLE_NAME, CONSTRAINT_NAME
 """
+def _my_view(name: str, definition: str, qualifier: str) -> ViewInfo:
+    """MariaDB/MySQL print a view's tables as `db`.`name`, and a call of the database's own function as
+    `name`( (built-in functions are not quoted)."""
+    reads = {m.replace("``", "`") for m in re.findall(re.escape(qualifier) + r"`((?:[^`]|``)+)`", definition)}
+    calls = {m.replace("``", "`") for m in re.findall(r"`((?:[^`]|``)+)`\(", definition)}
+    return ViewInfo(name=name, definition=definition.replace(qualifier, ""), reads=tuple(sorted(reads - {name})),
+                    calls=tuple(sorted(calls)))
+
+
 _MY_VIEWS = """
 SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()
 ORDER BY TABLE_NAME
@@ -283,8 +331,7 @@ def _mysql(conn: sa.Connection, schema: SchemaInfo) -> SchemaInfo:
         if json_column and json_column.group(1) in facts.get(table, {}):   # MariaDB's JSON is LONGTEXT + this
             facts[table][json_column.group(1)]["kind"] = "json"
     qualifier = f"`{database}`."
-    views = tuple(ViewInfo(name=n, definition=(d or "").replace(qualifier, ""))
-                  for n, d in conn.execute(sa.text(_MY_VIEWS)))
+    views = tuple(_my_view(n, d or "", qualifier) for n, d in conn.execute(sa.text(_MY_VIEWS)))
     tables = {}
     for name, table in schema.tables.items():
         table = _update_columns(table, facts.get(name, {}))

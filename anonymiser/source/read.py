@@ -93,7 +93,7 @@ def select_list(clause: sa.TableClause, table: TableInfo, dialect: str) -> list[
     out: list[Any] = []
     for c in table.columns:
         column: Any = clause.c[c.name]
-        if c.generated:   # never copied from the source: the dump and load have the target compute it
+        if c.derived:   # never copied from the source: the dump and load have the target compute it
             out.append(sa.null().label(c.name))
             continue
         cast = _read_cast(c, dialect)
@@ -183,18 +183,21 @@ def _text(value: Any) -> str:
 
 
 def arrow_schema(table: TableInfo) -> pa.Schema:
-    return pa.schema([pa.field(c.name, arrow_type(c), nullable=c.nullable or c.generated is not None,
+    return pa.schema([pa.field(c.name, arrow_type(c), nullable=c.nullable or c.derived,
                                metadata=field_metadata(c)) for c in table.columns])
 
 
 def field_metadata(column: ColumnInfo) -> dict[bytes, bytes]:
     """What a Parquet reader needs to know beyond the Arrow type: the source's own type (enums and JSON
-    travel as strings), enum/SET members, and whether the column is generated (then empty here)."""
+    travel as strings), enum/SET members, and whether the column is generated or computed by a trigger (then
+    empty here)."""
     meta = {"anonymiser.source_type": column.native_type or column.sql_type, "anonymiser.kind": column.kind}
     if column.members:
         meta["anonymiser.members"] = json.dumps(list(column.members), ensure_ascii=False)
     if column.generated:
         meta["anonymiser.generated"] = column.generated
+    if column.computed_by:
+        meta["anonymiser.computed_by"] = column.computed_by
     return {k.encode(): v.encode() for k, v in meta.items()}
 
 

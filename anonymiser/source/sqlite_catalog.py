@@ -48,9 +48,10 @@ def enrich(conn: sa.Connection, schema: SchemaInfo) -> SchemaInfo:
 
     ddl = {name: sql or "" for name, sql in conn.execute(sa.text(
         "SELECT name, sql FROM sqlite_master WHERE type = 'table'"))}
-    views = tuple(ViewInfo(name=name, definition=_view_select(sql or ""))
-                  for name, sql in conn.execute(sa.text(
-                      "SELECT name, sql FROM sqlite_master WHERE type = 'view' ORDER BY rowid")))
+    view_sql = list(conn.execute(sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'view' ORDER BY rowid")))
+    relations = {n.casefold(): n for n in [*ddl, *(name for name, _ in view_sql)]}
+    views = tuple(ViewInfo(name=name, definition=_view_select(sql or ""),
+                           reads=_view_reads(_view_select(sql or ""), relations, name)) for name, sql in view_sql)
     tables = {}
     for name, table in schema.tables.items():
         declared = {row[1]: row[2] or "" for row in conn.exec_driver_sql(f"PRAGMA table_xinfo({_quote(name)})")}
@@ -166,6 +167,20 @@ def _column_definitions(sql: str) -> dict[str, str]:
         if name.upper() not in ("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"):
             out[name] = text
     return out
+
+
+_IDENTIFIER = re.compile(r'"((?:[^"]|"")*)"|`((?:[^`]|``)*)`|\[([^\]]*)\]|([A-Za-z_][\w$]*)')
+
+
+def _view_reads(select: str, relations: dict[str, str], name: str) -> tuple[str, ...]:
+    """Tables and views a view names (SQLite keeps no dependency list: every identifier that is one)."""
+    found = set()
+    for match in _IDENTIFIER.finditer(select):
+        word = next(g for g in match.groups() if g is not None).replace('""', '"').replace("``", "`")
+        relation = relations.get(word.casefold())
+        if relation and relation != name:
+            found.add(relation)
+    return tuple(sorted(found))
 
 
 def _view_select(sql: str) -> str:

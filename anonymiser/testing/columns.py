@@ -128,7 +128,7 @@ def _column_spec(manifest: Manifest, table: TableInfo, column: ColumnInfo, fk_co
     strategy, options = _rule(manifest, table.name, column.name)
     spec = partial(ColumnSpec, table=table.name, info=column, strategy=strategy, options=options)
     alone_unique = table.is_unique_column(column.name)
-    if column.generated is not None or column.identity == "always":
+    if column.derived or column.identity == "always":
         return spec(role="omit")
     if column.name in fk_columns:
         return spec(role="parent")

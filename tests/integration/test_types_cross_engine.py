@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import decimal
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import psycopg
@@ -25,66 +26,84 @@ _mysql = dbs.mariadb_rows
 _pg = dbs.pg_rows
 
 
+def sqlite_copies(tmp_path: Path, out: Path) -> tuple[str, list[Path]]:
+    """The output loaded into SQLite by ``anonymiser load`` and, from sql/sqlite.sql, by the sqlite3 client as
+    a user would: (what load printed, both database files)."""
+    by_load, by_client = tmp_path / "copy.sqlite", tmp_path / "client.sqlite"
+    loaded = anonymiser("load", str(out), "--target", f"sqlite:///{by_load}")
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    subprocess.run(["sqlite3", str(by_client)], input=(out / "sql" / "sqlite.sql").read_bytes(), check=True,
+                   capture_output=True)
+    return loaded.stdout + loaded.stderr, [by_load, by_client]
+
+
 @pytest.mark.slow
 def test_postgresql_catalogue_loads_into_mariadb_and_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.integration import test_types_roundtrip as roundtrip
 
     monkeypatch.setitem(roundtrip.MASKED, "postgresql", {**roundtrip.MASKED["postgresql"], **FLOATS})
-    with dbs.postgres_database() as source, dbs.mariadb_database() as mariadb:
+    with dbs.postgres_database() as source, dbs.mariadb_database() as mariadb, \
+            dbs.mariadb_database() as by_client:
         catalogue.build_postgres(source)
-        out, _ = run_to(tmp_path, source, "postgresql", catalogue.PG_SCHEMA)
+        out, _ = run_to(tmp_path, source, "postgresql", catalogue.PG_SCHEMA, dialects="postgresql,mysql,sqlite")
         loaded = anonymiser("load", str(out), "--target", mariadb)
         assert loaded.returncode == 0, loaded.stdout + loaded.stderr
         for where in ("every_type.c_text_array", "film.special_features", "every_type.c_inet",
-                      "every_type.c_domain", "film.fulltext", "rental: partitioning"):
+                      "every_type.c_domain", "film.fulltext", "film.search_vector", "rental: partitioning"):
             assert where in loaded.stdout + loaded.stderr, where
-        assert _mysql(mariadb, "SELECT COUNT(*) FROM film WHERE JSON_CONTAINS(special_features, '\"Trailers\"')") \
-            == [(1,)]
+        # The MySQL dump of a PostgreSQL source loads with MariaDB's own client, and gives the same tables.
+        dbs.run_mariadb(by_client, (out / "sql" / "mysql.sql").read_text("utf-8"))
+        for copy in (mariadb, by_client):
+            assert _mysql(copy, "SELECT COUNT(*) FROM film WHERE JSON_CONTAINS(special_features, '\"Trailers\"')") \
+                == [(1,)]
+        assert catalogue.mysql_snapshot(by_client) == catalogue.mysql_snapshot(mariadb)
         assert _mysql(mariadb, "SELECT c_int_grid, c_interval, c_numeric FROM every_type WHERE id = 1") == \
             [("[[1,2],[3,4]]", "1 year 2 mons 3 days 04:05:06.789",
               decimal.Decimal("1234567890123456789012345678.0123456789"))]
         assert _mysql(mariadb, "SELECT COUNT(*) FROM rental") == [(3,)]
 
-        target = tmp_path / "copy.sqlite"
-        loaded = anonymiser("load", str(out), "--target", f"sqlite:///{target}")
-        assert loaded.returncode == 0, loaded.stdout + loaded.stderr
-        assert "every_type.c_text_array" in loaded.stdout + loaded.stderr
-        conn = sqlite3.connect(target)
-        try:
-            assert conn.execute("SELECT c_text_array, c_enum FROM every_type WHERE id = 1").fetchone() == \
-                ('["a,b","c\\"d",null,""]', "NC-17")
-            with pytest.raises(sqlite3.IntegrityError):   # the enum's members became a CHECK
-                conn.execute("UPDATE every_type SET c_enum = 'XXX' WHERE id = 1")
-        finally:
-            conn.close()
+        printed, copies = sqlite_copies(tmp_path, out)
+        assert "every_type.c_text_array" in printed
+        for copy in copies:
+            conn = sqlite3.connect(copy)
+            try:
+                assert conn.execute("SELECT c_text_array, c_enum FROM every_type WHERE id = 1").fetchone() == \
+                    ('["a,b","c\\"d",null,""]', "NC-17")
+                with pytest.raises(sqlite3.IntegrityError):   # the enum's members became a CHECK
+                    conn.execute("UPDATE every_type SET c_enum = 'XXX' WHERE id = 1")
+            finally:
+                conn.close()
 
 
 @pytest.mark.slow
 def test_mariadb_catalogue_loads_into_postgresql_and_sqlite(tmp_path: Path) -> None:
-    with dbs.mariadb_database() as source, dbs.postgres_database() as postgres:
+    with dbs.mariadb_database() as source, dbs.postgres_database() as postgres, \
+            dbs.postgres_database() as by_client:
         catalogue.build_mariadb(source)
-        out, _ = run_to(tmp_path, source, "mysql", None)
+        out, _ = run_to(tmp_path, source, "mysql", None, dialects="mysql,postgresql,sqlite")
         loaded = anonymiser("load", str(out), "--target", postgres)
         assert loaded.returncode == 0, loaded.stdout + loaded.stderr
         assert "film.special_features" in loaded.stdout + loaded.stderr   # SET: text in the comma form
-        assert _pg(postgres, "SELECT c_int_u, c_bigint_u, c_time::text, c_set, c_enum FROM every_type "
+        # The PostgreSQL dump of a MariaDB source loads with psql -v ON_ERROR_STOP=1, and gives the same tables.
+        dbs.run_psql(by_client, (out / "sql" / "postgresql.sql").read_text("utf-8"))
+        assert catalogue.pg_snapshot(by_client) == catalogue.pg_snapshot(postgres)
+        for copy in (postgres, by_client):
+            assert _pg(copy, "SELECT c_int_u, c_bigint_u, c_time::text, c_set, c_enum FROM every_type "
                              "WHERE id = 1") == [(4294967295, decimal.Decimal("18446744073709551615"),
                                                   "838:59:59", "red,blue", "small")]
-        assert _pg(postgres, "SELECT count(*) FROM film WHERE rating = 'PG'") == [(1,)]
-        with pytest.raises(psycopg.errors.CheckViolation):
-            _pg(postgres, "UPDATE film SET rating = 'XXX' WHERE film_id = 1")
-        assert _pg(postgres, "INSERT INTO every_type DEFAULT VALUES RETURNING id") == [(4,)]
+            assert _pg(copy, "SELECT count(*) FROM film WHERE rating = 'PG'") == [(1,)]
+            with pytest.raises(psycopg.errors.CheckViolation):
+                _pg(copy, "UPDATE film SET rating = 'XXX' WHERE film_id = 1")
+            assert _pg(copy, "INSERT INTO every_type DEFAULT VALUES RETURNING id") == [(4,)]
 
-        target = tmp_path / "copy.sqlite"
-        loaded = anonymiser("load", str(out), "--target", f"sqlite:///{target}")
-        assert loaded.returncode == 0, loaded.stdout + loaded.stderr
-        conn = sqlite3.connect(target)
-        try:
-            assert conn.execute("SELECT c_bigint_u, c_set FROM every_type WHERE id = 1").fetchone() == \
-                ("18446744073709551615", "red,blue")
-            assert conn.execute("SELECT COUNT(*) FROM film").fetchone() == (4,)
-        finally:
-            conn.close()
+        for copy in sqlite_copies(tmp_path, out)[1]:
+            conn = sqlite3.connect(copy)
+            try:
+                assert conn.execute("SELECT c_bigint_u, c_set FROM every_type WHERE id = 1").fetchone() == \
+                    ("18446744073709551615", "red,blue")
+                assert conn.execute("SELECT COUNT(*) FROM film").fetchone() == (4,)
+            finally:
+                conn.close()
 
 
 def test_spatial_columns_are_refused_at_check(tmp_path: Path) -> None:

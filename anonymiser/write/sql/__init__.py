@@ -34,14 +34,17 @@ def get_dialect(name: str) -> Dialect:
 
 
 def write_dump(directory: Path, manifest: Manifest, dialect: str, *,
-               progress: Callable[[str, int, int | None], None] | None = None) -> Path:
+               progress: Callable[[str, int, int | None], None] | None = None,
+               warnings: list[str] | None = None) -> Path:
     """Write ``directory/sql/<dialect>.sql`` from the Parquet files the manifest lists; return its path.
 
     Streams batch by batch (bounded memory) into a temporary file renamed into place when complete.
-    The caller records ``file_entry()`` of the result in ``manifest.sql_files[dialect]``.
+    The caller records ``file_entry()`` of the result in ``manifest.sql_files[dialect]``. What does not carry
+    over (table.column: mapped type, default, view left out) is in the script's header and, when given,
+    appended to ``warnings``.
     """
 
-    return write_dump_file(directory, manifest, get_dialect(dialect), progress=progress)
+    return write_dump_file(directory, manifest, get_dialect(dialect), progress=progress, warnings=warnings)
 
 
 __all__ = ["DIALECTS", "get_dialect", "write_dump"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,58 +18,16 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from anonymiser.errors import OutputError
-from anonymiser.schema import ColumnInfo, ColumnKind, ForeignKey, SchemaInfo, TableInfo
+from anonymiser.schema import ColumnInfo, ColumnKind, ForeignKey, SchemaInfo, TableInfo, ViewInfo
 from anonymiser.source.read import arrow_type
 from anonymiser.write.manifest import Manifest
 from anonymiser.write.sql import render
+from anonymiser.write.sql.plans import ColumnPlan, TablePlan
 from anonymiser.write.sql.portable import mapping_warnings, portable_default
 
 BATCH_ROWS = 50_000
 STATEMENT_BYTES = 1 << 20   # one INSERT stays far below every server's packet limit (MariaDB: 16 MiB)
 MaxChars = Callable[[str, str], int]
-
-
-@dataclass(frozen=True)
-class ColumnPlan:
-    info: ColumnInfo          # the output column as the manifest describes it
-    kind: ColumnKind          # agrees with the Arrow type of the data
-    arrow: pa.DataType
-    type_info: ColumnInfo     # whose type this column takes: a FK column takes its parent's
-    type_table: str           # the table ``type_info`` belongs to
-    key: bool                 # in a PK, UNIQUE or FK: MySQL needs a bounded type to index it
-    sql_type: str = ""
-    native: bool = False      # same engine as the source, type unchanged by masking: rebuilt exactly
-
-    @property
-    def generated(self) -> bool:
-        return self.info.generated is not None
-
-
-@dataclass
-class TablePlan:
-    table: TableInfo
-    columns: list[ColumnPlan]
-    inline_fks: list[ForeignKey] = field(default_factory=list)
-    deferred_fks: list[ForeignKey] = field(default_factory=list)
-    identity: str | None = None   # single integer PK the source generates
-    identity_next: int = 1        # where its counter continues after the loaded rows
-    native: bool = False          # same engine as the source: its DDL facts apply
-    warnings: list[str] = field(default_factory=list)   # "table.column: what was mapped and how"
-
-    @property
-    def data_columns(self) -> list[ColumnPlan]:
-        """Columns that carry data: generated columns are computed by the target, never loaded."""
-        return [c for c in self.columns if not c.generated]
-
-    def observe(self, batch: pa.RecordBatch) -> None:
-        if self.identity:
-            largest = pc.max(batch.column(self.identity)).as_py()
-            if largest is not None:
-                self.identity_next = max(self.identity_next, int(largest) + 1)
-
-    @property
-    def name(self) -> str:
-        return self.table.name
 
 
 _ARROW_KIND: list[tuple[Callable[[pa.DataType], bool], ColumnKind]] = [
@@ -211,9 +169,10 @@ def plan_tables(directory: Path, manifest: Manifest, dialect: Dialect) -> list[T
             elif source.kind != c.kind:   # masking changed one side of the FK: keep the column's own facets
                 source_table, source = name, c
             exact = native and kind == c.kind and c.native_type is not None
-            if c.generated and not exact:   # its expression is the source engine's: left out, and said so
-                warnings.append(f"{name}.{c.name}: generated column left out (its expression is "
-                                f"{schema.dialect}'s, or masking changed its type)")
+            if c.derived and not exact:   # its expression is the source engine's: left out, and said so
+                how = "generated column" if c.generated else "column computed by a trigger"
+                warnings.append(f"{name}.{c.name}: {how} left out (its expression is {schema.dialect}'s, or masking "
+                                "changed its type); it is never copied from the source")
                 continue
             if exact:
                 source_table, source = name, c
@@ -236,7 +195,33 @@ def plan_tables(directory: Path, manifest: Manifest, dialect: Dialect) -> list[T
             plan.warnings += mapping_warnings(plan, schema.dialect, dialect.name)
         if schema.views and plans:
             plans[0].warnings.append(f"{len(schema.views)} view(s) not recreated: their SQL is {schema.dialect}'s")
+    elif plans:
+        plans[0].warnings += recreated_views(schema, plans)[1]
     return plans
+
+
+def recreated_views(schema: SchemaInfo, plans: list[TablePlan]) -> tuple[list[ViewInfo], list[str]]:
+    """The views a same-engine copy can recreate, dependencies first, and a warning naming each one it
+    cannot: it reads a table or view not in the copy, or calls a function of the source (no dump carries
+    functions). A view that cannot be created is left out rather than failing the load."""
+    made = {p.name for p in plans} | {child for p in plans if p.table.partitioning
+                                      for child, _ in p.table.partitioning.partitions}
+    pending, ready = list(schema.views), []
+    while True:
+        now = [v for v in pending if not v.calls and made.issuperset(v.reads)]
+        if not now:
+            break
+        ready += now
+        made.update(v.name for v in now)
+        pending = [v for v in pending if v not in now]
+    warnings = []
+    for view in pending:
+        if view.calls:
+            why = f"it calls {', '.join(view.calls)}, the source's own function(s), which the copy does not carry"
+        else:
+            why = f"it reads {', '.join(r for r in view.reads if r not in made)}, not in this copy"
+        warnings.append(f"view {view.name} not recreated: {why}")
+    return ready, warnings
 
 
 @dataclass(frozen=True)
@@ -312,7 +297,7 @@ class Dialect(ABC):
         info = column.info
         if column.native and info.collation:
             text += self.collate_clause(info)
-        if column.native and info.generated:
+        if column.native and info.generated is not None:
             return text + f" GENERATED ALWAYS AS ({info.generated}) {'STORED' if info.generated_stored else 'VIRTUAL'}"
         if not info.nullable:
             text += " NOT NULL"
@@ -334,12 +319,7 @@ class Dialect(ABC):
         """Views, once the data and constraints are in (same engine only: their SQL is the source's)."""
         if not plans or not plans[0].native:
             return []
-        names = {p.name for p in plans}
-        return [f"CREATE VIEW {self.quote(v.name)} AS {v.definition};\n" for v in schema.views
-                if names.issuperset(self.view_tables(v.definition, names))]
-
-    def view_tables(self, definition: str, names: set[str]) -> set[str]:
-        return set()
+        return [f"CREATE VIEW {self.quote(v.name)} AS {v.definition};\n" for v in recreated_views(schema, plans)[0]]
 
     def check_clauses(self, plan: TablePlan) -> list[str]:
         if not plan.native:

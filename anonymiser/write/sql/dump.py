@@ -30,7 +30,8 @@ def _header(dialect: Dialect, manifest: Manifest) -> list[str]:
 
 
 def write_script(handle: BinaryIO, directory: Path, manifest: Manifest, dialect: Dialect,
-                 progress: Progress | None = None, batch_rows: int = BATCH_ROWS) -> None:
+                 progress: Progress | None = None, batch_rows: int = BATCH_ROWS) -> list[str]:
+    """Write the script; return its warnings (table.column: what does not carry over), also in its header."""
     plans = plan_tables(directory, manifest, dialect)
 
     def text(*parts: str) -> None:
@@ -53,6 +54,7 @@ def write_script(handle: BinaryIO, directory: Path, manifest: Manifest, dialect:
     text(*dialect.after_tables(plans, schema))
     if dialect.transactional_ddl:
         text("COMMIT;\n")
+    return [w for p in plans for w in p.warnings]
 
 
 def _write_rows(handle: BinaryIO, directory: Path, manifest: Manifest, dialect: Dialect, plan: TablePlan,
@@ -74,15 +76,18 @@ def _write_rows(handle: BinaryIO, directory: Path, manifest: Manifest, dialect: 
         progress(plan.name, 0, total)
 
 
-def write_dump_file(directory: Path, manifest: Manifest, dialect: Dialect, *,
-                    progress: Progress | None = None, batch_rows: int = BATCH_ROWS) -> Path:
+def write_dump_file(directory: Path, manifest: Manifest, dialect: Dialect, *, progress: Progress | None = None,
+                    batch_rows: int = BATCH_ROWS, warnings: list[str] | None = None) -> Path:
+    """Write ``sql/<dialect>.sql`` atomically; its warnings are appended to ``warnings`` when given."""
     target = directory / SQL_DIR / f"{dialect.name}.sql"
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp_name = tempfile.mkstemp(prefix=f".{dialect.name}.", suffix=".sql.tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb", buffering=1 << 20) as handle:
-            write_script(handle, directory, manifest, dialect, progress, batch_rows)
+            found = write_script(handle, directory, manifest, dialect, progress, batch_rows)
         os.replace(temp_name, target)
+        if warnings is not None:
+            warnings += found
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from anonymiser.schema import ColumnKind
-
-if TYPE_CHECKING:
-    from anonymiser.write.sql.core import TablePlan
+from anonymiser.write.sql.plans import TablePlan
 
 _LITERAL_DEFAULT = re.compile(r"^\(?(-?\d+(?:\.\d+)?|'(?:[^']|'')*'|true|false|TRUE|FALSE)\)?(?:::[\w .\"]+)?$")
 

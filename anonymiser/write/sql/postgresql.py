@@ -133,6 +133,8 @@ class PostgreSQL(Dialect):
                            for child, bound in plan.table.partitioning.partitions]
         statements += [f"ALTER SEQUENCE {self.quote(s.name)} OWNED BY {self.quote(plan.name)}.{self.quote(s.column)};\n"
                        for s in self.sequences if s.table == plan.name] if plan.native else []
+        # Before the rows: the trigger computes the column from the masked columns as they are loaded.
+        statements += [c.info.computed_by + "\n" for c in plan.columns if c.native and c.info.computed_by]
         return statements
 
     def check_clauses(self, plan: TablePlan) -> list[str]:
