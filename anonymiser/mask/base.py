@@ -41,6 +41,27 @@ LeakClass = Literal["identifier", "composite", "dictionary", "default"]
 
 ALL_KINDS: frozenset[ColumnKind] = frozenset(get_args(ColumnKind))
 TEXT_KINDS: frozenset[ColumnKind] = frozenset({"string", "text", "other"})
+
+# PostgreSQL types read as their text form ("other") whose values follow a syntax of their own: a fake
+# written there would not load (an e-mail address is no int4range). Only strategies that write no new text
+# (keep, null), or that write the type's own syntax (``writes_syntax``), mask them.
+_SYNTAX_TYPES = frozenset({
+    "interval", "time with time zone", "inet", "cidr", "macaddr", "macaddr8", "bit", "bit varying", "tsvector",
+    "tsquery", "xml", "int4range", "int8range", "numrange", "tsrange", "tstzrange", "daterange",
+    "int4multirange", "int8multirange", "nummultirange", "tsmultirange", "tstzmultirange", "datemultirange",
+    "point", "line", "lseg", "box", "path", "polygon", "circle", "pg_lsn", "txid_snapshot", "pg_snapshot",
+    "jsonpath",
+})
+
+
+def own_syntax(column: ColumnInfo) -> str | None:
+    """The type whose syntax the column's values follow, when a fake text would not fit it."""
+    if column.kind != "other":
+        return None
+    declared = (column.native_type or "").lower().split("(", 1)[0].strip()
+    if declared in _SYNTAX_TYPES:
+        return declared
+    return column.user_type   # a PostgreSQL composite or range type of the source
 NUMERIC_KINDS: frozenset[ColumnKind] = frozenset({"integer", "float", "decimal"})
 TEMPORAL_KINDS: frozenset[ColumnKind] = frozenset({"date", "datetime"})
 
@@ -119,6 +140,8 @@ class Strategy(ABC):
     deterministic: ClassVar[bool] = True
     format_preserving: ClassVar[bool] = False
     summary: ClassVar[str] = ""
+    writes_values: ClassVar[bool] = True            # False: writes no new value (keep, null)
+    writes_syntax: ClassVar[frozenset[str]] = frozenset()   # own_syntax() types whose syntax its values follow
 
     def __init__(self, params: StrategyParams | None = None) -> None:
         self.params = params if params is not None else self.params_model()
@@ -139,6 +162,10 @@ class Strategy(ABC):
             article = "an" if column.kind[0] in "aeiou" else "a"
             return f"{self.name!r} cannot mask {article} {column.kind} column ({column.sql_type}); it masks " \
                    f"{', '.join(sorted(kinds))} columns"
+        syntax = own_syntax(column)
+        if syntax and self.writes_values and syntax not in self.writes_syntax:
+            return f"{self.name!r} cannot mask this {syntax} column ({column.sql_type}): its values follow " \
+                   f"{syntax}'s own syntax, which {self.name!r} does not write (the copy would not load)"
         return None
 
     def output_column(self, column: ColumnInfo) -> ColumnInfo:

@@ -25,6 +25,7 @@ class IpAddress(PseudonymStrategy):
     entities = ("IP_ADDRESS",)
     leak_class = "identifier"
     accepts = TEXT_KINDS
+    writes_syntax = frozenset({"inet", "cidr"})   # a fake address is a valid inet, and a /32 cidr
 
     def render(self, m: Material) -> pa.Array:
         h = m.h[:, 0]

@@ -14,6 +14,7 @@ class Keep(Strategy):
     entities = ("DATE_TIME",)     # dates in prose are kept (see mask/entities.py)
     leak_class = None
     accepts = ALL_KINDS
+    writes_values = False
 
     def mask(self, values: pa.Array, ctx: MaskContext) -> pa.Array:
         return values       # Arrow arrays are immutable: passing it on cannot change the caller's data

@@ -15,6 +15,7 @@ class Null(Strategy):
     entities = ()
     leak_class = None
     accepts = ALL_KINDS
+    writes_values = False
 
     def rejects(self, column: ColumnInfo) -> str | None:
         if not column.nullable:
