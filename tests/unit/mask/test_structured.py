@@ -109,6 +109,27 @@ def test_noise_bounded_and_typed(type_: pa.DataType, values: list[object], optio
         assert abs(float(b) - float(a)) <= bound + 1
 
 
+@pytest.mark.parametrize(
+    ("type_", "values", "options"),
+    [
+        (pa.int16(), list(range(-20, 21)), {"relative": 0.1}),
+        (pa.int64(), [0, 1, 5, 7, 9] * 3, {"relative": 0.05}),
+        (pa.int8(), [127, -128, 126, 0], {"absolute": 1}),
+        (pa.decimal128(6, 2), [decimal.Decimal("0.00"), decimal.Decimal("0.05"), decimal.Decimal("1.00")],
+         {"relative": 0.01}),
+        (pa.float64(), [0.0, -0.0, 1e-300, 3.5], {"relative": 0.1}),
+    ],
+    ids=["small-ints", "zero-and-counts", "int8-bounds", "decimal", "float-zero"],
+)
+def test_noise_always_changes_the_value(type_: pa.DataType, values: list[object], options: dict[str, float]) -> None:
+    """An unchanged noised number is still the real one (verification fails it as unchanged_value)."""
+    src = arrow(values, type_)
+    out = run("noise", src, options)
+    assert out.type == src.type
+    unchanged = [a for a, b in zip(src.to_pylist(), out.to_pylist(), strict=True) if a == b]
+    assert unchanged == []
+
+
 def test_noise_needs_exactly_one_bound() -> None:
     with pytest.raises(PolicyError):
         registry.build("noise", {"relative": 0.1, "absolute": 1})
