@@ -56,6 +56,9 @@ def test_postgresql_catalogue_loads_into_mariadb_and_sqlite(tmp_path: Path, monk
         for copy in (mariadb, by_client):
             assert _mysql(copy, "SELECT COUNT(*) FROM film WHERE JSON_CONTAINS(special_features, '\"Trailers\"')") \
                 == [(1,)]
+            # now() became the target's CURRENT_TIMESTAMP: an insert without last_update works.
+            _mysql(copy, "INSERT INTO film (store_id, title) VALUES (1, 'x')")
+            assert _mysql(copy, "SELECT last_update > NOW() - INTERVAL 1 DAY FROM film WHERE title = 'x'") == [(1,)]
         assert catalogue.mysql_snapshot(by_client) == catalogue.mysql_snapshot(mariadb)
         assert _mysql(mariadb, "SELECT c_int_grid, c_interval, c_numeric FROM every_type WHERE id = 1") == \
             [("[[1,2],[3,4]]", "1 year 2 mons 3 days 04:05:06.789",
@@ -71,6 +74,8 @@ def test_postgresql_catalogue_loads_into_mariadb_and_sqlite(tmp_path: Path, monk
                     ('["a,b","c\\"d",null,""]', "NC-17")
                 with pytest.raises(sqlite3.IntegrityError):   # the enum's members became a CHECK
                     conn.execute("UPDATE every_type SET c_enum = 'XXX' WHERE id = 1")
+                conn.execute("INSERT INTO film (store_id, title) VALUES (1, 'x')")
+                assert conn.execute("SELECT last_update IS NOT NULL FROM film WHERE title = 'x'").fetchone() == (1,)
             finally:
                 conn.close()
 
@@ -84,6 +89,7 @@ def test_mariadb_catalogue_loads_into_postgresql_and_sqlite(tmp_path: Path) -> N
         loaded = anonymiser("load", str(out), "--target", postgres)
         assert loaded.returncode == 0, loaded.stdout + loaded.stderr
         assert "film.special_features" in loaded.stdout + loaded.stderr   # SET: text in the comma form
+        assert "film.last_update: ON UPDATE current_timestamp() is mysql's" in loaded.stdout + loaded.stderr
         # The PostgreSQL dump of a MariaDB source loads with psql -v ON_ERROR_STOP=1, and gives the same tables.
         dbs.run_psql(by_client, (out / "sql" / "postgresql.sql").read_text("utf-8"))
         assert catalogue.pg_snapshot(by_client) == catalogue.pg_snapshot(postgres)
@@ -95,6 +101,8 @@ def test_mariadb_catalogue_loads_into_postgresql_and_sqlite(tmp_path: Path) -> N
             with pytest.raises(psycopg.errors.CheckViolation):
                 _pg(copy, "UPDATE film SET rating = 'XXX' WHERE film_id = 1")
             assert _pg(copy, "INSERT INTO every_type DEFAULT VALUES RETURNING id") == [(4,)]
+            assert _pg(copy, "INSERT INTO film (store_id, title) VALUES (1, 'x') RETURNING last_update IS NOT NULL") \
+                == [(True,)]
 
         for copy in sqlite_copies(tmp_path, out)[1]:
             conn = sqlite3.connect(copy)

@@ -23,7 +23,7 @@ from anonymiser.source.read import arrow_type
 from anonymiser.write.manifest import Manifest
 from anonymiser.write.sql import render
 from anonymiser.write.sql.plans import ColumnPlan, TablePlan
-from anonymiser.write.sql.portable import mapping_warnings, portable_default
+from anonymiser.write.sql.portable import CURRENT_TIMESTAMP, mapping_warnings, portable_default
 
 BATCH_ROWS = 50_000
 STATEMENT_BYTES = 1 << 20   # one INSERT stays far below every server's packet limit (MariaDB: 16 MiB)
@@ -303,9 +303,12 @@ class Dialect(ABC):
             text += " NOT NULL"
         if column.native and info.default is not None and not info.identity:
             text += f" DEFAULT {info.default}"
-        elif not column.native and portable_default(info.default, column.kind) is not None:
-            text += f" DEFAULT {portable_default(info.default, column.kind)}"
+        elif not column.native and (default := portable_default(info.default, column.kind)) is not None:
+            text += f" DEFAULT {self.current_timestamp(column) if default == CURRENT_TIMESTAMP else default}"
         return text
+
+    def current_timestamp(self, column: ColumnPlan) -> str:
+        return CURRENT_TIMESTAMP
 
     def collate_clause(self, info: ColumnInfo) -> str:
         return f" COLLATE {self.quote(info.collation or '')}"

@@ -6,6 +6,7 @@ transaction, and the deferred foreign keys are added (and checked) afterwards.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pyarrow as pa
@@ -118,6 +119,11 @@ class MySQL(InsertDialect):
     def column_definition(self, column: ColumnPlan, plan: TablePlan) -> str:
         text = super().column_definition(column, plan)
         return text + " AUTO_INCREMENT" if column.info.name == plan.identity else text
+
+    def current_timestamp(self, column: ColumnPlan) -> str:
+        """MySQL wants the default's precision to be the column's: DATETIME(6) DEFAULT CURRENT_TIMESTAMP(6)."""
+        precision = re.search(r"\((\d+)\)", column.sql_type)
+        return f"CURRENT_TIMESTAMP({precision.group(1)})" if precision else "CURRENT_TIMESTAMP"
 
     def collate_clause(self, info: ColumnInfo) -> str:
         charset = f" CHARACTER SET {info.charset}" if info.charset else ""

@@ -7,12 +7,20 @@ import re
 from anonymiser.schema import ColumnKind
 from anonymiser.write.sql.plans import TablePlan
 
+CURRENT_TIMESTAMP = "CURRENT_TIMESTAMP"   # the dialect spells it for the column (MySQL: with its precision)
+# The current time, as each engine spells it (PostgreSQL now(), MariaDB current_timestamp(), SQLite
+# CURRENT_TIMESTAMP), optionally cast, optionally with MySQL's ON UPDATE (which is not carried over).
+_NOW_DEFAULT = re.compile(r"^\(?\s*(?:now|current_timestamp|localtimestamp|transaction_timestamp|statement_timestamp)"
+                          r"\s*(?:\(\s*\d*\s*\))?\s*\)?(?:::[\w .\"]+)?(\s+on update .+)?$", re.I)
 _LITERAL_DEFAULT = re.compile(r"^\(?(-?\d+(?:\.\d+)?|'(?:[^']|'')*'|true|false|TRUE|FALSE)\)?(?:::[\w .\"]+)?$")
 
 
 def portable_default(default: str | None, kind: ColumnKind) -> str | None:
     """A default that means the same on every engine: a number for a number, a string literal for text,
-    dates and enums, true/false for a boolean (a PostgreSQL cast dropped)."""
+    dates and enums, true/false for a boolean (a PostgreSQL cast dropped), and the current time for a
+    timestamp (``CURRENT_TIMESTAMP``, which the dialect spells)."""
+    if default is not None and kind == "datetime" and _NOW_DEFAULT.match(default.strip()):
+        return CURRENT_TIMESTAMP
     match = _LITERAL_DEFAULT.match(default.strip()) if default is not None else None
     if match is None:
         return None
@@ -56,6 +64,8 @@ def mapping_warnings(plan: TablePlan, source: str, target: str) -> list[str]:
         if info.default is not None and portable_default(info.default, column.kind) is None and not info.identity \
                 and not info.autoincrement:
             out.append(f"{where}: default {info.default} is {source}'s SQL and is not carried over")
+        elif info.default is not None and (now := _NOW_DEFAULT.match(info.default.strip())) and now.group(1):
+            out.append(f"{where}: {now.group(1).strip()} is {source}'s and is not carried over (the default is)")
         if info.collation:
             out.append(f"{where}: collation {info.collation} has no {target} equivalent; the target's default "
                        "applies")
