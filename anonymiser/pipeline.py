@@ -20,6 +20,7 @@ from typing import Any
 from anonymiser import __version__
 from anonymiser.detect.engine import get_engine
 from anonymiser.detect.known import KnownEntities
+from anonymiser.detect.model import DetectionResult
 from anonymiser.detect.recorded import detect_from_policy
 from anonymiser.detect.spans import KNOWN_STRATEGIES, find_spans, with_known
 from anonymiser.mask.base import SpanFinder
@@ -37,7 +38,7 @@ from anonymiser.source.catalog import refuse_spatial
 from anonymiser.source.connect import connect
 from anonymiser.source.introspect import introspect
 from anonymiser.source.read import DEFAULT_CHUNK_ROWS
-from anonymiser.subset import compute_subset, virtual_foreign_keys
+from anonymiser.subset import SubsetResult, compute_subset, virtual_foreign_keys
 from anonymiser.subset.check import subset_problems
 from anonymiser.verify import verify_output
 from anonymiser.write.manifest import ColumnMasking, Manifest, SourceFingerprint, TableEntry, file_entry
@@ -148,16 +149,16 @@ def run(loaded: LoadedPolicy, options: RunOptions, *, progress: Progress, event:
     return RunResult(out_dir=final, manifest=manifest, passed=passed, failures=failures)
 
 
-def _subset(conn: Any, plan: Plan, loaded: LoadedPolicy, progress: Progress) -> Any:
+def _subset(conn: Any, plan: Plan, loaded: LoadedPolicy, progress: Progress) -> SubsetResult:
     return compute_subset(conn, plan.schema, loaded.policy.subset,
                           progress=lambda table, rows: progress(f"subset {table}", rows, None))
 
 
-def _detect(conn: Any, schema: SchemaInfo, loaded: LoadedPolicy, sample: int, progress: Progress) -> dict[str, Any]:
+def _detect(conn: Any, schema: SchemaInfo, loaded: LoadedPolicy, sample: int,
+            progress: Progress) -> DetectionResult:
     """The policy's rules and the scan's recorded evidence; only columns the scan never judged are sampled."""
-    result = detect_from_policy(conn, schema, loaded, sample=sample, engine=get_engine,
-                                progress=lambda table, done, total: progress(f"detect {table}", done, total))
-    return dict(result.model_dump(mode="json"))
+    return detect_from_policy(conn, schema, loaded, sample=sample, engine=get_engine,
+                              progress=lambda table, done, total: progress(f"detect {table}", done, total))
 
 
 def _span_finder(reader: SourceReader, plan: Plan, subset: Any, options: RunOptions, progress: Progress) -> SpanFinder:
@@ -234,47 +235,51 @@ def _write_parquet(reader: SourceReader, plan: Plan, subset: Any, options: RunOp
                     progress(name, writer.rows, subset.kept_rows.get(name))
                     continue
                 writers.pop(name).close()
-                entries[name] = _table_written(name, writer, work, plan, subset, progress, event)
+                entries[name] = _table_written(name, writer, work, subset, progress, event)
     finally:
         for writer in writers.values():
             writer.close()
     return entries
 
 
-def _table_written(name: str, writer: TableWriter, work: Path, plan: Plan, subset: Any, progress: Progress,
+def _table_written(name: str, writer: TableWriter, work: Path, subset: Any, progress: Progress,
                    event: Event) -> TableEntry:
     progress(name, writer.rows, writer.rows)
     source_rows = subset.source_rows.get(name)
     of = f" of {source_rows:,}" if source_rows is not None and source_rows != writer.rows else ""
     event("table_written", f"{name}: {writer.rows:,}{of} rows", table=name, rows=writer.rows,
           source_rows=source_rows)
-    return TableEntry(
-        rows=writer.rows, source_rows=source_rows, files=[file_entry(work, writer.path)],
-        masking={c.column.name: _column_masking(c) for c in plan.tables[name].columns},
-    )
+    return TableEntry(rows=writer.rows, source_rows=source_rows, files=[file_entry(work, writer.path)])
 
 
-def _column_masking(column_plan: Any) -> ColumnMasking:
-    strategy = column_plan.strategy
-    return ColumnMasking(
-        strategy=strategy.name, technique=strategy.technique, deterministic=strategy.deterministic,
-        format_preserving=strategy.format_preserving, domain=getattr(strategy, "domain", None),
-        unique=column_plan.unique, reason=column_plan.rule.reason,
-        collisions_resolved=strategy.stats.collisions_resolved,
-    )
+def _masking(plan: Plan, detection: DetectionResult) -> dict[str, dict[str, ColumnMasking]]:
+    """Per table and column, how it was masked (after writing: the strategies' counts are final)."""
+    found = detection.by_column()
+    out: dict[str, dict[str, ColumnMasking]] = {}
+    for name, table_plan in plan.tables.items():
+        keys = plan.schema.key_columns(name)
+        out[name] = {}
+        for c in table_plan.columns:
+            finding = found.get((name, c.column.name))
+            out[name][c.column.name] = ColumnMasking.of(
+                c.strategy, options=c.rule.options, entity=finding.entity if finding else None,
+                in_key=c.column.name in keys, unique=c.unique, reason=c.rule.reason)
+    return out
 
 
 def _manifest(run_id: str, started: str, loaded: LoadedPolicy, options: RunOptions, schema: SchemaInfo,
-              plan: Plan, subset: Any, detection: dict[str, Any], tables: dict[str, TableEntry]) -> Manifest:
+              plan: Plan, subset: SubsetResult, detection: DetectionResult,
+              tables: dict[str, TableEntry]) -> Manifest:
     output_schema = plan.output_schema()
+    for name, masking in _masking(plan, detection).items():
+        tables[name].masking = masking
     return Manifest(
         run_id=run_id, started_at=started, run_by=_user(), host=socket.gethostname(),
         tool_versions=_versions(), detection=detection,
-        policy_path=str(loaded.path), policy_sha256=loaded.sha256,
-        policy=loaded.policy.model_dump(mode="json", by_alias=True, exclude={"source"}),
+        policy_path=str(loaded.path), policy_sha256=loaded.sha256, policy=loaded.policy,
         key_id=key_id(options.key), demo_key=options.demo_key,
         source=SourceFingerprint(dialect=schema.dialect, database=schema.database, schema_hash=schema.fingerprint()),
-        subset=dict(subset.method) | {"tables": subset.summary()},
+        subset=subset.record(),
         schema=output_schema, load_order=output_schema.load_order(), tables=tables,
         formats=list(options.formats),
     )

@@ -16,7 +16,7 @@ from anonymiser.errors import PolicyDriftError, PolicyError, PolicyOptionError
 from anonymiser.mask import registry
 from anonymiser.mask.base import Strategy
 from anonymiser.policy.load import LoadedPolicy
-from anonymiser.policy.model import ColumnRule
+from anonymiser.policy.model import ColumnRule, Policy
 from anonymiser.schema import ColumnInfo, SchemaInfo, TableInfo
 
 
@@ -32,7 +32,7 @@ class ColumnPlan:
 
     @property
     def is_keep(self) -> bool:
-        return self.strategy.name == "keep"
+        return self.strategy.keeps_values
 
 
 @dataclass
@@ -77,10 +77,12 @@ def check_names(loaded: LoadedPolicy, schema: SchemaInfo) -> list[str]:
     return problems
 
 
-def unruled_columns(loaded: LoadedPolicy, schema: SchemaInfo) -> list[tuple[TableInfo, ColumnInfo]]:
+def unruled_columns(policy: Policy, schema: SchemaInfo) -> list[tuple[TableInfo, ColumnInfo]]:
+    """Columns of the source with no rule, in tables the policy does not exclude (fail closed: plan
+    refuses them; verify's drift gate reports them for an output whose source has changed since)."""
     out: list[tuple[TableInfo, ColumnInfo]] = []
     for table in schema.tables.values():
-        table_policy = loaded.policy.tables.get(table.name)
+        table_policy = policy.tables.get(table.name)
         if table_policy is not None and table_policy.exclude:
             continue
         ruled = table_policy.columns if table_policy else {}
@@ -99,7 +101,7 @@ def suggestion_for(table: TableInfo, column: ColumnInfo) -> str:
 def drift_problems(loaded: LoadedPolicy, schema: SchemaInfo) -> list[str]:
     """Everything that makes the policy not match the source: unknown names and unruled columns."""
     problems = check_names(loaded, schema)
-    for table, column in unruled_columns(loaded, schema):
+    for table, column in unruled_columns(loaded.policy, schema):
         problems.append(
             f"column {table.name}.{column.name} ({column.sql_type}) has no rule. Add under "
             f"tables.{table.name}.columns:  {column.name}: {suggestion_for(table, column)}"
@@ -113,7 +115,7 @@ def raise_on_drift(loaded: LoadedPolicy, schema: SchemaInfo) -> None:
         # file:line of the first problem: a wrong name's own line, else the table (or 'tables:') lacking a rule
         lines = [int(m.group(1)) for p in problems if (m := re.match(r"line (\d+):", p))]
         lines += [loaded.line_of("tables", t.name) or loaded.line_of("tables") or 1
-                  for t, _ in unruled_columns(loaded, schema)]
+                  for t, _ in unruled_columns(loaded.policy, schema)]
         raise PolicyDriftError(
             f"the policy does not cover the source ({len(problems)} problem(s)):\n"
             + "\n".join(f"  - {p}" for p in problems),
@@ -127,7 +129,7 @@ def build_plan(loaded: LoadedPolicy, schema: SchemaInfo) -> Plan:
     validate_rules(loaded)
     raise_on_drift(loaded, schema)
     policy = loaded.policy
-    excluded = {name for name, tp in policy.tables.items() if tp.exclude}
+    excluded = policy.excluded_tables()
     for name in sorted(excluded):
         for child, fk in schema.children(name):
             if child not in excluded:
@@ -218,7 +220,7 @@ def _own_rule(loaded: LoadedPolicy, table: TableInfo, column: ColumnInfo, rule: 
     unique = rule.unique if rule.unique is not None else table.is_unique_column(column.name)
     in_key = any(column.name in s for s in table.unique_sets())
     return ColumnPlan(column=column, output=strategy.column_after(column), rule=rule, strategy=strategy,
-                      unique=unique, injective=strategy.name != "keep" and (unique or in_key))
+                      unique=unique, injective=not strategy.keeps_values and (unique or in_key))
 
 
 def _follow_parent(loaded: LoadedPolicy, table: TableInfo, column: ColumnInfo, rule: ColumnRule,

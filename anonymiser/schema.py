@@ -207,6 +207,17 @@ class SchemaInfo(_Frozen):
             if fk.ref_table == table
         ]
 
+    def key_columns(self, table: str) -> set[str]:
+        """Columns of ``table`` that take part in a key: its primary key, its foreign keys, and the
+        columns other tables' foreign keys reference."""
+        info = self.tables[table]
+        columns = set(info.primary_key)
+        for fk in info.foreign_keys:
+            columns.update(fk.columns)
+        for _, fk in self.children(table):
+            columns.update(fk.ref_columns)
+        return columns
+
     def strongly_connected(self) -> list[list[str]]:
         """Tables grouped into strongly connected components of the FK graph, parents first."""
         return _tarjan_parents_first(self)

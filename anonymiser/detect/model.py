@@ -40,9 +40,17 @@ class ColumnFinding(BaseModel):
 class DetectionResult(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    findings: list[ColumnFinding]
+    findings: list[ColumnFinding] = Field(default_factory=list)
     engine: dict[str, Any] = Field(default_factory=dict)
     sample: int = 0
+
+    def by_column(self) -> dict[tuple[str, str], ColumnFinding]:
+        return {(f.table, f.column): f for f in self.findings}
+
+    def engine_description(self) -> str | None:
+        """The engine as one line ("presidio: 2.2; spacy_model: en_core_web_sm; ..."), if recorded."""
+        parts = [f"{k}: {v}" for k, v in self.engine.items() if isinstance(v, str | int | float | bool) and v != ""]
+        return "; ".join(parts) or None
 
     def finding(self, table: str, column: str) -> ColumnFinding:
         for f in self.findings:

@@ -36,7 +36,8 @@ Technique = Literal["none", "suppression", "pseudonymisation", "generalisation",
 # dictionary  — a single name, city, date or number: coincidences are expected;
 # default     — judged by the value's shape (strict when long and identifier-like).
 # A strategy that does not know what its values are (keep, null, redact, hash, remap, free_text)
-# declares None: the column's class then comes from the entity detection found in it.
+# declares None: the column's class then comes from the entity detection found in it
+# (``registry.leak_class``, recorded per column in the manifest).
 LeakClass = Literal["identifier", "composite", "dictionary", "default"]
 
 ALL_KINDS: frozenset[ColumnKind] = frozenset(get_args(ColumnKind))
@@ -150,6 +151,11 @@ class Strategy(ABC):
     @classmethod
     def from_options(cls, options: dict[str, Any]) -> Strategy:
         return cls(cls.params_model.model_validate(options))
+
+    @property
+    def keeps_values(self) -> bool:
+        """The output is the source value unchanged (technique ``none``: ``keep``)."""
+        return self.technique == "none"
 
     def accepted_kinds(self) -> frozenset[ColumnKind]:
         """The column kinds this strategy can mask with its params (``generalise`` narrows by ``to``)."""

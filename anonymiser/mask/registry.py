@@ -15,7 +15,7 @@ from typing import Any, get_args
 from pydantic import ValidationError
 
 from anonymiser.errors import PolicyError, PolicyOptionError
-from anonymiser.mask.base import Strategy
+from anonymiser.mask.base import LeakClass, Strategy
 from anonymiser.schema import ColumnInfo, ColumnKind
 
 _REGISTRY: dict[str, type[Strategy]] = {}
@@ -80,6 +80,19 @@ def for_entity(entity: str) -> str | None:
     """The default strategy for a detected entity type (``EMAIL_ADDRESS`` → ``email``), if any."""
     _load_builtin()
     return _BY_ENTITY.get(entity)
+
+
+def leak_class(strategy: Strategy, entity: str | None, in_key: bool) -> LeakClass:
+    """How verify's leak scan judges the source values of a column masked by ``strategy``: the strategy's own
+    class; for one that does not know what its values are (keep, null, hash, ...), the class of the
+    detected entity's default strategy; else a key's values are dictionary-like (small numbers, remapped
+    codes) and anything else is judged by each value's shape."""
+    if strategy.leak_class is not None:
+        return strategy.leak_class
+    owner = for_entity(entity) if entity else None
+    if owner is not None and (by_entity := get(owner).leak_class) is not None:
+        return by_entity
+    return "dictionary" if in_key else "default"
 
 
 def entity_map() -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -83,3 +83,14 @@ class Policy(BaseModel):
             if item.count(".") < 1:
                 raise ValueError(f"{item!r} must be written 'table.column'")
         return value
+
+    def declared(self, attribute: Literal["quasi_identifiers", "sensitive_attributes"]) -> set[tuple[str, str]]:
+        """``quasi_identifiers`` or ``sensitive_attributes`` as (table, column) pairs."""
+        return {(table, column) for table, _, column in (item.rpartition(".") for item in getattr(self, attribute))}
+
+    def rule(self, table: str, column: str) -> ColumnRule | None:
+        table_policy = self.tables.get(table)
+        return table_policy.columns.get(column) if table_policy is not None else None
+
+    def excluded_tables(self) -> set[str]:
+        return {name for name, table_policy in self.tables.items() if table_policy.exclude}

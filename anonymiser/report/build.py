@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from pathlib import Path
-from typing import Any
 
 from anonymiser.report.ipp import ipp_rows
 from anonymiser.report.model import (
@@ -23,7 +22,7 @@ from anonymiser.report.model import (
     SubsetTable,
 )
 from anonymiser.report.risk import residual_risk
-from anonymiser.verify.findings import declared, engine_description, findings
+from anonymiser.subset.result import SubsetRecord
 from anonymiser.verify.leaks import METHOD as LEAK_METHOD
 from anonymiser.verify.model import VerifyResult
 from anonymiser.write.manifest import Manifest
@@ -38,19 +37,16 @@ def _version(versions: dict[str, str], *names: str) -> str | None:
 
 
 def _rule_text(manifest: Manifest, table: str, column: str, strategy: str) -> str:
-    spec = ((manifest.policy.get("tables") or {}).get(table) or {}).get("columns", {}).get(column)
-    if isinstance(spec, dict):
-        options = spec.get("options") or {k: v for k, v in spec.items() if k not in ("mask", "reason", "unique")}
-        shown = ", ".join(f"{k}={v}" for k, v in sorted(options.items()) if isinstance(v, int | float | bool))
-        return f"{spec.get('mask', strategy)}" + (f" ({shown})" if shown else "")
-    if isinstance(spec, str):
-        return spec
-    return f"{strategy} (derived)"
+    rule = manifest.policy.rule(table, column)
+    if rule is None:
+        return f"{strategy} (derived)"
+    shown = ", ".join(f"{k}={v}" for k, v in sorted(rule.options.items()) if isinstance(v, int | float | bool))
+    return rule.mask + (f" ({shown})" if shown else "")
 
 
 def inventory(manifest: Manifest, verify: VerifyResult) -> list[InventoryRow]:
-    found = findings(manifest)
-    quasi, sensitive = declared(manifest, "quasi_identifiers"), declared(manifest, "sensitive_attributes")
+    found = manifest.detection.by_column()
+    quasi, sensitive = manifest.policy.declared("quasi_identifiers"), manifest.policy.declared("sensitive_attributes")
     at_risk = set(verify.at_risk_columns) | {f"{f.table}.{f.column}" for f in verify.failures_for("redetection")}
     rows: list[InventoryRow] = []
     order = manifest.load_order or sorted(manifest.tables)
@@ -61,13 +57,13 @@ def inventory(manifest: Manifest, verify: VerifyResult) -> list[InventoryRow]:
             continue
         for col in info.columns:
             masking = entry.masking.get(col.name)
-            finding = found.get((table, col.name)) or {}
+            finding = found.get((table, col.name))
             key = (table, col.name)
-            classification = finding.get("classification") or (
+            classification = finding.classification if finding else (
                 "quasi_identifier" if key in quasi else "sensitive" if key in sensitive else "not_personal")
             strategy = masking.strategy if masking else "keep"
             justification = masking.reason if masking and masking.reason else None
-            if strategy != "keep":
+            if masking is not None and not masking.kept:
                 status = "Protected"
             elif f"{table}.{col.name}" in at_risk:
                 status = "At risk"
@@ -84,8 +80,9 @@ def inventory(manifest: Manifest, verify: VerifyResult) -> list[InventoryRow]:
             rows.append(InventoryRow(
                 table=table, column=col.name, sql_type=col.sql_type, classification=_LABELS.get(classification,
                                                                                              classification),
-                entity=finding.get("entity"), detector=finding.get("detector") or ("policy" if masking else None),
-                confidence=finding.get("score"), hit_rate=finding.get("hit_rate"),
+                entity=finding.entity if finding else None,
+                detector=finding.detector if finding else ("policy" if masking else None),
+                confidence=finding.score if finding else None, hit_rate=finding.hit_rate if finding else None,
                 rule=_rule_text(manifest, table, col.name, strategy),
                 technique=masking.technique if masking else "none",
                 deterministic=masking.deterministic if masking else True,
@@ -94,52 +91,44 @@ def inventory(manifest: Manifest, verify: VerifyResult) -> list[InventoryRow]:
     return rows
 
 
-def _roots(subset: dict[str, Any]) -> list[str]:
+def _roots(subset: SubsetRecord) -> list[str]:
     out = []
-    for root in subset.get("roots") or []:
-        if isinstance(root, str):
-            out.append(root)
-            continue
-        if not isinstance(root, dict):
-            continue
-        parts = [str(root.get("table", "?"))]
-        if root.get("percent") is not None:
-            parts.append(f"{root['percent']}% sample")
-        if root.get("rows") is not None:
-            parts.append(f"{root['rows']} rows")
-        if root.get("where"):
+    for root in subset.roots:
+        parts = [root.table]
+        if root.percent is not None:
+            parts.append(f"{root.percent}% sample")
+        if root.rows is not None:
+            parts.append(f"{root.rows} rows")
+        if root.where:
             # A where clause can quote a value: show its hash, not its text.
-            digest = hashlib.sha256(str(root["where"]).encode()).hexdigest()[:12]
-            parts.append(f"where-condition sha256:{digest}")
+            parts.append(f"where-condition sha256:{hashlib.sha256(root.where.encode()).hexdigest()[:12]}")
         out.append(", ".join(parts))
     return out
 
 
 def subset_section(manifest: Manifest, verify: VerifyResult) -> SubsetSection:
-    subset = manifest.subset or {}
-    policy_subset = manifest.policy.get("subset") or {}
-    roots = _roots(subset) or _roots(policy_subset)
-    seed = subset.get("seed", policy_subset.get("seed"))
-    method = str(subset.get("method") or ("sampled roots, parents followed" if roots else "all rows"))
+    subset, policy = manifest.subset, manifest.policy.subset
+    roots = _roots(subset)
     rules = []
-    for key in ("include_children", "max_children_per_parent", "unreached"):
-        if key in policy_subset:
-            rules.append(f"{key}: {policy_subset[key]}")
-    excluded = [t for t, spec in (manifest.policy.get("tables") or {}).items()
-                if isinstance(spec, dict) and spec.get("exclude")]
+    if policy is not None:
+        rules += [f"include_children: {policy.include_children}",
+                  f"max_children_per_parent: {policy.max_children_per_parent}", f"unreached: {policy.unreached}"]
+    excluded = manifest.policy.excluded_tables()
     if excluded:
         rules.append(f"tables excluded from the copy: {', '.join(sorted(excluded))}")
     tables = [SubsetTable(table=t, source_rows=manifest.tables[t].source_rows, output_rows=manifest.tables[t].rows)
               for t in (manifest.load_order or sorted(manifest.tables)) if t in manifest.tables]
-    return SubsetSection(method=method, seed=seed if isinstance(seed, int) else None, roots=roots, rules=rules,
+    return SubsetSection(method="sampled roots, parents followed" if roots else "all rows",
+                         seed=subset.seed if subset.seed is not None else policy.seed if policy else None,
+                         roots=roots, rules=rules,
                          tables=tables, foreign_keys_checked=len(verify.foreign_keys),
                          orphans=sum(c.orphans for c in verify.foreign_keys))
 
 
 def provenance(manifest: Manifest, subset: SubsetSection) -> Provenance:
     versions = manifest.tool_versions
-    engine = manifest.detection.get("engine") if isinstance(manifest.detection.get("engine"), dict) else {}
-    model = (engine or {}).get("spacy_model") or _version(versions, "spacy_model")
+    engine = manifest.detection.engine
+    model = engine.get("spacy_model") or _version(versions, "spacy_model")
     key = (f"Masking key id {manifest.key_id}. The key itself is never written by the tool; it lives in the "
            "secret store that provides ANONYMISER_KEY to the run.")
     if manifest.demo_key:
@@ -152,9 +141,9 @@ def provenance(manifest: Manifest, subset: SubsetSection) -> Provenance:
         run_id=manifest.run_id, started_at=manifest.started_at, finished_at=manifest.finished_at,
         run_by=manifest.run_by, host=manifest.host,
         tool_version=_version(versions, "anonymiser"),
-        presidio_version=(engine or {}).get("presidio") or _version(versions, "presidio-analyzer", "presidio"),
+        presidio_version=engine.get("presidio") or _version(versions, "presidio-analyzer", "presidio"),
         spacy_model=str(model) if model else "pattern-only", faker_version=_version(versions, "faker"),
-        tool_versions=dict(versions), detection_engine=engine_description(manifest),
+        tool_versions=dict(versions), detection_engine=manifest.detection.engine_description(),
         policy_path=manifest.policy_path, policy_sha256=manifest.policy_sha256, key_id=manifest.key_id,
         demo_key=manifest.demo_key, key_statement=key, source_dialect=manifest.source.dialect,
         source_database=manifest.source.database, source_schema_hash=manifest.source.schema_hash,
@@ -164,11 +153,11 @@ def provenance(manifest: Manifest, subset: SubsetSection) -> Provenance:
 
 def retention(manifest: Manifest) -> Retention:
     run_date = dt.date.fromisoformat(manifest.started_at[:10])
-    days = manifest.policy.get("retention_days")
-    expiry = (run_date + dt.timedelta(days=int(days))).isoformat() if days else None
+    days = manifest.policy.retention_days
+    expiry = (run_date + dt.timedelta(days=days)).isoformat() if days else None
     return Retention(
-        run_date=run_date.isoformat(), retention_days=int(days) if days else None, expiry_date=expiry,
-        environment=(manifest.policy.get("report") or {}).get("environment"),
+        run_date=run_date.isoformat(), retention_days=days, expiry_date=expiry,
+        environment=manifest.policy.report.environment,
         intermediates=("By design no unmasked intermediate file is written: source rows are streamed, masked in "
                        "memory and only masked values reach disk; the output is written to a temporary sibling "
                        "directory and renamed into place only when complete."),
@@ -183,7 +172,7 @@ def build_report(directory: Path, manifest: Manifest, verify: VerifyResult) -> R
     rows = inventory(manifest, verify)
     subset = subset_section(manifest, verify)
     kept = retention(manifest)
-    report_policy = manifest.policy.get("report") or {}
+    report_policy = manifest.policy.report
     failed = [g for g in verify.gates if g.status != "pass"]
     if verify.passed:
         summary = (f"PASS: all {len(verify.gates)} gates passed. This copy may be released to the intended "
@@ -205,10 +194,9 @@ def build_report(directory: Path, manifest: Manifest, verify: VerifyResult) -> R
         verdict="PASS" if verify.passed else "FAIL", summary=summary, pseudonymisation_notice=notice,
         verification=verify, provenance=provenance(manifest, subset), inventory=rows, status_counts=counts,
         subset=subset, residual_risk=residual_risk(directory, manifest), leak_scan_method=list(LEAK_METHOD),
-        ipp=ipp_rows(rows, verify, kept, report_policy.get("environment")), retention=kept,
-        signoff=SignOff(data_owner=report_policy.get("data_owner"),
-                        privacy_officer=report_policy.get("privacy_officer"),
-                        pia_reference=report_policy.get("pia_reference"),
+        ipp=ipp_rows(rows, verify, kept, report_policy.environment), retention=kept,
+        signoff=SignOff(data_owner=report_policy.data_owner, privacy_officer=report_policy.privacy_officer,
+                        pia_reference=report_policy.pia_reference,
                         exceptions=[Exception_(table=r.table, column=r.column, reason=r.justification or "")
                                     for r in rows if r.status == "Kept with justification"]),
     )

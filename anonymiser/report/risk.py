@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from anonymiser.lazy import lazy_import
 from anonymiser.report.model import ClassSizeBucket, RiskSection, RiskTable
-from anonymiser.verify.findings import declared
 from anonymiser.verify.outputs import read_columns
 from anonymiser.write.manifest import Manifest
 
@@ -83,10 +82,9 @@ def sentence(r: RiskTable, k_target: int) -> str:
 
 
 def residual_risk(directory: Path, manifest: Manifest) -> RiskSection:
-    report_policy = manifest.policy.get("report") or {}
-    k_target = int(report_policy.get("k_target") or 5)
-    quasi = sorted(declared(manifest, "quasi_identifiers"))
-    sensitive = declared(manifest, "sensitive_attributes")
+    k_target = manifest.policy.report.k_target
+    quasi = sorted(manifest.policy.declared("quasi_identifiers"))
+    sensitive = manifest.policy.declared("sensitive_attributes")
     section = RiskSection(k_target=k_target)
     by_table: dict[str, list[str]] = {}
     for table, column in quasi:

@@ -83,11 +83,7 @@ class TableSpec:
 def _rule(manifest: Manifest, table: str, column: str) -> tuple[str, dict[str, Any]]:
     """The strategy the dataset was masked with, and its options from the policy."""
     masking = manifest.tables[table].masking.get(column) if table in manifest.tables else None
-    name = masking.strategy if masking else "keep"
-    rules = manifest.policy.get("tables", {}).get(table, {}).get("columns", {})
-    rule = rules.get(column) or {}
-    options = rule.get("options", {}) if isinstance(rule, dict) and rule.get("mask") == name else {}
-    return name, dict(options)
+    return (masking.strategy, dict(masking.options)) if masking else ("keep", {})
 
 
 def _cyclic(schema: SchemaInfo) -> set[tuple[str, str]]:

@@ -85,7 +85,7 @@ def verify_output(directory: Path, manifest: Manifest, *, source: sa.Connection 
 
     unruled: list[str] = []
     if source is not None:
-        source_schema = introspect(source, manifest.schema_.schema_name or manifest.policy.get("schema"))
+        source_schema = introspect(source, manifest.schema_.schema_name or manifest.policy.schema_name)
         unruled, found = coverage.drift(manifest, source_schema)
         failures += found
         figures["drift"] = len(unruled)

@@ -1,6 +1,7 @@
 """The searchable index of a leak scan: hashed source values, each with its owner column and class.
 
-Classes (from the column's masking strategy/domain and detected entity, then the value's shape):
+Classes (``ColumnMasking.leak_class``: the masking strategy's declared class, else the class of the
+detected entity's default strategy, see ``registry.leak_class``), then the value's shape:
 - ``identifier``: e-mails, phones, IRD/NHI/bank/card numbers, IPs, URLs, user names, licences;
   too specific to re-appear by chance, so *strict*: any appearance anywhere is a leak.
 - ``composite``: full person names and street addresses. Built from dictionary parts, so a fake
@@ -13,45 +14,18 @@ Classes (from the column's masking strategy/domain and detected entity, then the
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from anonymiser.schema import SchemaInfo
+from anonymiser.detect.model import ColumnFinding
 from anonymiser.verify import hashing
 from anonymiser.verify.model import LeakColumn
 from anonymiser.write.manifest import ColumnMasking, Manifest
 
-_DICTIONARY_WORDS = {
-    "first", "given", "last", "surname", "family", "middle", "city", "suburb", "town", "region", "country",
-    "state", "province", "postcode", "postal", "zip", "gender", "sex", "title", "date", "datetime", "year",
-    "month", "day", "age", "birth", "dob", "time", "location", "company", "organisation", "organization",
-    "job", "occupation", "generalise", "generalize", "noise", "band", "shift", "round", "bucket", "category",
-    "member",   # a declared ENUM/SET member: drawn from a handful of values
-}
-_IDENTIFIER_WORDS = {
-    "email", "mail", "phone", "mobile", "fax", "ird", "nhi", "bank", "account", "card", "credit", "iban",
-    "ip", "ipv4", "ipv6", "url", "uri", "username", "user", "login", "passport", "licence", "license",
-    "nzbn", "ssn", "tax", "token", "hash", "redact",
-}
-_COMPOSITE_WORDS = {"address", "street", "name", "person", "fullname", "full"}
 _MIN_STRICT = {"identifier": 6, "composite": 6, "default": 8}
-
-
-def value_class(masking: ColumnMasking, finding: dict[str, Any] | None, is_key: bool) -> str:
-    text = " ".join(str(x) for x in (masking.strategy, masking.domain, (finding or {}).get("entity")) if x)
-    words = set(re.split(r"[^a-z0-9]+", text.lower()))
-    if words & _DICTIONARY_WORDS:
-        return "dictionary"
-    if words & _IDENTIFIER_WORDS:
-        return "identifier"
-    if words & _COMPOSITE_WORDS:
-        return "composite"
-    return "dictionary" if is_key else "default"
 
 
 def strict_flags(normalised: pa.Array, cls: str) -> np.ndarray:
@@ -89,24 +63,14 @@ class Index:
     compact_owner: np.ndarray
 
 
-def key_columns(schema: SchemaInfo, table: str) -> set[str]:
-    info = schema.tables[table]
-    cols = set(info.primary_key)
-    for fk in info.foreign_keys:
-        cols.update(fk.columns)
-    for _, fk in schema.children(table):
-        cols.update(fk.ref_columns)
-    return cols
-
-
 def aligned_key(manifest: Manifest, table: str, pk: list[str]) -> bool:
     """Rows can be matched source to output only when every primary-key column is kept."""
     entry = manifest.tables[table]
-    return bool(pk) and all(c in entry.masking and entry.masking[c].strategy == "keep" for c in pk)
+    return bool(pk) and all(c in entry.masking and entry.masking[c].kept for c in pk)
 
 
-def is_free_text(masking: ColumnMasking | None, finding: dict[str, Any] | None) -> bool:
-    return bool((masking is not None and masking.strategy == "free_text") or (finding or {}).get("free_text"))
+def is_free_text(masking: ColumnMasking | None, finding: ColumnFinding | None) -> bool:
+    return (masking is not None and masking.strategy == "free_text") or (finding is not None and finding.free_text)
 
 
 def build_index(targets: list[Target]) -> Index:

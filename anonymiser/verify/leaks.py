@@ -5,8 +5,8 @@ Method
 1. For every masked column (strategy other than ``keep``; free-text columns excepted, see 4), the
    source is streamed in chunks and each distinct normalised value is reduced to a keyed 64-bit
    hash (``hashing.py``). Only the hash sets are held (bounded memory, no values).
-2. Each hashed value gets a class, from the column's masking domain/strategy/detected entity and
-   the value's shape (``leakindex.py``):
+2. Each hashed value gets a class, from the column's ``leak_class`` in the manifest (declared by its
+   strategy, else by the detected entity's default strategy) and the value's shape (``leakindex.py``):
    - *identifier* values (e-mails, phones, IRD/NHI/bank/card numbers, IPs, URLs, user names) and
      other long values with a digit, an "@", inner punctuation or several words are **strict**:
      found anywhere in the output — any table, any column, or as a run of tokens inside free
@@ -40,19 +40,12 @@ import pyarrow.compute as pc
 
 from anonymiser.jsonpath import JsonPath, leaf_texts
 from anonymiser.lazy import lazy_import
+from anonymiser.mask import registry
+from anonymiser.mask.strategies.json import Json
 from anonymiser.schema import SchemaInfo, TableInfo
 from anonymiser.source.read import read_table
 from anonymiser.verify import hashing, leaksearch
-from anonymiser.verify.findings import findings
-from anonymiser.verify.leakindex import (
-    Target,
-    aligned_key,
-    build_index,
-    is_free_text,
-    key_columns,
-    strict_flags,
-    value_class,
-)
+from anonymiser.verify.leakindex import Target, aligned_key, build_index, is_free_text, strict_flags
 from anonymiser.verify.model import Failure, LeakColumn, LeakScan
 from anonymiser.verify.outputs import read_columns
 from anonymiser.write.manifest import ColumnMasking, Manifest
@@ -91,27 +84,24 @@ METHOD = [
 def scan(directory: Path, manifest: Manifest, conn: sa.Connection, source_schema: SchemaInfo,
          progress: Progress | None = None) -> tuple[LeakScan, list[Failure]]:
     hasher = hashing.Hasher.ephemeral()
-    found = findings(manifest)
+    found = manifest.detection.by_column()
     result = LeakScan(ran=True)
     targets: list[Target] = []
     hits: leaksearch.Hits = Counter()
     for table, entry in manifest.tables.items():
-        keys = key_columns(manifest.schema_, table) if table in manifest.schema_.tables else set()
         masked: dict[str, Target] = {}
         documents: dict[str, list[JsonPath]] = {}
         for column, masking in entry.masking.items():
-            finding = found.get((table, column))
-            if masking.strategy == "keep":
+            if masking.kept:
                 result.excluded.append(f"{table}.{column}")
-            elif is_free_text(masking, finding):
+            elif is_free_text(masking, found.get((table, column))):
                 result.free_text_columns.append(f"{table}.{column}")
             elif table in source_schema.tables and column in source_schema.tables[table].column_names:
-                cls = value_class(masking, finding, column in keys)
+                cls = masking.leak_class
                 masked[column] = Target(table, column, cls, [], [], [], LeakColumn(
-                    table=table, column=column, value_class=cls, distinct_values=0,  # type: ignore[arg-type]
-                    strict_values=0))
+                    table=table, column=column, value_class=cls, distinct_values=0, strict_values=0))
                 if masking.strategy == "json":
-                    documents[column] = masked_json_paths(manifest, table, column)
+                    documents[column] = masked_json_paths(masking)
         if masked:
             _hash_source_table(directory, manifest, conn, source_schema.tables[table], masked, hasher,
                                result, hits, len(targets), progress, documents)
@@ -170,12 +160,11 @@ def exempt_from_same_row(masking: ColumnMasking) -> bool:
     return masking.strategy in ("member", "json")
 
 
-def masked_json_paths(manifest: Manifest, table: str, column: str) -> list[JsonPath]:
-    """The paths a ``json`` rule masks (not the ones it keeps), from the policy recorded in the manifest."""
-    rule = manifest.policy.get("tables", {}).get(table, {}).get("columns", {}).get(column) or {}
-    paths = (rule.get("options") or {}).get("json_paths") or {}
-    return [JsonPath.parse(path) for path, sub in paths.items() if sub != "keep"
-            and not (isinstance(sub, dict) and sub.get("mask") == "keep")]
+def masked_json_paths(masking: ColumnMasking) -> list[JsonPath]:
+    """The paths a ``json`` rule masks (not the ones it keeps), from the rule's options in the manifest."""
+    strategy = registry.build(masking.strategy, masking.options)
+    assert isinstance(strategy, Json)
+    return strategy.masked_paths()
 
 
 def aligned_hashes(values: pa.ChunkedArray | pa.Array, hasher: hashing.Hasher) -> np.ndarray:

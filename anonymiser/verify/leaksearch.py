@@ -6,12 +6,13 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from anonymiser.detect.model import ColumnFinding
 from anonymiser.lazy import lazy_import
 from anonymiser.schema import SchemaInfo
 from anonymiser.source.read import read_table
@@ -72,7 +73,7 @@ class Search:
     hasher: hashing.Hasher
     result: LeakScan
     hits: Hits
-    found: dict[tuple[str, str], dict[str, Any]]
+    found: dict[tuple[str, str], ColumnFinding]
     pending: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
 
     def run(self, progress: Progress | None) -> None:
@@ -88,7 +89,7 @@ class Search:
                 done += batch.num_rows
                 for column in batch.schema.names:
                     masking = entry.masking.get(column)
-                    kept = masking is None or masking.strategy == "keep"
+                    kept = masking is None or masking.kept
                     prepared = hashing.prepared(batch.column(column))
                     if prepared is None or len(prepared[0]) == 0:
                         continue

@@ -69,7 +69,7 @@ def redetect(directory: Path, manifest: Manifest) -> tuple[RedetectionSummary, l
         if info is None:
             continue
         kept = [c.name for c in info.columns if c.kind in (*_TEXT_KINDS, "binary")
-                and (c.name not in entry.masking or entry.masking[c.name].strategy == "keep")]
+                and (c.name not in entry.masking or entry.masking[c.name].kept)]
         if not kept:
             continue
         kinds = {c.name: c.kind for c in info.columns}

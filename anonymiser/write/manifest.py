@@ -11,10 +11,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from anonymiser.detect.model import DetectionResult
 from anonymiser.errors import OutputError
+from anonymiser.mask import registry
+from anonymiser.mask.base import LeakClass, Strategy, Technique
+from anonymiser.policy.model import Policy
 from anonymiser.schema import SchemaInfo
+from anonymiser.subset.result import SubsetRecord
 
 MANIFEST_VERSION = 1
 MANIFEST_NAME = "manifest.json"
@@ -31,14 +36,37 @@ class FileEntry(_Model):
 
 
 class ColumnMasking(_Model):
+    """How one output column was masked: the strategy's own description, as planned for this column."""
+
     strategy: str
-    technique: str
+    options: dict[str, Any] = Field(default_factory=dict)   # the effective rule's options (policy text)
+    technique: Technique
     deterministic: bool
     format_preserving: bool
+    kept: bool                      # source values copied unchanged
+    leak_class: LeakClass           # how the leak scan judges this column's source values (registry.leak_class)
     domain: str | None = None       # entity domain of the pseudonym, shared across tables
     unique: bool = False
     reason: str | None = None       # why a personal column is kept, from the policy
     collisions_resolved: int = 0
+
+    @classmethod
+    def of(cls, strategy: Strategy, *, options: dict[str, Any] | None = None, entity: str | None = None,
+           in_key: bool = False, unique: bool = False, reason: str | None = None) -> ColumnMasking:
+        """``strategy`` on a column where detection found ``entity`` (``in_key``: part of a primary or
+        foreign key)."""
+        return cls(
+            strategy=strategy.name, options=dict(options or {}), technique=strategy.technique,
+            deterministic=strategy.deterministic, format_preserving=strategy.format_preserving,
+            kept=strategy.keeps_values, leak_class=registry.leak_class(strategy, entity, in_key),
+            domain=getattr(strategy, "domain", None), unique=unique, reason=reason,
+            collisions_resolved=strategy.stats.collisions_resolved,
+        )
+
+    @property
+    def kept_unjustified(self) -> bool:
+        """Copied unchanged and the policy gives no reason."""
+        return self.kept and not (self.reason or "").strip()
 
 
 class TableEntry(_Model):
@@ -62,14 +90,14 @@ class Manifest(_Model):
     run_by: str | None = None           # OS user
     host: str | None = None
     tool_versions: dict[str, str] = Field(default_factory=dict)
-    detection: dict[str, Any] = Field(default_factory=dict)    # e.g. spaCy model used
+    detection: DetectionResult = Field(default_factory=DetectionResult)  # findings and the engine used
     policy_path: str | None = None
     policy_sha256: str | None = None
-    policy: dict[str, Any] = Field(default_factory=dict)         # the parsed policy (no credentials)
+    policy: Policy = Field(default_factory=Policy)               # the parsed policy, without its source URL
     key_id: str
     demo_key: bool = False
     source: SourceFingerprint
-    subset: dict[str, Any] = Field(default_factory=dict)
+    subset: SubsetRecord = Field(default_factory=SubsetRecord)
     schema_: SchemaInfo = Field(alias="schema")                  # of the output (masked types)
     load_order: list[str]
     tables: dict[str, TableEntry]
@@ -77,6 +105,11 @@ class Manifest(_Model):
     sql_files: dict[str, FileEntry] = Field(default_factory=dict)  # dialect -> dump
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @field_validator("policy")
+    @classmethod
+    def _without_source(cls, policy: Policy) -> Policy:
+        return policy.model_copy(update={"source": None}) if policy.source is not None else policy
 
     def write(self, directory: Path) -> Path:
         path = directory / MANIFEST_NAME

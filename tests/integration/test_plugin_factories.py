@@ -18,6 +18,7 @@ from anonymiser.errors import ConfigError, TargetError
 from anonymiser.identifiers import nz
 from anonymiser.load import load_dataset
 from anonymiser.load.checksum import parquet_checksums
+from anonymiser.mask import registry
 from anonymiser.schema import TableInfo
 from anonymiser.testing.connection import rolled_back, worker_engine
 from anonymiser.testing.factories import FactorySession
@@ -132,11 +133,9 @@ def _masked_people(directory: Path) -> Manifest:
             "nhi": ["ZZZ0016", "ZAC5361"], "bank": ["01-0902-0068389-00", "26-2600-0320871-032"],
             "born": [dt.date(1980, 5, 17), dt.date(1999, 12, 31)], "tier": ["gold", "silver"]}
     manifest = dataset.build(directory, {"person": (person, rows)})
+    options = {c: {"max_days": 30} if s == "date_shift" else {} for c, s in PERSON_RULES.items()}
     manifest.tables["person"].masking = {
-        c: ColumnMasking(strategy=s, technique="none", deterministic=True, format_preserving=False)
-        for c, s in PERSON_RULES.items()}
-    manifest.policy = {"tables": {"person": {"columns": {
-        c: {"mask": s, "options": {"max_days": 30} if s == "date_shift" else {}} for c, s in PERSON_RULES.items()}}}}
+        c: ColumnMasking.of(registry.build(s, options[c]), options=options[c]) for c, s in PERSON_RULES.items()}
     manifest.write(directory)
     return manifest
 

@@ -79,6 +79,10 @@ class Json(Strategy):
     def referenced_columns(self) -> list[str]:
         return sorted({ref for _, strategy in self.paths for ref in strategy.referenced_columns()})
 
+    def masked_paths(self) -> list[JsonPath]:
+        """The paths whose values this rule changes (the leak scan looks for their source values)."""
+        return [path for path, strategy in self.paths if not strategy.keeps_values]
+
     def mask(self, values: pa.Array, ctx: MaskContext) -> pa.Array:
         text = columnar.as_text(columnar.flat(values))
         by_row = bool(self.referenced_columns())
@@ -108,7 +112,7 @@ class Json(Strategy):
     def _apply(self, path: JsonPath, strategy: Strategy, holders: list[list[Any] | None], changed: np.ndarray,
                ctx: MaskContext) -> None:
         """Mask every value ``path`` selects in every document, grouped by JSON type, one column each."""
-        if strategy.name == "keep":
+        if strategy.keeps_values:
             return
         groups: dict[ColumnKind, list[tuple[int, Any, Any]]] = defaultdict(list)
         for doc, holder in enumerate(holders):

@@ -17,7 +17,7 @@ from anonymiser.report.schema_file import generate, shipped
 from anonymiser.verify import verify_output
 from tests.unit.verify.builder import BUILDER_KEY, FINDINGS, build_output, source_frames
 
-PERSONAL = sorted({f["column"] for f in FINDINGS if f["classification"] != "not_personal"})
+PERSONAL = sorted({f.column for f in FINDINGS if f.personal})
 SECTIONS = ["Verdict", "Provenance", "Column inventory", "Subset", "Residual risk", "Leak scan",
             "Privacy Act 2020 mapping", "Retention and handling", "Sign-off"]
 

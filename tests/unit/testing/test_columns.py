@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from anonymiser.mask import registry
 from anonymiser.schema import ForeignKey, TableInfo
 from anonymiser.testing.columns import table_specs
 from anonymiser.write.manifest import ColumnMasking, Manifest
 from tests.unit.write_sql import dataset
 from tests.unit.write_sql.dataset import col
 
-RULES = {  # column -> (strategy, options)
+RULES: dict[str, tuple[str, dict[str, Any]]] = {  # column -> (strategy, options)
     "id": ("keep", {}), "email": ("email", {}), "nhi": ("nz_nhi", {}), "postcode": ("generalise", {"to": "region"}),
     "notes": ("free_text", {}), "born": ("date_shift", {"max_days": 30}), "tier": ("keep", {}),
     "code": ("keep", {}), "fax": ("null", {}), "ref": ("keep", {}), "token": ("keep", {}),
@@ -30,10 +32,8 @@ def _manifest(tmp_path: Path) -> Manifest:
         foreign_keys=(ForeignKey(columns=("ref",), ref_table="person", ref_columns=("id",)),))
     manifest = dataset.build(tmp_path, {"person": (person, {c.name: [] for c in person.columns})})
     manifest.tables["person"].masking = {
-        name: ColumnMasking(strategy=rule, technique="none", deterministic=True, format_preserving=False)
-        for name, (rule, _) in RULES.items()}
-    manifest.policy = {"tables": {"person": {"columns": {
-        name: {"mask": rule, "options": options} for name, (rule, options) in RULES.items()}}}}
+        name: ColumnMasking.of(registry.build(rule, options), options=options)
+        for name, (rule, options) in RULES.items()}
     return manifest
 
 

@@ -17,7 +17,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from anonymiser.detect.model import ColumnFinding, DetectionResult
+from anonymiser.detect.names import Classification
+from anonymiser.mask import registry
 from anonymiser.mask.keys import key_id, parse_key
+from anonymiser.policy.model import ColumnRule, Policy
+from anonymiser.subset.result import SubsetRecord
 from anonymiser.write.manifest import ColumnMasking, Manifest, SourceFingerprint, TableEntry, file_entry
 from anonymiser.write.signature import sign
 from tests.cli_runner import TEST_KEY
@@ -105,47 +110,37 @@ def masked_frames(*, keep_email: bool = False) -> dict[str, pd.DataFrame]:
     return frames
 
 
+def masked(strategy: str, *, entity: str | None = None, in_key: bool = False, unique: bool = False,
+           options: dict[str, Any] | None = None, reason: str | None = None) -> ColumnMasking:
+    """How a run records a column masked by ``strategy`` (the masking of the data itself is this module's)."""
+    return ColumnMasking.of(registry.build(strategy, options or {}), options=options, entity=entity, in_key=in_key,
+                            unique=unique, reason=reason)
+
+
+# (column, classification, entity, detector, score, hit rate, strategy)
+_CUSTOMER: list[tuple[str, Classification, str | None, str, float, float | None, str]] = [
+    ("id", "not_personal", None, "type", 0.0, None, "keep"),
+    ("first_name", "direct_identifier", "PERSON", "column name", 0.9, 1.0, "first_name"),
+    ("last_name", "direct_identifier", "PERSON", "column name", 0.9, 1.0, "last_name"),
+    ("full_name", "direct_identifier", "PERSON", "presidio:SpacyRecognizer", 0.85, 0.95, "person_name"),
+    ("email", "direct_identifier", "EMAIL_ADDRESS", "presidio:EmailRecognizer", 1.0, 1.0, "email"),
+    ("phone", "direct_identifier", "PHONE_NUMBER", "nz:NzPhoneRecognizer", 0.75, 1.0, "phone"),
+    ("ird_number", "direct_identifier", "NZ_IRD", "nz:NzIrdRecognizer", 0.9, 1.0, "nz_ird"),
+    ("city", "quasi_identifier", "LOCATION", "column name", 0.6, 1.0, "city"),
+    ("postcode", "quasi_identifier", "POSTCODE", "column name", 0.6, 1.0, "keep"),
+    ("date_of_birth", "quasi_identifier", "DATE_OF_BIRTH", "column name", 0.7, 1.0, "date_shift"),
+    ("notes", "direct_identifier", "PERSON", "presidio:SpacyRecognizer", 0.8, 0.33, "free_text"),
+    ("tier", "not_personal", None, "type", 0.0, None, "keep"),
+]
 MASKING: dict[str, dict[str, ColumnMasking]] = {
-    "customer": {
-        "id": ColumnMasking(strategy="keep", technique="none", deterministic=True, format_preserving=True),
-        "first_name": ColumnMasking(strategy="first_name", technique="pseudonymisation", deterministic=True,
-                                    format_preserving=False, domain="person.first"),
-        "last_name": ColumnMasking(strategy="last_name", technique="pseudonymisation", deterministic=True,
-                                   format_preserving=False, domain="person.last"),
-        "full_name": ColumnMasking(strategy="person_name", technique="pseudonymisation", deterministic=True,
-                                   format_preserving=False, domain="person.full"),
-        "email": ColumnMasking(strategy="email", technique="pseudonymisation", deterministic=True,
-                               format_preserving=True, domain="email", unique=True),
-        "phone": ColumnMasking(strategy="phone", technique="pseudonymisation", deterministic=True,
-                               format_preserving=True, domain="phone"),
-        "ird_number": ColumnMasking(strategy="nz_ird", technique="pseudonymisation", deterministic=True,
-                                    format_preserving=True, domain="nz_ird"),
-        "city": ColumnMasking(strategy="city", technique="pseudonymisation", deterministic=True,
-                              format_preserving=False, domain="address.city"),
-        "postcode": ColumnMasking(strategy="keep", technique="none", deterministic=True, format_preserving=True),
-        "date_of_birth": ColumnMasking(strategy="date_shift", technique="randomisation", deterministic=True,
-                                       format_preserving=True),
-        "notes": ColumnMasking(strategy="free_text", technique="pseudonymisation", deterministic=True,
-                               format_preserving=False),
-        "tier": ColumnMasking(strategy="keep", technique="none", deterministic=True, format_preserving=True),
-    },
+    "customer": {c: masked(strategy, entity=e, in_key=c == "id", unique=c in ("id", "email"))
+                 for c, _, e, _, _, _, strategy in _CUSTOMER},
 }
-FINDINGS: list[dict[str, Any]] = [
-    {"table": "customer", "column": c, "classification": k, "entity": e, "detector": d, "score": s,
-     "hit_rate": h, "sampled": 60, "free_text": c == "notes"}
-    for c, k, e, d, s, h in [
-        ("first_name", "direct_identifier", "PERSON", "column name", 0.9, 1.0),
-        ("last_name", "direct_identifier", "PERSON", "column name", 0.9, 1.0),
-        ("full_name", "direct_identifier", "PERSON", "presidio:SpacyRecognizer", 0.85, 0.95),
-        ("email", "direct_identifier", "EMAIL_ADDRESS", "presidio:EmailRecognizer", 1.0, 1.0),
-        ("phone", "direct_identifier", "PHONE_NUMBER", "nz:NzPhoneRecognizer", 0.75, 1.0),
-        ("ird_number", "direct_identifier", "NZ_IRD", "nz:NzIrdRecognizer", 0.9, 1.0),
-        ("city", "quasi_identifier", "LOCATION", "column name", 0.6, 1.0),
-        ("postcode", "quasi_identifier", "POSTCODE", "column name", 0.6, 1.0),
-        ("date_of_birth", "quasi_identifier", "DATE_OF_BIRTH", "column name", 0.7, 1.0),
-        ("notes", "direct_identifier", "PERSON", "presidio:SpacyRecognizer", 0.8, 0.33),
-        ("tier", "not_personal", None, None, None, None),
-    ]
+FINDINGS = [
+    ColumnFinding(table="customer", column=c, kind="text" if c == "notes" else "string", classification=k,
+                  entity=e, detector=d, score=s, hit_rate=h, sampled=60, free_text=c == "notes",
+                  rule=ColumnRule(mask=strategy))
+    for c, k, e, d, s, h, strategy in _CUSTOMER if c != "id"
 ]
 
 
@@ -157,8 +152,7 @@ class Built:
 
 
 def _keep_all(columns: list[str]) -> dict[str, ColumnMasking]:
-    return {c: ColumnMasking(strategy="keep", technique="none", deterministic=True, format_preserving=True)
-            for c in columns}
+    return {c: masked("keep", in_key=c in ("id", "customer_id", "order_id", "line_no")) for c in columns}
 
 
 # The run's key: TEST_KEY, the key the CLI tests export, so `verify` can check the signature.
@@ -195,11 +189,10 @@ def build_output(tmp: Path, *, keep_email: bool = False, drop_parent: bool = Fal
         pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
         masking = dict(MASKING.get(name) or _keep_all(list(frame.columns)))
         if keep_email and name == "customer":
-            masking["email"] = ColumnMasking(strategy="keep", technique="none", deterministic=True,
-                                             format_preserving=True, unique=True)
+            masking["email"] = masked("keep", entity="EMAIL_ADDRESS", unique=True)
         tables[name] = TableEntry(rows=len(frame), source_rows=source_counts[name],
                                   files=[file_entry(directory, path)], masking=masking)
-    policy = {
+    policy = Policy.model_validate({
         "version": 1,
         "tables": {t: {"columns": {c: m.strategy for c, m in e.masking.items()}} for t, e in tables.items()},
         "quasi_identifiers": ["customer.postcode", "customer.date_of_birth"],
@@ -207,17 +200,17 @@ def build_output(tmp: Path, *, keep_email: bool = False, drop_parent: bool = Fal
         "retention_days": 35,
         "report": {"k_target": 3, "environment": "staging", "data_owner": "Head of Sales",
                    "privacy_officer": "Privacy Officer", "pia_reference": "PIA-2026-07"},
-    }
+    })
     manifest = Manifest(
         run_id="20260101T000000Z-test", started_at="2026-01-01T00:00:00+00:00",
         finished_at="2026-01-01T00:00:05+00:00", run_by="tester", host="testhost",
         tool_versions={"anonymiser": "0.1.0", "presidio-analyzer": "2.2.366", "faker": "40.0.0",
                        "dictionaries": "1+0123456789ab"},
-        detection={"engine": {"presidio": "2.2.366", "spacy_model": "en_core_web_sm", "ner": True},
-                   "findings": FINDINGS},
+        detection=DetectionResult(engine={"presidio": "2.2.366", "spacy_model": "en_core_web_sm", "ner": True},
+                                  findings=FINDINGS),
         policy_path="policy.yaml", policy_sha256="0" * 64, policy=policy, key_id=key_id(BUILDER_KEY), demo_key=False,
         source=SourceFingerprint(dialect="sqlite", database="source.sqlite", schema_hash=schema.fingerprint()),
-        subset={"method": "all rows", "seed": 7, "roots": []},
+        subset=SubsetRecord(seed=7),
         schema=schema, load_order=schema.load_order(), tables=tables, formats=["parquet"],
     )
     manifest.write(directory)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from anonymiser.jsonpath import JsonPath, leaf_texts
+from anonymiser.mask import registry
 from anonymiser.verify import hashing
 from anonymiser.verify.leaks import exempt_from_same_row, masked_json_paths
 from anonymiser.write.manifest import ColumnMasking
@@ -30,18 +31,16 @@ def test_the_values_at_masked_json_paths_are_the_source_values() -> None:
     assert leaf_texts(docs, paths) == ["a@x.org", "021 555 0199", "5"]
 
 
-def test_masked_paths_come_from_the_recorded_policy_without_kept_ones() -> None:
-    class Recorded:
-        policy = {"tables": {"t": {"columns": {"doc": {"mask": "json", "options": {"json_paths": {
-            "$.email": "email", "$.note": "keep", "$.team": {"mask": "keep"}, "$.pin": None}}}}}}}
-
-    assert [p.text for p in masked_json_paths(Recorded(), "t", "doc")] == ["$.email", "$.pin"]  # type: ignore[arg-type]
+def test_masked_paths_come_from_the_recorded_rule_without_kept_ones() -> None:
+    options = {"json_paths": {"$.email": "email", "$.note": "keep", "$.team": {"mask": "keep"}, "$.pin": None}}
+    recorded = ColumnMasking.of(registry.build("json", options), options=options)
+    assert [p.text for p in masked_json_paths(recorded)] == ["$.email", "$.pin"]
 
 
 def test_member_and_json_columns_are_not_judged_by_unchanged_cells() -> None:
     def masking(strategy: str) -> ColumnMasking:
-        return ColumnMasking(strategy=strategy, technique="pseudonymisation", deterministic=True,
-                             format_preserving=False)
+        options = {"json_paths": {"$.a": "email"}} if strategy == "json" else {}
+        return ColumnMasking.of(registry.build(strategy, options), options=options)
 
     assert exempt_from_same_row(masking("member")) and exempt_from_same_row(masking("json"))
     assert not exempt_from_same_row(masking("email"))

@@ -9,10 +9,11 @@ import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 
+from anonymiser.mask import registry
 from anonymiser.verify import VerifyResult, verify_output
 from anonymiser.verify import model as m
 from anonymiser.verify.hashing import Hasher, compact, normalise, token_ngrams
-from anonymiser.verify.leakindex import strict_flags, value_class
+from anonymiser.verify.leakindex import strict_flags
 from anonymiser.write.manifest import ColumnMasking
 from tests.unit.verify.builder import build_output
 
@@ -102,26 +103,25 @@ class sqlite_conn:  # noqa: N801 - a tiny context manager that also disposes the
         self.engine.dispose()
 
 
-def _mask(strategy: str, domain: str | None = None) -> ColumnMasking:
-    return ColumnMasking(strategy=strategy, technique="pseudonymisation", deterministic=True,
-                         format_preserving=False, domain=domain)
-
-
-@pytest.mark.parametrize(("strategy", "domain", "entity", "is_key", "expected"), [
-    ("email", "email", "EMAIL_ADDRESS", False, "identifier"),
-    ("nz_ird", None, "NZ_IRD", False, "identifier"),
-    ("first_name", "person.first", "PERSON", False, "dictionary"),
-    ("person_name", "person.full", "PERSON", False, "composite"),
-    ("street_address", None, "STREET_ADDRESS", False, "composite"),
-    ("city", None, "LOCATION", False, "dictionary"),
-    ("date_shift", None, None, False, "dictionary"),
-    ("remap", None, None, True, "dictionary"),
-    ("hash", None, None, False, "identifier"),
-    ("null", None, None, False, "default"),
+@pytest.mark.parametrize(("strategy", "entity", "in_key", "expected"), [
+    ("email", "EMAIL_ADDRESS", False, "identifier"),
+    ("nz_ird", "NZ_IRD", False, "identifier"),
+    ("first_name", "PERSON", False, "dictionary"),      # the strategy's own class wins over the entity's
+    ("person_name", "PERSON", False, "composite"),
+    ("street_address", "STREET_ADDRESS", False, "composite"),
+    ("city", "LOCATION", False, "dictionary"),
+    ("date_shift", None, False, "dictionary"),
+    ("hash", "EMAIL_ADDRESS", False, "identifier"),    # hash does not know its values: the entity's class
+    ("keep", "PERSON", False, "composite"),
+    ("remap", None, True, "dictionary"),
+    ("hash", None, False, "default"),
+    ("null", None, False, "default"),
 ], ids=lambda v: v if isinstance(v, str) else None)
-def test_value_class(strategy: str, domain: str | None, entity: str | None, is_key: bool, expected: str) -> None:
-    finding = {"entity": entity} if entity else None
-    assert value_class(_mask(strategy, domain), finding, is_key) == expected
+def test_leak_class_recorded_per_column(strategy: str, entity: str | None, in_key: bool, expected: str) -> None:
+    options = {"to": "year"} if strategy == "generalise" else {}
+    masking = ColumnMasking.of(registry.build(strategy, options), entity=entity, in_key=in_key)
+    assert masking.leak_class == expected
+    assert masking.kept == (strategy == "keep")
 
 
 @pytest.mark.parametrize(("cls", "value", "strict"), [
