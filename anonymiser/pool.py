@@ -75,7 +75,8 @@ def mask_columns(batch: pa.RecordBatch, table_plan: TablePlan, key: bytes, out_s
         source = batch.column(i)
         context = MaskContext(key=key, table=table_plan.table.name, column=column_plan.column,
                               unique=column_plan.injective, batch=batch, find_spans=find_spans,
-                              source_values=source_values)
+                              source_values=source_values,
+                              case_insensitive=table_plan.table.compares_case_insensitively(column_plan.column))
         out = column_plan.strategy.mask_column(source, context)
         masked[i] = _fit_output(out, out_schema.field(i).type, table_plan.table.name, column_plan.output.name,
                                 column_plan.output.length, len(source))

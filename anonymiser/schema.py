@@ -115,6 +115,13 @@ class TableInfo(_Frozen):
     without_rowid: bool = False        # SQLite WITHOUT ROWID
     options: dict[str, str] = Field(default_factory=dict)   # MySQL ENGINE, DEFAULT CHARSET, COLLATE
 
+    def compares_case_insensitively(self, column: ColumnInfo) -> bool:
+        """Whether the source's comparisons (keys, joins, UNIQUE) ignore case in ``column``: a MySQL/MariaDB
+        ``_ci`` collation (the column's, else the table's default), SQLite ``NOCASE``, PostgreSQL ``citext``."""
+        collation = (column.collation or self.options.get("COLLATE") or "").lower()
+        native = (column.native_type or "").lower()
+        return "_ci" in collation or collation == "nocase" or native == "citext" or native.endswith(".citext")
+
     def column(self, name: str) -> ColumnInfo:
         for col in self.columns:
             if col.name == name:

@@ -117,6 +117,7 @@ class MaskContext:
     batch: pa.RecordBatch | None = None   # the whole chunk, read-only, for rules keyed by another column
     find_spans: SpanFinder | None = None  # for strategies that mask spans inside text (free_text)
     source_values: SourceValues | None = None   # the run's source values per domain: no fake may equal one
+    case_insensitive: bool = False  # the source compares this column ignoring case (a ``_ci`` collation)
 
     def other_column(self, name: str) -> pa.Array:
         """Column ``name`` of the same chunk (a strategy's ``by`` option reads it)."""

@@ -79,7 +79,7 @@ class PseudonymStrategy(Strategy):
             out = self._avoid_source_values(m, out, rerender, ctx.source_values)
         if ctx.unique or self._resolver.active:
             out, resolved = self._resolver.resolve(
-                ctx.key, m, out, rerender, within=ctx.unique,
+                ctx.key, m, out, rerender, within=ctx.unique, fold_case=ctx.case_insensitive,
                 where=(ctx.table, ctx.column.name),
             )
             self.stats.collisions_resolved += resolved

@@ -39,14 +39,19 @@ from anonymiser.mask.material import Material
 MAX_ATTEMPTS = 64
 
 
-def input_fingerprints(key: bytes, m: Material) -> np.ndarray:
+def input_fingerprints(key: bytes, m: Material, fold_case: bool = False) -> np.ndarray:
     """64-bit identity of each distinct source value: the PRF material where the value is already in
-    normal form (no second PRF), else a PRF of the exact value (so "A@x.nz" and "a@x.nz" differ)."""
+    normal form (no second PRF), else a PRF of the exact value (so "A@x.nz" and "a@x.nz" differ).
+
+    With ``fold_case`` (the source compares the column ignoring case and trailing blanks, a ``_ci``
+    collation), case variants are one value: "A@x.nz" in a key and "a@x.nz" in a foreign key that
+    references it are the same row, so they must get the same output (else the copy has orphans)."""
+    identity = pc.utf8_lower(pc.utf8_rtrim_whitespace(m.raw)) if fold_case else m.raw
     fp = m.h[:, 1].copy()
-    differs = pc.invert(pc.equal(m.raw, m.norm))
+    differs = pc.invert(pc.equal(identity, m.norm))
     if pc.any(differs).as_py():
         rows = np.flatnonzero(differs.to_numpy(zero_copy_only=False))
-        fp[rows] = prf(key, "unique/in", m.raw.take(pa.array(rows)))[:, 0]
+        fp[rows] = prf(key, "unique/in", identity.take(pa.array(rows)))[:, 0]
     return fp
 
 
@@ -76,9 +81,11 @@ class UniqueResolver:
             # Only rows sharing an output: an earlier owner wins it, else the smallest material.
             rows = np.flatnonzero(np.isin(out_fp, repeated))
             order = rows[np.lexsort((in_fp[rows], rank[rows], ~owner[rows], out_fp[rows]))]
-            sorted_out = out_fp[order]
-            loser = np.zeros(len(order), dtype=bool)
-            loser[1:] = sorted_out[1:] == sorted_out[:-1]
+            sorted_out, sorted_in = out_fp[order], in_fp[order]
+            starts = np.ones(len(order), dtype=bool)
+            starts[1:] = sorted_out[1:] != sorted_out[:-1]
+            winner_in = sorted_in[np.flatnonzero(starts)][np.cumsum(starts) - 1]
+            loser = sorted_in != winner_in        # spellings of the winner's value (case variants) share it
             conflict[order[loser]] = True
         return conflict
 
@@ -91,9 +98,10 @@ class UniqueResolver:
         *,
         within: bool,
         where: tuple[str, str],
+        fold_case: bool = False,
     ) -> tuple[pa.Array, int]:
         """Return (unique outputs, number of inputs re-rendered). ``rerender(rows, attempt)`` fakes again."""
-        in_fp = input_fingerprints(key, m)
+        in_fp = input_fingerprints(key, m, fold_case)
         rank = m.h[:, 0]
         resolved = np.zeros(len(out), dtype=bool)
         out_fp = prf(key, "unique/out", out)[:, 0].copy()

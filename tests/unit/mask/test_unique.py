@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -147,3 +149,20 @@ def test_remembered_state_equals_a_full_re_sort(chunks: list[list[int]], owners:
         fast._remember(outs, ins)
         full._merge_general(outs, ins)
         assert np.array_equal(fast._out, full._out) and np.array_equal(fast._in, full._in)
+
+
+@pytest.mark.parametrize("child_unique", [False, True], ids=["fk", "injective-fk"])
+def test_case_variants_of_a_case_insensitive_key_share_its_fake(child_unique: bool) -> None:
+    """Under a ``_ci`` collation a foreign key may spell its parent's key in another case: same row, same fake."""
+    strategy = registry.build("email", {})
+    parent = ["Aroha.Ngata@Example.co.nz", "mere@x.nz"]
+    masked_parent = strategy.mask(arrow(parent), replace(ctx(unique=True), case_insensitive=True)).to_pylist()
+    child = ["aroha.ngata@example.co.nz", "AROHA.NGATA@EXAMPLE.CO.NZ", "Aroha.Ngata@Example.co.nz ", "MERE@x.nz"]
+    out = strategy.mask(arrow(child), replace(ctx(unique=child_unique), case_insensitive=True)).to_pylist()
+    assert out == [masked_parent[0]] * 3 + [masked_parent[1]]
+
+
+def test_case_variants_stay_apart_where_the_source_tells_them_apart() -> None:
+    strategy = registry.build("email", {})
+    out = strategy.mask(arrow(["A@x.nz", "a@x.nz", "a@x.nz "]), ctx(unique=True))
+    assert is_unique(out)
