@@ -9,7 +9,8 @@ leaves the test's transaction usable) and returns the row as stored (a dict, via
 Foreign keys: each is a ``ParentKey`` declaration. Without overrides the parent is created first,
 with its own parents (a data chain), through the same strategy (``build`` builds them, ``create``
 inserts them). ``reuse_parents=True`` takes an existing parent row instead. A self-reference or a
-cycle is left NULL when nullable (a new parent would need a parent of its own), or reuses a row.
+cycle is left NULL when nullable (a new parent would need a parent of its own), else an existing row
+of the referenced table closes it.
 Everything is rolled back with the test's transaction, so nothing needs deleting afterwards.
 """
 
@@ -197,15 +198,19 @@ class FactorySession:
         parent: Row | None = None
         if reuse or given:
             parent = self.existing(link.fk.ref_table, given)
-        if parent is None and not given:
-            if link.cyclic and not link.required:
+        if parent is None and not given and link.cyclic:
+            if not link.required:
                 cache[link.fk] = None     # nullable self-reference or cycle: NULL ends the chain
                 return None
-            if link.fk.ref_table == table:
+            # A NOT NULL self-reference or cycle (Pagila's and Sakila's staff.store_id <-> store.manager_staff_id):
+            # a new parent would need a new row of its own, and so on; an existing row closes the cycle.
+            parent = self.existing(link.fk.ref_table, {})
+            if parent is None:
                 raise FactoryError(
-                    f"{table}.{', '.join(link.columns)} must reference another {table} row, which would need one "
-                    "of its own, and so on", table=table,
-                    hint=f"Pass reuse_parents=True, or {link.columns[0]}=… naming an existing row.")
+                    f"{table}.{', '.join(link.columns)} is a NOT NULL foreign key in a cycle of them, and "
+                    f"{link.fk.ref_table!r} has no row to reference", table=table,
+                    hint=f"Create a {link.fk.ref_table!r} row first (with the cycle's keys given), or pass "
+                         f"{link.columns[0]}=… naming an existing row.")
         if parent is None:
             if len(step.chain) > MAX_DEPTH:
                 raise FactoryError(f"parents of {table!r} nest deeper than {MAX_DEPTH} levels (a cycle of "

@@ -19,7 +19,7 @@ from anonymiser.identifiers import nz
 from anonymiser.load import load_dataset
 from anonymiser.load.checksum import parquet_checksums
 from anonymiser.mask import registry
-from anonymiser.schema import TableInfo
+from anonymiser.schema import ForeignKey, TableInfo
 from anonymiser.testing.connection import rolled_back, worker_engine
 from anonymiser.testing.factories import FactorySession
 from anonymiser.testing.provision import PREFIX, Controller, WorkerDatabase, host_tag
@@ -61,6 +61,39 @@ def test_every_table_of_a_hostile_schema_gets_valid_rows_and_nothing_stays(
                                 .where(dept.c.code == employee["dept"])).scalar_one() == 1
             assert employee["mentor"] is None            # a nullable self-reference ends the chain
         assert checksums_of(url, tmp_path, manifest) == parquet_checksums(tmp_path, manifest)   # all rolled back
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("dialect", ENGINES)
+def test_a_cycle_of_not_null_foreign_keys_reuses_a_row_to_close_it(dialect: str, tmp_path: Path,
+                                                                  request: pytest.FixtureRequest) -> None:
+    """Pagila's and Sakila's staff.store_id <-> store.manager_staff_id, both NOT NULL (trial F23): a new
+    row gets an existing row for the edge that closes the cycle, instead of parents nesting forever."""
+    url = request.getfixturevalue(TARGET_FIXTURE[dialect])
+    store = TableInfo(name="store", columns=(col("store_id", "integer", "integer", nullable=False, bits=32),
+                                             col("manager_staff_id", "integer", "integer", nullable=False, bits=32)),
+                      primary_key=("store_id",), foreign_keys=(
+                          ForeignKey(columns=("manager_staff_id",), ref_table="staff", ref_columns=("staff_id",)),))
+    staff = TableInfo(name="staff", columns=(col("staff_id", "integer", "integer", nullable=False, bits=32),
+                                             col("store_id", "integer", "integer", nullable=False, bits=32)),
+                      primary_key=("staff_id",), foreign_keys=(
+                          ForeignKey(columns=("store_id",), ref_table="store", ref_columns=("store_id",)),))
+    manifest = dataset.build(tmp_path, {"store": (store, {"store_id": [1, 2], "manager_staff_id": [1, 2]}),
+                                        "staff": (staff, {"staff_id": [1, 2], "store_id": [1, 2]})})
+    engine = loaded(tmp_path, url, manifest)
+    try:
+        session = FactorySession(engine, manifest, Tokens(run=0xC1C, worker=0, workers=1))
+        with rolled_back(engine) as conn, session.bound(conn) as factory:
+            for table in ("staff", "store"):
+                for reuse in (False, True):
+                    row = factory(table, reuse_parents=reuse)
+                    parent = "store" if table == "staff" else "staff"
+                    key = f"{parent}_id"
+                    ref = row["store_id" if table == "staff" else "manager_staff_id"]
+                    found = conn.execute(sa.select(sa.func.count()).select_from(sa.table(parent, sa.column(key)))
+                                         .where(sa.column(key) == ref)).scalar_one()
+                    assert found == 1, (table, reuse)
     finally:
         engine.dispose()
 
