@@ -22,7 +22,9 @@ from anonymiser.detect.names import (
     match_name,
     normalised,
 )
+from anonymiser.errors import PolicyOptionError
 from anonymiser.mask import registry
+from anonymiser.mask.base import own_syntax
 from anonymiser.policy.model import ColumnRule
 from anonymiser.schema import ColumnInfo, SchemaInfo, TableInfo
 
@@ -145,6 +147,30 @@ def column_score(value_score: float, hit_rate: float) -> float:
 
 
 def classify_column(table: TableInfo, column: ColumnInfo, ev: ColumnEvidence | None) -> ColumnFinding:
+    if column.derived:
+        return _finding(table, column, classification="not_personal", detector="type", score=0.9, rule=KEEP,
+                        note="computed from other columns (generated or by a trigger): the copy computes it again "
+                             "from the masked columns, never copies it")
+    if own_syntax(column) == "tsvector":
+        # A text-search vector holds the words of other columns, and nothing recomputes this one.
+        return _finding(table, column, classification="direct_identifier", detector="type", score=0.6,
+                        rule=ColumnRule(mask="null") if column.nullable else KEEP,
+                        note="text-search vector nothing recomputes: it holds the words of other columns"
+                             + ("" if column.nullable else "; NOT NULL, so only keep fits: exclude the table if "
+                                                           "those words are personal"))
+    finding = _classify(table, column, ev)
+    try:
+        unfit = registry.build(finding.rule.mask, dict(finding.rule.options)).fit_problem(column)
+    except PolicyOptionError:   # options the reviewer fills in: check says what is missing
+        unfit = None
+    if unfit and column.nullable and finding.rule.mask != "null":
+        # A type with a syntax of its own (an xml of notes, a macaddr by its name): no fake fits it.
+        return finding.model_copy(update={"rule": ColumnRule(mask="null"), "note": (
+            f"{finding.rule.mask} cannot write {own_syntax(column) or column.kind}: nulled instead")})
+    return finding
+
+
+def _classify(table: TableInfo, column: ColumnInfo, ev: ColumnEvidence | None) -> ColumnFinding:
     ev = ev or ColumnEvidence()
     sampled = ev.sampled
     name_rule = match_name(table, column)
