@@ -35,7 +35,7 @@ from anonymiser.report import build_report, write_report
 from anonymiser.schema import SchemaInfo
 from anonymiser.source.bulk import SourceReader
 from anonymiser.source.catalog import refuse_spatial
-from anonymiser.source.connect import connect
+from anonymiser.source.connect import connect, database_identity
 from anonymiser.source.introspect import introspect
 from anonymiser.source.read import DEFAULT_CHUNK_ROWS
 from anonymiser.subset import SubsetResult, compute_subset, virtual_foreign_keys
@@ -127,6 +127,7 @@ def run(loaded: LoadedPolicy, options: RunOptions, *, progress: Progress, event:
             source_values = _source_values(reader, plan, options, progress)
             tables = _write_parquet(reader, plan, subset, options, work, progress, event, finder, source_values)
             manifest = _manifest(run_id, started, loaded, options, schema, plan, subset, detection, tables)
+            manifest.source.identity = database_identity(conn)
             manifest.write(work)
             for dialect in options.dialects:
                 notes: list[str] = []

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from anonymiser.errors import ConfigError, OutputError
 from anonymiser.load.target import Target, open_target
-from anonymiser.source.connect import connect, safe_url
+from anonymiser.source.connect import connect, database_identity, safe_url
 from anonymiser.write.manifest import Manifest, sha256_file
 from anonymiser.write.sql import get_dialect
 from anonymiser.write.sql.core import BATCH_ROWS, TablePlan, iter_batches, plan_tables
@@ -116,6 +116,18 @@ def _existing(conn: sa.Connection, plans: list[TablePlan]) -> dict[str, int]:
     return counts
 
 
+def refuse_the_source(conn: sa.Connection, manifest: Manifest, target_url: str) -> None:
+    """A copy is never loaded into the database it was made from: one wrong variable in a CI job
+    (``--target "$ANONYMISER_SOURCE_URL"``) with ``--replace`` would replace production tables by the
+    masked sample."""
+    if manifest.source.identity is not None and database_identity(conn) == manifest.source.identity:
+        raise ConfigError(
+            f"the target {safe_url(target_url)} is the database this copy was made from "
+            f"({manifest.source.dialect} database {manifest.source.database!r}, run {manifest.run_id}); nothing was "
+            "changed",
+            hint="Load into a test or staging database: check the --target URL.")
+
+
 def load_dataset(directory: Path, target_url: str, *, replace: bool = False, allow_failed: bool = False,
                  progress: Progress | None = None, batch_rows: int = BATCH_ROWS) -> LoadResult:
     """Load the dataset in ``directory`` into ``target_url``: create its tables (parents first), load the
@@ -132,6 +144,7 @@ def load_dataset(directory: Path, target_url: str, *, replace: bool = False, all
     check_files(directory, manifest)
     require_verified(directory, allow_failed=allow_failed)
     with connect(target_url, role="target") as conn:
+        refuse_the_source(conn, manifest, target_url)
         dialect = get_dialect(conn.dialect.name)
         plans = plan_tables(directory, manifest, dialect)
         existing = _existing(conn, plans)

@@ -6,6 +6,7 @@ transaction on PostgreSQL and MySQL/MariaDB): a hostile ``where:`` in a policy c
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -122,3 +123,31 @@ def connect(url: str, *, role: str = "source") -> Iterator[sa.Connection]:
             yield conn
     finally:
         engine.dispose()
+
+
+def database_identity(conn: sa.Connection) -> str | None:
+    """A digest naming the database ``conn`` is on, whatever URL reached it (``localhost`` or ``127.0.0.1``,
+    an alias, a relative path): PostgreSQL's cluster system identifier and database, MySQL/MariaDB's server
+    host name, port and schema, SQLite's file. ``load`` compares it with the run's source to refuse
+    overwriting the database a copy was made from. None when the server will not say."""
+    import sqlalchemy as sa  # heavy: imported on first use
+
+    parts: tuple[Any, ...]
+    try:
+        if conn.dialect.name == "postgresql":
+            parts = conn.execute(sa.text("SELECT (SELECT system_identifier FROM pg_control_system())::text, "
+                                         "current_database(), current_setting('port')")).one()._tuple()
+        elif conn.dialect.name in ("mysql", "mariadb"):
+            parts = conn.execute(sa.text("SELECT @@hostname, @@port, DATABASE()")).one()._tuple()
+        elif conn.dialect.name == "sqlite":
+            database = conn.engine.url.database
+            if database in (None, "", ":memory:") or database.startswith("file:"):
+                return None
+            parts = (os.path.realpath(database),)
+        else:
+            return None
+    except sa.exc.DBAPIError:
+        conn.rollback()       # e.g. pg_control_system() not granted: no identity, nothing refused
+        return None
+    text = "\x1f".join([conn.dialect.name, *(str(p) for p in parts)])
+    return hashlib.sha256(text.encode()).hexdigest()[:32]

@@ -80,6 +80,9 @@ class SourceFingerprint(_Model):
     dialect: str
     database: str | None = None
     schema_hash: str
+    # A digest of where the source database lives (source.connect.database_identity): `load` refuses to
+    # write into it. No host name or path in clear.
+    identity: str | None = None
 
 
 class Manifest(_Model):
