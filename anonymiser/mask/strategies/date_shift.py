@@ -3,10 +3,15 @@
 Without ``by`` the offset is keyed by the value itself (the same date always moves the same way);
 with ``by: customer_id`` it is keyed by that column, so every date of one customer moves by the
 same offset and intervals between them (age at admission, days between orders) are preserved.
-Time of day and time zone are kept. ISO-8601 text dates (SQLite) are shifted in their own layout.
+Time of day and time zone are kept. Dates stored as text (SQLite, legacy columns) are shifted in their
+own layout: ISO-8601 (``YYYY-MM-DD``, with ``HH:MM:SS`` after a space or ``T``) and the New Zealand
+``DD/MM/YYYY`` (``D/M/YYYY`` too). Other text stops the run, naming the column, unless the rule says
+``invalid: null``: then those cells become NULL and the manifest counts them (``invalid_nulled``).
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 import numpy as np
 import pyarrow as pa
@@ -19,12 +24,19 @@ from anonymiser.mask.keyed_rows import KeyedRowParams, KeyedRowStrategy, row_mat
 from anonymiser.mask.registry import register
 
 _UNITS_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
-_TEXT_FORMATS = {10: "%Y-%m-%d", 19: "%Y-%m-%d %H:%M:%S"}
+# Text layouts, each with the pattern a cell must match whole before it is parsed in that layout.
+_TEXT_LAYOUTS = (
+    (r"^\d{4}-\d{2}-\d{2}$", "%Y-%m-%d"),
+    (r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}$", "%Y-%m-%d %H:%M:%S"),
+    (r"^\d{2}/\d{2}/\d{4}$", "%d/%m/%Y"),
+    (r"^\d{1,2}/\d{1,2}/\d{4}$", "%d/%m/%Y"),        # 3/7/1975: written back zero-padded
+)
 
 
 class DateShiftParams(KeyedRowParams):
     max_days: int = Field(30, ge=1, le=36_500)
     domain: str = "date_shift"
+    invalid: Literal["fail", "null"] = "fail"     # text cells that are no date in a known layout
 
 
 def shift_days(arr: pa.Array, days: np.ndarray) -> pa.Array:
@@ -70,25 +82,35 @@ class DateShift(KeyedRowStrategy):
             ) from None
 
     def _shift_text(self, arr: pa.Array, days: np.ndarray, ctx: MaskContext) -> pa.Array:
-        lengths = pc.fill_null(pc.utf8_length(arr), 0)
+        p = self.params
+        assert isinstance(p, DateShiftParams)
         out = arr
-        handled = pc.equal(lengths, 0)       # NULL and '' stay as they are
-        for length, fmt in _TEXT_FORMATS.items():
-            rows = pc.equal(lengths, length)
+        handled = pc.fill_null(pc.equal(pc.utf8_length(arr), 0), True)      # NULL and '' stay as they are
+        for pattern, fmt in _TEXT_LAYOUTS:
+            rows = pc.fill_null(pc.and_(pc.invert(handled), pc.match_substring_regex(arr, pattern)), False)
             if not pc.any(rows).as_py():
                 continue
             source = arr.filter(rows)
             stamps = pc.strptime(pc.replace_substring(source, "T", " "), format=fmt, unit="s", error_is_null=True)
-            if stamps.null_count:
-                break
-            moved = pc.strftime(shift_days(stamps, days[rows.to_numpy(zero_copy_only=False)]), format=fmt)
-            has_t = pc.match_substring(source, "T")
-            out = pc.replace_with_mask(out, rows, pc.if_else(has_t, pc.replace_substring(moved, " ", "T"), moved))
-            handled = pc.or_(handled, rows)
-        if not pc.all(handled).as_py():
+            parsed = pc.is_valid(stamps)                 # cells of the layout that the parser still refuses
+            rows_np = rows.to_numpy(zero_copy_only=False)
+            moved = pc.strftime(shift_days(stamps, days[rows_np]), format=fmt)
+            moved = pc.if_else(pc.match_substring(source, "T"), pc.replace_substring(moved, " ", "T"), moved)
+            taken = np.zeros(len(arr), dtype=bool)
+            taken[np.flatnonzero(rows_np)[parsed.to_numpy(zero_copy_only=False)]] = True
+            out = pc.replace_with_mask(out, pa.array(taken), moved.filter(parsed))
+            handled = pc.or_(handled, pa.array(taken))
+        invalid = pc.invert(handled)
+        count = pc.sum(pc.cast(invalid, pa.int64())).as_py() or 0
+        if count and p.invalid == "null":
+            self.stats.extra["invalid_nulled"] = self.stats.extra.get("invalid_nulled", 0) + count
+            return pc.if_else(invalid, pa.scalar(None, arr.type), out)
+        if count:
             raise MaskError(
-                "date_shift found text that is not an ISO-8601 date (YYYY-MM-DD[ HH:MM:SS])",
+                f"date_shift found {count} text value(s) that are no date in a known layout (YYYY-MM-DD, "
+                "YYYY-MM-DD HH:MM:SS, DD/MM/YYYY)",
                 table=ctx.table, column=ctx.column.name,
-                hint="Store dates in ISO-8601, or mask this column with 'redact' or 'generalise'.",
+                hint="Add 'invalid: null' to the rule to blank those cells (counted in the manifest), or mask the "
+                     "column with 'redact' or 'null'.",
             )
         return out

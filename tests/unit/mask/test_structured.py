@@ -50,7 +50,7 @@ def test_date_shift_text_dates_keep_layout() -> None:
 
 @pytest.mark.parametrize(
     ("options", "values", "message"),
-    [({"max_days": 5}, ["not a date"], "ISO-8601"), ({"by": "missing"}, ["2020-01-01"], "missing")],
+    [({"max_days": 5}, ["not a date"], "no date in a known layout"), ({"by": "missing"}, ["2020-01-01"], "missing")],
     ids=["bad-text", "bad-by"],
 )
 def test_date_shift_errors(options: dict[str, object], values: list[str], message: str) -> None:
@@ -174,3 +174,24 @@ def test_remap_strings_injective_and_keyed() -> None:
 def test_remap_rejects_other_types() -> None:
     with pytest.raises(MaskError):
         run("remap", arrow([1.5], pa.float64()))
+
+
+MESSY_DATES = ["1975-03-12", "12/03/1975", "3/7/1975", "unknown", "", None, "1975-03-12T10:11:12", "1700000000"]
+
+
+def test_date_shift_text_in_nz_and_iso_layouts() -> None:
+    out = run("date_shift", arrow(MESSY_DATES[:3] + MESSY_DATES[4:7]), {"max_days": 180}).to_pylist()
+    iso = dt.date.fromisoformat(out[0])
+    nz = [dt.datetime.strptime(v, "%d/%m/%Y").date() for v in out[1:3]]
+    assert 0 < abs((iso - dt.date(1975, 3, 12)).days) <= 180
+    assert 0 < abs((nz[0] - dt.date(1975, 3, 12)).days) <= 180 and 0 < abs((nz[1] - dt.date(1975, 7, 3)).days) <= 180
+    assert out[3:5] == ["", None] and "T" in out[5]
+
+
+def test_date_shift_text_that_is_no_date_fails_or_is_blanked_on_request() -> None:
+    with pytest.raises(MaskError, match="2 text value"):
+        run("date_shift", arrow(MESSY_DATES), {"max_days": 30})
+    strategy = registry.build("date_shift", {"max_days": 30, "invalid": "null"})
+    out = strategy.mask(arrow(MESSY_DATES), ctx()).to_pylist()
+    assert out[3] is None and out[7] is None and out[0] is not None
+    assert strategy.stats.extra["invalid_nulled"] == 2
