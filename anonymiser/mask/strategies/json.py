@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pyarrow as pa
@@ -57,6 +57,7 @@ PathRule = str | dict[str, Any] | None
 
 class JsonParams(StrategyParams):
     json_paths: dict[Annotated[str, AfterValidator(_path)], PathRule] = Field(min_length=1)
+    invalid: Literal["fail", "null"] = "fail"     # cells that are not JSON: stop the run, or blank them
 
 
 @register
@@ -93,15 +94,20 @@ class Json(Strategy):
             docs_text, take = encoded.dictionary, encoded.indices
         sources: list[str | None] = docs_text.to_pylist()
         holders, bad = _parse(sources)
-        if bad:
+        params = self.params
+        assert isinstance(params, JsonParams)
+        if bad and params.invalid == "fail":
             raise MaskError(f"{bad} value(s) are not valid JSON, so json_paths cannot be applied",
                             table=ctx.table, column=ctx.column.name,
-                            hint="Clean the column, or mask it whole with 'null', 'redact' or 'hash'.")
+                            hint="Add 'invalid: null' to the rule to blank the cells that are not JSON (counted "
+                                 "in the manifest), or mask the column whole with 'null'.")
         changed = np.zeros(len(sources), dtype=bool)
         for path, strategy in self.paths:
             self._apply(path, strategy, holders, changed, ctx)
-        out = pa.array([dumps(h[0]) if hit and h is not None else s
+        out = pa.array([dumps(h[0]) if hit and h is not None else None if h is None and s else s
                         for h, hit, s in zip(holders, changed, sources, strict=True)], pa.string())
+        if bad:
+            self.stats.extra["invalid_nulled"] = self.stats.extra.get("invalid_nulled", 0) + bad
         self.stats.cells += len(values)
         self.stats.distinct += len(sources)
         self.stats.nulls += values.null_count

@@ -163,6 +163,14 @@ def test_json_paths_mask_only_the_values_at_the_paths() -> None:
     assert loads(out[4])[0]["deep"]["ird"] != "49-091-850"
 
 
+def test_json_cells_that_are_not_json_are_blanked_on_request() -> None:
+    """Production JSON columns hold the odd malformed cell (trial F12): 'invalid: null' blanks it."""
+    docs = pa.array(['{"contact": {"email": "a@b.org"}}', "not json", None, "", '{"contact": 1'])
+    out = mask("json", docs, JSON, {"json_paths": {"$.contact.email": "email"}, "invalid": "null"})
+    assert loads(out[0])["contact"]["email"] != "a@b.org"
+    assert out[1:] == [None, None, "", None]
+
+
 def test_a_number_under_a_text_strategy_becomes_its_fake_text() -> None:
     out = mask("json", pa.array(['{"b": 1}']), JSON, {"json_paths": {"$.b": "hash"}})
     assert isinstance(loads(out[0])["b"], str)
