@@ -43,15 +43,15 @@ LeakClass = Literal["identifier", "composite", "dictionary", "default"]
 ALL_KINDS: frozenset[ColumnKind] = frozenset(get_args(ColumnKind))
 TEXT_KINDS: frozenset[ColumnKind] = frozenset({"string", "text", "other"})
 
-# PostgreSQL types read as their text form ("other") whose values follow a syntax of their own: a fake
-# written there would not load (an e-mail address is no int4range). Only strategies that write no new text
-# (keep, null), or that write the type's own syntax (``writes_syntax``), mask them.
+# PostgreSQL (and MariaDB INET6/INET4) types read as their text form ("other") whose values follow a syntax
+# of their own: a fake written there would not load (an e-mail address is no int4range). Only strategies
+# that write no new text (keep, null), or that write the type's own syntax (``writes_syntax``), mask them.
 _SYNTAX_TYPES = frozenset({
     "interval", "time with time zone", "inet", "cidr", "macaddr", "macaddr8", "bit", "bit varying", "tsvector",
     "tsquery", "xml", "int4range", "int8range", "numrange", "tsrange", "tstzrange", "daterange",
     "int4multirange", "int8multirange", "nummultirange", "tsmultirange", "tstzmultirange", "datemultirange",
     "point", "line", "lseg", "box", "path", "polygon", "circle", "pg_lsn", "txid_snapshot", "pg_snapshot",
-    "jsonpath",
+    "jsonpath", "inet6", "inet4",
 })
 
 
@@ -171,8 +171,9 @@ class Strategy(ABC):
                    f"{', '.join(sorted(kinds))} columns"
         syntax = own_syntax(column)
         if syntax and self.writes_values and syntax not in self.writes_syntax:
-            return f"{self.name!r} cannot mask this {syntax} column ({column.sql_type}): its values follow " \
-                   f"{syntax}'s own syntax, which {self.name!r} does not write (the copy would not load)"
+            return f"{self.name!r} cannot mask this {syntax} column ({column.native_type or column.sql_type}): " \
+                   f"its values follow {syntax}'s own syntax, which {self.name!r} does not write (the copy would " \
+                   "not load)"
         return None
 
     def output_column(self, column: ColumnInfo) -> ColumnInfo:

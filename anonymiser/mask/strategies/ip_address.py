@@ -25,7 +25,8 @@ class IpAddress(PseudonymStrategy):
     entities = ("IP_ADDRESS",)
     leak_class = "identifier"
     accepts = TEXT_KINDS
-    writes_syntax = frozenset({"inet", "cidr"})   # a fake address is a valid inet, and a /32 cidr
+    # A fake address is a valid inet, a /32 cidr, a MariaDB INET4 (not an INET6: no plain IPv4 there).
+    writes_syntax = frozenset({"inet", "cidr", "inet4"})
 
     def render(self, m: Material) -> pa.Array:
         h = m.h[:, 0]
