@@ -135,10 +135,10 @@ def database_identity(conn: sa.Connection) -> str | None:
     parts: tuple[Any, ...]
     try:
         if conn.dialect.name == "postgresql":
-            parts = conn.execute(sa.text("SELECT (SELECT system_identifier FROM pg_control_system())::text, "
-                                         "current_database(), current_setting('port')")).one()._tuple()
+            parts = tuple(conn.execute(sa.text("SELECT (SELECT system_identifier FROM pg_control_system())::text, "
+                                               "current_database(), current_setting('port')")).one())
         elif conn.dialect.name in ("mysql", "mariadb"):
-            parts = conn.execute(sa.text("SELECT @@hostname, @@port, DATABASE()")).one()._tuple()
+            parts = tuple(conn.execute(sa.text("SELECT @@hostname, @@port, DATABASE()")).one())
         elif conn.dialect.name == "sqlite":
             database = conn.engine.url.database
             if database in (None, "", ":memory:") or database.startswith("file:"):

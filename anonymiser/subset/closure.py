@@ -25,7 +25,7 @@ from anonymiser.errors import SourceError
 from anonymiser.lazy import lazy_import
 from anonymiser.subset import keys as K
 from anonymiser.subset.graph import SubsetGraph
-from anonymiser.subset.sql import arrow_type, fetch_matching
+from anonymiser.subset.sql import arrow_type, fetch_matching, fetch_with_ancestors
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -99,10 +99,17 @@ class Closure:
 
     # -- steps ----------------------------------------------------------------------------------
 
-    def fetch_rows(self, table: str, where: tuple[str, ...], values: pa.Table) -> list[pa.Table]:
+    def fetch_rows(self, table: str, where: tuple[str, ...], values: pa.Table, *,
+                   with_ancestors: bool = False) -> list[pa.Table]:
+        """The rows of ``table`` matching ``values``; ``with_ancestors``: and all their parents through
+        the table's self-references at once (org charts, threaded comments: one query, not one a level)."""
         info = self.graph.schema.tables[table]
         carry = self.graph.carry[table]
+        loops = [(fk.columns, fk.ref_columns) for fk in self.graph.parents[table] if fk.ref_table == table]
         try:
+            if with_ancestors and loops:
+                return list(fetch_with_ancestors(self.conn, info, carry, where, values, loops, self.batch_size,
+                                                 self.types[table]))
             return list(fetch_matching(self.conn, info, carry, where, values, self.batch_size,
                                        self.types[table]))
         except sa.exc.DBAPIError as exc:
@@ -124,7 +131,7 @@ class Closure:
         if kept is not None and columns == self.graph.key[table]:
             values = K.anti_join(values, kept, columns)  # already kept: no need to ask the source
         if values.num_rows:
-            for rows in self.fetch_rows(table, columns, values):
+            for rows in self.fetch_rows(table, columns, values, with_ancestors=True):
                 self.add(table, rows, downward=False)
 
     def _step_down(self, table: str, parts: list[pa.Table]) -> None:

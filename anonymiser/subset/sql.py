@@ -174,6 +174,28 @@ def fetch_matching(conn: sa.Connection, info: TableInfo, select: Sequence[str], 
         yield fetch(conn, stmt, select, types)
 
 
+def fetch_with_ancestors(conn: sa.Connection, info: TableInfo, select: Sequence[str], where: Sequence[str],
+                         keys: pa.Table, self_references: Sequence[tuple[Sequence[str], Sequence[str]]],
+                         batch_size: int | None, types: Mapping[str, pa.DataType | None]) -> Iterator[pa.Table]:
+    """Like ``fetch_matching``, plus every ancestor of those rows through the table's self-references
+    (``(fk columns, referenced columns)`` pairs: ``node.parent_id -> node.id``), in one recursive query
+    per batch instead of one round trip per level: a 5,000-deep chain of parents is one statement.
+    ``UNION`` (not ``UNION ALL``) ends the recursion on cycles in the data. ``select`` must hold the
+    foreign key and referenced columns."""
+    batch_size = batch_size or default_batch_size(conn.dialect.name, len(where), info, where)
+    table = table_clause(info, sorted({*select, *where}))
+    parent = table.alias("anon_subset_parent")
+    for start in range(0, keys.num_rows, batch_size):
+        batch = keys.slice(start, batch_size)
+        clause = key_clause(table, where, batch, dialect=conn.dialect.name, info=info)
+        found = sa.select(*[table.c[c] for c in select]).where(clause).cte("anon_subset_up", recursive=True)
+        links = [sa.and_(*[parent.c[ref] == found.c[col] for col, ref in zip(cols, refs, strict=True)])
+                 for cols, refs in self_references]
+        step = sa.select(*[parent.c[c] for c in select]).join(found, sa.or_(*links))
+        found = found.union(step)
+        yield fetch(conn, sa.select(*[found.c[c] for c in select]), select, types)
+
+
 def count_rows(conn: sa.Connection, info: TableInfo) -> int:
     table = table_clause(info, [])
     return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
