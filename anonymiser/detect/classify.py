@@ -12,7 +12,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from anonymiser.detect.engine import detector_label, get_engine
-from anonymiser.detect.evidence import FREE_TEXT_EVIDENCE, ColumnEvidence, table_evidence
+from anonymiser.detect.evidence import (
+    FREE_TEXT_EVIDENCE,
+    PATTERN_CELL_RATE,
+    ColumnEvidence,
+    table_evidence,
+)
 from anonymiser.detect.model import ColumnFinding, DetectionResult
 from anonymiser.detect.names import (
     PERSON_TABLES,
@@ -112,6 +117,24 @@ def _shape_finding(table: TableInfo, column: ColumnInfo, ev: ColumnEvidence) -> 
     return None
 
 
+def _name_finding(table: TableInfo, column: ColumnInfo, ev: ColumnEvidence) -> ColumnFinding | None:
+    """Whole cells that are people's names ("Aroha Ngata" under ``customer``, ``signed_by``, ``who``), or NZ
+    driver licence / passport numbers (``lic``): by value, whatever the column is called."""
+    if ev.names is not None:
+        names = ev.names
+        return _finding(table, column, classification="direct_identifier", entity="PERSON",
+                        detector="nz:name_gazetteer", score=column_score(0.6, names.rate),
+                        hit_rate=round(names.rate, 3), sampled=ev.sampled, rule=ColumnRule(mask=names.strategy),
+                        note=f"person names by value: {names.evidence}")
+    if ev.document is not None:
+        entity, rate, _, evidence = ev.document
+        return _finding(table, column, classification="direct_identifier", entity=entity,
+                        detector="nz:value_shape", score=column_score(0.6, rate), hit_rate=round(rate, 3),
+                        sampled=ev.sampled, rule=ColumnRule(mask=strategy_for(entity) or "hash"),
+                        note=f"by value: {evidence}")
+    return None
+
+
 def suggest_rule(table: TableInfo, column: ColumnInfo) -> ColumnRule:
     """The rule to add for a column, from its name and type only (no data): used by check/run."""
     rule = match_name(table, column)
@@ -174,6 +197,18 @@ def _classify(table: TableInfo, column: ColumnInfo, ev: ColumnEvidence | None) -
     ev = ev or ColumnEvidence()
     sampled = ev.sampled
     name_rule = match_name(table, column)
+    if name_rule is not None and name_rule.entity == "USERNAME" and ev.names is not None \
+            and ev.names.strategy == "person_name":
+        # ``created_by`` holding "Aroha Ngata", not "angata": a name keeps the look of a name.
+        return _name_finding(table, column, ev)  # type: ignore[return-value]
+    if name_rule is not None and name_rule.entity == "PHONE_NUMBER" and ev.with_person >= FREE_TEXT_MIN_CELLS:
+        # "021 555 1234 (Aroha's mum)": ``phone`` rewrites digits only and would keep the name.
+        return _finding(table, column, classification="direct_identifier", entity="PHONE_NUMBER",
+                        detector="column_name", score=0.9, hit_rate=round(ev.with_person / sampled, 3),
+                        sampled=sampled, free_text=True, rule=ColumnRule(mask="free_text"),
+                        note=f"phone column with text: {ev.with_person} of {sampled} sampled cells also name a "
+                             "person, which 'phone' (digits only) would keep; numbers and names are replaced "
+                             "span by span")
     if name_rule is not None:
         rate = ev.hit_rate(name_rule.entity) if sampled else None
         agreed = bool(rate and rate >= MIN_HIT_RATE)
@@ -186,7 +221,7 @@ def _classify(table: TableInfo, column: ColumnInfo, ev: ColumnEvidence | None) -
     if column.kind == "integer" and column.name in table.primary_key:
         return _finding(table, column, classification="not_personal", detector="type", score=0.9,
                         sampled=sampled, rule=KEEP, note="integer surrogate key")
-    shaped = _shape_finding(table, column, ev)
+    shaped = _shape_finding(table, column, ev) or _name_finding(table, column, ev)
     if shaped is not None:
         return shaped
     prose_name = looks_like_free_text_name(column)
@@ -202,6 +237,17 @@ def _classify(table: TableInfo, column: ColumnInfo, ev: ColumnEvidence | None) -
             sampled=sampled,
             rule=ColumnRule(mask=strategy_for(entity) or "redact"),
         )
+    spanned = sum(ev.pattern_cells.values())
+    if sampled and spanned / sampled >= PATTERN_CELL_RATE:
+        # "login from 10.1.2.3": identifiers inside short text, which verify re-detects in a kept column.
+        shares = ", ".join(f"{e} {n / sampled:.0%}" for e, n in ev.pattern_cells.most_common(3))
+        top = ev.pattern_cells.most_common(1)[0][0]
+        return _finding(table, column, classification="direct_identifier", entity=top,
+                        detector=detector_label(ev.spans[top].recognizer), score=round(ev.spans[top].mean_score, 3),
+                        hit_rate=round(spanned / sampled, 3), sampled=sampled, free_text=True,
+                        rule=ColumnRule(mask="free_text"),
+                        note=f"{spanned} of {sampled} sampled cells hold an identifier or contact detail inside "
+                             f"text ({shares}); those spans are replaced, the rest is kept")
     if prose_name and column.kind in ("string", "text") and not sampled:
         # An empty notes column today may fill up tomorrow: mask it span by span anyway.
         return _finding(table, column, classification="direct_identifier", detector="column_name", score=0.5,

@@ -13,8 +13,15 @@ from typing import TYPE_CHECKING
 
 from anonymiser.detect.analyze import Hit, analyze_texts
 from anonymiser.detect.engine import Engine
-from anonymiser.detect.names import match_name
-from anonymiser.detect.shapes import is_credential, is_image_or_document, is_username
+from anonymiser.detect.names import about_people, match_name
+from anonymiser.detect.shapes import (
+    NameColumn,
+    is_credential,
+    is_image_or_document,
+    is_username,
+    name_column,
+    nz_document_column,
+)
 from anonymiser.schema import ColumnInfo, TableInfo
 from anonymiser.source.read import table_clause
 
@@ -28,6 +35,14 @@ FREE_TEXT_EVIDENCE = frozenset({
     "PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "STREET_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS",
     "NZ_IRD", "NZ_NHI", "NZ_BANK_ACCOUNT", "NZBN", "NZ_DRIVER_LICENCE", "NZ_PASSPORT", "US_SSN", "CRYPTO",
 })
+# Identifiers and contact details the pattern recognizers find, scored >= PATTERN_SCORE anywhere in a cell:
+# verify's re-detection of kept columns counts these too, so scan drafts what verify would flag.
+PATTERN_ENTITIES = (
+    "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "NZ_IRD", "NZ_NHI", "NZ_BANK_ACCOUNT", "NZBN",
+    "NZ_DRIVER_LICENCE", "NZ_PASSPORT", "IP_ADDRESS", "IBAN_CODE",
+)
+PATTERN_SCORE = 0.5
+PATTERN_CELL_RATE = 0.3   # share of sampled cells holding one that makes a kept column personal
 PERSON_EVIDENCE_SCORE = 0.6     # a name with a cue or a known given + family name, not one capitalised word
 CONTACT_EVIDENCE_SCORE = 0.5
 CONFIRM_SAMPLE = 200      # values read to confirm a column the name rules already classified
@@ -60,10 +75,14 @@ class ColumnEvidence:
     entities: dict[str, EntityStats] = field(default_factory=dict)   # value-level (structured) matches
     spans: dict[str, EntityStats] = field(default_factory=dict)      # any span anywhere (free text)
     with_personal_span: int = 0         # values naming a person or holding a contact detail / identifier
+    with_person: int = 0                # values naming a person (score >= PERSON_EVIDENCE_SCORE)
+    pattern_cells: Counter[str] = field(default_factory=Counter)   # values per entity of PATTERN_ENTITIES
     free_text_shape: bool = False
     credential_rate: float = 0.0        # share of sampled values shaped like password hashes or secrets
     username_rate: float = 0.0          # ... like logins built from names ("jsmith123")
     binary_personal_rate: float = 0.0   # share of sampled binary values that are images or PDFs
+    names: NameColumn | None = None     # whole cells are person names (gazetteer)
+    document: tuple[str, float, int, str] | None = None   # NZ driver licence / passport numbers by shape
 
     def hit_rate(self, entity: str) -> float:
         stats = self.entities.get(entity)
@@ -101,7 +120,8 @@ def _add(stats: dict[str, EntityStats], hit: Hit) -> None:
     entry.recognizers[hit.recognizer] += 1
 
 
-def column_evidence(values: Sequence[str], hits: Sequence[Sequence[Hit]]) -> ColumnEvidence:
+def column_evidence(values: Sequence[str], hits: Sequence[Sequence[Hit]], *, people: bool = False) -> ColumnEvidence:
+    """``people``: the column's table is about people (decides a licence-shaped column; see shapes)."""
     evidence = ColumnEvidence(sampled=len(values), free_text_shape=_is_prose(values))
     for value, value_hits in zip(values, hits, strict=True):
         best_whole: dict[str, Hit] = {}
@@ -121,10 +141,18 @@ def column_evidence(values: Sequence[str], hits: Sequence[Sequence[Hit]]) -> Col
                                                                else CONTACT_EVIDENCE_SCORE)
                for h in best_span.values()):
             evidence.with_personal_span += 1
+        if "PERSON" in best_span and best_span["PERSON"].score >= PERSON_EVIDENCE_SCORE:
+            evidence.with_person += 1
+        patterns = [h for e, h in best_span.items() if e in PATTERN_ENTITIES and h.score >= PATTERN_SCORE]
+        if patterns:
+            evidence.pattern_cells[max(patterns, key=lambda h: h.score).entity] += 1
     if values:
         evidence.credential_rate = sum(map(is_credential, values)) / len(values)
         if sum(1 for v in values if " " not in v.strip()) >= 0.9 * len(values):     # single tokens only
             evidence.username_rate = sum(map(is_username, values)) / len(values)
+        if not evidence.free_text_shape:
+            evidence.names = name_column(values)
+            evidence.document = nz_document_column(values, people)
     return evidence
 
 
@@ -153,8 +181,9 @@ def table_evidence(conn: sa.Connection, table: TableInfo, sample: int, engine: E
     hits = analyze_texts(texts, engine=engine, threshold=ANALYSIS_THRESHOLD) if texts else []
     out: dict[str, ColumnEvidence] = {}
     start = 0
+    people = about_people(table)
     for name, values in per_column.items():
-        out[name] = column_evidence(values, hits[start:start + len(values)])
+        out[name] = column_evidence(values, hits[start:start + len(values)], people=people)
         start += len(values)
     for column in table.columns:
         if column.kind == "binary":

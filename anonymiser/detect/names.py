@@ -163,5 +163,16 @@ def match_name(table: TableInfo, column: ColumnInfo) -> NameRule | None:
     return None
 
 
+_ABOUT_PEOPLE = frozenset({"PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "STREET_ADDRESS", "DATE_OF_BIRTH", "NZ_IRD",
+                           "NZ_NHI", "USERNAME"})
+
+
+def about_people(table: TableInfo) -> bool:
+    """A table about people: its name says so, or a column is named as a name, contact detail or birth date."""
+    if PERSON_TABLES.search(normalised(table.name)):
+        return True
+    return any((rule := match_name(table, c)) is not None and rule.entity in _ABOUT_PEOPLE for c in table.columns)
+
+
 def looks_like_free_text_name(column: ColumnInfo) -> bool:
     return column.kind in ("string", "text") and bool(FREE_TEXT_NAMES.search(normalised(column.name)))

@@ -155,7 +155,8 @@ def split_name(text: str, start: int, end: int) -> tuple[NamePart, ...]:
     return name_parts([w for w in words if w.end > w.start], titled=False)
 
 
-def _classify(folded: str, g: Gazetteer) -> str:
+def word_kind(folded: str, g: Gazetteer) -> str:
+    """One name word's kind: G given, F family, B both, A ambiguous (an everyday word), P place, N never, U unknown."""
     if folded in g.never:
         return "N"
     parts = [folded] if folded in g.given or folded in g.family or "-" not in folded else folded.split("-")
@@ -222,7 +223,7 @@ class PersonFinder:
                     (core.isupper() and len(core) > 1):
                 kind = "N"
             elif low_core == folded or folded not in g.never:
-                kind = _classify(folded, g)
+                kind = word_kind(folded, g)
             else:
                 kind = "U"
             words[i] = Word(i, tok.start, tok.start + len(core), folded, _is_cap(core), possessive,

@@ -7,6 +7,10 @@
   TIFF, BMP, WebP, HEIC/AVIF, PDF).
 - **User names**: one token of letters, digits, ``.``, ``_`` or ``-`` built from a known given or
   family name ("jsmith123", "aroha.ngata", "mere_p", "hemi77"), never a phrase.
+- **Person names**: a whole cell that is a name ("Aroha Ngata", "ngata, aroha", "Ludo van der Berg"),
+  judged word by word with the free-text masker's gazetteer, in any letter case.
+- **NZ driver licence / passport numbers**: two letters and six digits (passport: ``L?``/``E?`` or
+  ``N`` + six digits), a shape product codes share: see ``nz_document_column`` for the guard.
 
 Each test takes one value and returns a bool; callers count shares over a sample. No value leaves.
 """
@@ -14,8 +18,13 @@ Each test takes one value and returns a bool; callers count shares over a sample
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from anonymiser.detect.gazetteer import load
+from anonymiser.detect.gazetteer import fold, load
+from anonymiser.detect.persons import PARTICLES, word_kind
+from anonymiser.identifiers.nz import is_nz_driver_licence_shape, is_nz_passport_shape
 
 _CREDENTIAL = re.compile(
     r"^(?:\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}"                          # bcrypt
@@ -91,3 +100,127 @@ def shape_entity(values: list[str], min_rate: float) -> tuple[str, float, int] |
         if count / len(values) >= min_rate:
             return entity, count / len(values), count
     return None
+
+
+_NAME_WORD = re.compile(r"^[^\W\d_][\w'\u2019.\-]*$")
+MAX_NAME_CHARS = 60
+MAX_NAME_WORDS = 4          # name words besides particles and initials ("Te Aorere Te Whata" has two)
+
+
+def name_shape(value: str) -> str | None:
+    """What a whole cell is as a person's name, by the gazetteer, whatever its letter case:
+
+    - ``full``: two to four name words (particles and initials aside) that start with a known given
+      name and end with a known family name, or of which two are known names ("Aroha Ngata",
+      "ngata, aroha", "Ludo van der Berg", "HEMI J. WALKER");
+    - ``loose``: several name-shaped words of which one known name stands first (given) or last
+      (family): "Aroha Tuhiwai", "Kiri Te Kanawa";
+    - ``given`` / ``family`` / ``both``: one known name word alone;
+    - None: digits, ``@``, a stop word or title, a place, too many words, no known name.
+    Everyday words that are also names ("Mark", "Rose") count only beside a known name.
+    """
+    text = value.strip()
+    if not text or len(text) > MAX_NAME_CHARS or any(c.isdigit() or c == "@" for c in text):
+        return None
+    if text.count(",") == 1:            # "Ngata, Aroha": family first
+        family, given = text.split(",")
+        tokens = given.split() + family.split()
+    elif "," in text:
+        return None
+    else:
+        tokens = text.split()
+    g = load()
+    kinds = []
+    for token in tokens:
+        if not _NAME_WORD.match(token):
+            return None
+        core = token.rstrip(".")
+        if core.lower() in PARTICLES and len(tokens) > 1:
+            continue
+        if len(core) == 1:              # an initial
+            continue
+        kinds.append(word_kind(fold(core), g))
+    if not kinds or not 1 <= len(kinds) <= MAX_NAME_WORDS or "N" in kinds:
+        return None
+    if len(kinds) == 1:
+        return {"G": "given", "F": "family", "B": "both"}.get(kinds[0]) if len(tokens) == 1 else None
+    known = sum(k in "GFB" for k in kinds)
+    if (kinds[0] in "GB" and kinds[-1] in "FB") or known >= 2:
+        return "full"
+    if known and (kinds[0] in "GB" or kinds[-1] in "FB"):
+        return "loose"
+    return None
+
+
+# A column is a column of names when enough distinct sampled cells are (measured on Chinook and
+# Northwind: customer and contact names 53-69% full, 87-95% with loose; artist and composer credits
+# 13-14% full, product, company and ship names <= 4%, city names <= 25% single known words).
+MIN_NAME_CELLS = 3
+FULL_NAME_RATE = 0.4        # known given + family pairs ...
+NAME_RATE = 0.6             # ... together with cells holding one known name where a name stands
+SINGLE_NAME_RATE = 0.7      # one-word cells that are known names (city and category names stay below)
+
+
+@dataclass(frozen=True)
+class NameColumn:
+    strategy: str           # person_name, first_name or last_name
+    rate: float             # share of sampled cells counted
+    count: int
+    evidence: str           # counts only, never a value
+
+
+def name_column(values: Sequence[str]) -> NameColumn | None:
+    """A column of whole-cell person names (``person_name``) or of single given / family names, or None."""
+    if not values:
+        return None
+    n = len(values)
+    shapes = Counter(name_shape(v) for v in values)
+    full, loose = shapes["full"], shapes["loose"]
+    if full >= MIN_NAME_CELLS and full / n >= FULL_NAME_RATE and (full + loose) / n >= NAME_RATE:
+        return NameColumn("person_name", (full + loose) / n, full + loose,
+                          f"{full / n:.0%} of {n} sampled cells are known given + family names, "
+                          f"{loose / n:.0%} more hold a known name where a name stands")
+    single = shapes["given"] + shapes["family"] + shapes["both"]
+    if single >= MIN_NAME_CELLS and single / n >= SINGLE_NAME_RATE:
+        strategy = "first_name" if shapes["given"] >= shapes["family"] else "last_name"
+        which = "given" if strategy == "first_name" else "family"
+        return NameColumn(strategy, single / n, single,
+                          f"{single / n:.0%} of {n} sampled cells are one known name, mostly {which} names")
+    return None
+
+
+MIN_DOCUMENT_SAMPLE = 10
+DOCUMENT_RATE = 0.95        # licence numbers fill their column: a near-100% share, nothing else
+DIVERSE_PREFIXES = 8        # licence prefixes are spread; product codes share a few ("AB", "XK")
+MAX_PREFIX_SHARE = 0.25
+_PASSPORT_LETTERS = ("L", "E", "N")
+
+
+def nz_document_column(values: Sequence[str], about_people: bool) -> tuple[str, float, int, str] | None:
+    """(NZ_DRIVER_LICENCE or NZ_PASSPORT, share, count, evidence) for a column of those numbers.
+
+    Rule: at least 95% of at least 10 sampled values have the shape (two letters + six digits; a
+    passport starts with L or E, or is N + six digits), and either the table is about people (a
+    person table, or a column named as a name, contact detail, address or birth date) or the
+    two-letter prefixes vary as licence numbers do (8 or more, none on over a quarter of the values).
+    A column of product codes ("AB123456" in a catalogue) has neither, and is kept.
+    """
+    n = len(values)
+    if n < MIN_DOCUMENT_SAMPLE:
+        return None
+    compact = [v.strip().replace(" ", "").replace("-", "").upper() for v in values]
+    passports = [v for v in compact if v[:1] in _PASSPORT_LETTERS and is_nz_passport_shape(v)]
+    licences = [v for v in compact if is_nz_driver_licence_shape(v)]
+    if len(passports) / n >= DOCUMENT_RATE:
+        entity, matched, what = "NZ_PASSPORT", passports, "NZ passport numbers (LA, EA … or N, then 6 digits)"
+    elif len(licences) / n >= DOCUMENT_RATE:
+        entity, matched, what = "NZ_DRIVER_LICENCE", licences, "NZ driver licence numbers (2 letters + 6 digits)"
+    else:
+        return None
+    prefixes = Counter(v[:2] for v in matched)
+    diverse = len(prefixes) >= DIVERSE_PREFIXES and prefixes.most_common(1)[0][1] / len(matched) <= MAX_PREFIX_SHARE
+    if not (about_people or diverse):
+        return None
+    why = "in a table about people" if about_people else f"{len(prefixes)} different letter prefixes"
+    share = len(matched) / n
+    return entity, share, len(matched), f"{share:.0%} of {n} sampled values are shaped as {what}, {why}"

@@ -5,9 +5,15 @@ them by design (the leak scan proves they hold no source value). A kept column i
 pattern recognizers (e-mail, phone, IRD, NHI, bank account, card, IP, IBAN, NZBN, passport,
 licence) match a large share of a sample holds identifiers the policy let through: a failure,
 unless the policy recorded a reason for keeping it. So do value shapes no prose recognizer sees:
-password hashes and secrets, logins built from names ("jsmith123"), and binary columns holding
-images or scanned documents (magic bytes). Named-entity recognition is not used here: on kept
-product names or titles it fires on ordinary words and would fail every run.
+password hashes and secrets, logins built from names ("jsmith123"), whole cells that are people's
+names (the name gazetteer: "Aroha Ngata" in a column called ``customer``), NZ driver licence and
+passport numbers (shapes.nz_document_column), and binary columns holding images or scanned
+documents (magic bytes): the same rules scan drafts with. Named-entity recognition is not used here:
+on kept product names or titles it fires on ordinary words and would fail every run.
+
+Masked columns whose strategy rewrites digits only (``phone``) keep the cell's other characters: a
+name written beside the number ("021 555 1234 (Aroha's mum)") is still there, so those are searched
+for names too.
 """
 
 from __future__ import annotations
@@ -21,19 +27,21 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from anonymiser.detect.analyze import analyze_texts
-from anonymiser.detect.engine import detector_label, get_engine
-from anonymiser.detect.shapes import is_image_or_document, shape_entity
+from anonymiser.detect.engine import Engine, detector_label, get_engine
+from anonymiser.detect.evidence import PATTERN_CELL_RATE, PATTERN_ENTITIES, PATTERN_SCORE
+from anonymiser.detect.names import about_people
+from anonymiser.detect.shapes import is_image_or_document, name_column, nz_document_column, shape_entity
 from anonymiser.verify.model import REDETECTED, Failure, Redetection, RedetectionSummary
 from anonymiser.verify.outputs import parquet_files, read_columns
 from anonymiser.write.manifest import Manifest
 
 SAMPLE = 200                  # distinct values per column, as scan samples them
-MIN_HIT_RATE = 0.3            # share of sampled values with a hit that makes the column personal
-PATTERN_ENTITIES = (
-    "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "NZ_IRD", "NZ_NHI", "NZ_BANK_ACCOUNT", "NZBN",
-    "NZ_DRIVER_LICENCE", "NZ_PASSPORT", "IP_ADDRESS", "IBAN_CODE",
-)
+MIN_HIT_RATE = PATTERN_CELL_RATE   # share of sampled values with a hit that makes the column personal
 _TEXT_KINDS = ("string", "text", "other", "json", "uuid")
+# Masking strategies that rewrite the digits of a cell and keep every other character as it was.
+LAYOUT_KEPT = frozenset({"phone"})
+PERSON_SCORE = 0.6            # a known given + family name, or a name with a cue (persons.py)
+MIN_NAMED_CELLS = 2           # one odd cell in a sample is no evidence
 _BINARY_SAMPLE = 50
 
 
@@ -60,9 +68,47 @@ def _binary_heads(directory: Path, manifest: Manifest, table: str, column: str) 
     return heads
 
 
+def _kept_finding(texts: list[str], people: bool, engine: Engine) -> tuple[str, str, float, float, int] | None:
+    """(entity, detector, score, hit rate, count) when a kept column's sample is personal, else None.
+
+    The same value rules as scan's draft (shapes, name gazetteer, NZ document shapes), then the pattern
+    recognizers on any span of a cell: scan and verify agree on the same values."""
+    shaped = shape_entity(texts, MIN_HIT_RATE)
+    if shaped is not None:
+        entity, rate, count = shaped
+        return entity, "nz:value_shape", 0.9, rate, count
+    names = name_column(texts)
+    if names is not None:
+        return "PERSON", "nz:name_gazetteer", 0.8, names.rate, names.count
+    document = nz_document_column(texts, people)
+    if document is not None:
+        entity, rate, count, _ = document
+        return entity, "nz:value_shape", 0.8, rate, count
+    results = analyze_texts(texts, engine=engine, entities=PATTERN_ENTITIES, threshold=PATTERN_SCORE,
+                            workers=1)
+    per_text = [max(hits, key=lambda h: h.score) for hits in results if hits]
+    if len(per_text) / len(texts) < MIN_HIT_RATE:
+        return None
+    entity, _ = Counter(h.entity for h in per_text).most_common(1)[0]
+    best = max((h for h in per_text if h.entity == entity), key=lambda h: h.score)
+    return entity, detector_label(best.recognizer), round(best.score, 3), len(per_text) / len(texts), len(per_text)
+
+
+def _names_left(texts: list[str], engine: Engine) -> tuple[float, int] | None:
+    """(share, count) of sampled cells of a layout-preserving masked column (``phone``) still naming a person.
+
+    Those strategies rewrite digits only, so every letter in the output is the source's."""
+    lettered = [t for t in texts if any(c.isalpha() for c in t)]
+    if not lettered:
+        return None
+    results = analyze_texts(lettered, engine=engine, entities=("PERSON",), threshold=PERSON_SCORE, workers=1)
+    count = sum(1 for hits in results if hits)
+    return (count / len(texts), count) if count >= MIN_NAMED_CELLS else None
+
+
 def redetect(directory: Path, manifest: Manifest) -> tuple[RedetectionSummary, list[Failure]]:
     engine = get_engine("blank")
-    summary = RedetectionSummary(ran=True, engine=f"pattern recognizers ({engine.model})")
+    summary = RedetectionSummary(ran=True, engine=f"pattern recognizers and name gazetteer ({engine.model})")
     failures: list[Failure] = []
     for table, entry in manifest.tables.items():
         info = manifest.schema_.tables.get(table)
@@ -70,10 +116,13 @@ def redetect(directory: Path, manifest: Manifest) -> tuple[RedetectionSummary, l
             continue
         kept = [c.name for c in info.columns if c.kind in (*_TEXT_KINDS, "binary")
                 and (c.name not in entry.masking or entry.masking[c.name].kept)]
-        if not kept:
+        layout = [c.name for c in info.columns if c.kind in _TEXT_KINDS and c.name in entry.masking
+                  and entry.masking[c.name].strategy in LAYOUT_KEPT]
+        if not kept and not layout:
             continue
         kinds = {c.name: c.kind for c in info.columns}
-        data = read_columns(directory, manifest, table, [c for c in kept if kinds[c] != "binary"])
+        data = read_columns(directory, manifest, table, [c for c in (*kept, *layout) if kinds[c] != "binary"])
+        people = about_people(info)
         for index, column in enumerate(kept):
             summary.columns_checked += 1
             if kinds[column] == "binary":
@@ -85,21 +134,11 @@ def redetect(directory: Path, manifest: Manifest) -> tuple[RedetectionSummary, l
                                                                  images, len(heads))
             else:
                 texts = _sample(data.column(column), seed=index)
-                if not texts:
+                found = _kept_finding(texts, people, engine) if texts else None
+                if found is None:
                     continue
-                shaped = shape_entity(texts, MIN_HIT_RATE)
-                results = analyze_texts(texts, engine=engine, entities=PATTERN_ENTITIES, threshold=0.5, workers=1)
-                per_text = [max(hits, key=lambda h: h.score) for hits in results if hits]
-                if shaped is not None:
-                    entity, rate, count = shaped
-                    detector, score, sampled = "nz:value_shape", 0.9, len(texts)
-                elif len(per_text) / len(texts) >= MIN_HIT_RATE:
-                    entity, _ = Counter(h.entity for h in per_text).most_common(1)[0]
-                    best = max((h for h in per_text if h.entity == entity), key=lambda h: h.score)
-                    detector, score = detector_label(best.recognizer), round(best.score, 3)
-                    rate, count, sampled = len(per_text) / len(texts), len(per_text), len(texts)
-                else:
-                    continue
+                entity, detector, score, rate, count = found
+                sampled = len(texts)
             reason = entry.masking[column].reason if column in entry.masking else None
             finding = Redetection(table=table, column=column, entity=entity, classification="direct_identifier",
                                   detector=detector, score=score, hit_rate=round(rate, 3), sampled=sampled,
@@ -110,4 +149,20 @@ def redetect(directory: Path, manifest: Manifest) -> tuple[RedetectionSummary, l
                     reason=REDETECTED, gate="redetection", table=table, column=column, count=count,
                     message=f"{table}.{column} is kept unmasked but {rate:.0%} of {sampled} sampled values "
                             f"are detected as {entity}"))
+        for index, column in enumerate(layout, start=len(kept)):
+            summary.columns_checked += 1
+            texts = _sample(data.column(column), seed=index)
+            left = _names_left(texts, engine) if texts else None
+            if left is None:
+                continue
+            rate, count = left
+            strategy = entry.masking[column].strategy
+            summary.findings.append(Redetection(
+                table=table, column=column, entity="PERSON", classification="direct_identifier",
+                detector="nz:name_gazetteer", score=PERSON_SCORE, hit_rate=round(rate, 3), sampled=len(texts)))
+            failures.append(Failure(
+                reason=REDETECTED, gate="redetection", table=table, column=column, count=count,
+                message=f"{table}.{column} is masked with {strategy!r}, which rewrites digits only, but {count} of "
+                        f"{len(texts)} sampled values still name a person: mask it with 'free_text' (names and "
+                        f"numbers are replaced span by span)"))
     return summary, failures
