@@ -7,7 +7,7 @@ import typer
 
 from anonymiser.cli.common import handles_errors, output
 from anonymiser.cli.run import run_and_report
-from anonymiser.demo import build_demo_database
+from anonymiser.demo import DEMO_RISK_ACCEPTANCE, build_demo_database
 from anonymiser.detect import detect_schema, draft_policy
 from anonymiser.mask.keys import DEMO_KEY
 from anonymiser.policy import parse_policy
@@ -45,11 +45,12 @@ def command(
         with connect(url) as conn, console.progress() as progress:
             schema = introspect(conn)
             detection = detect_schema(conn, schema, progress=lambda t, d, n: progress(f"scan {t}", d, n))
-        policy_text = draft_policy(schema, detection, source_hint=None)
+        policy_text = draft_policy(schema, detection, source_hint=None) + DEMO_RISK_ACCEPTANCE
         policy_path = Path(tmp) / "policy.yaml"
         policy_path.write_text(policy_text, encoding="utf-8")
-        console.event("demo_scanned", "Scanned the source and drafted a complete policy (saved in the output as "
-                                      "policy.yaml).")
+        console.event("demo_scanned", "Scanned the source and drafted a complete policy; the demo adds its own "
+                                      "acceptance of the residual risk (made-up people). Saved in the output as "
+                                      "policy.yaml.")
         loaded = parse_policy(policy_text, policy_path)
         run_and_report(loaded, url, out, formats="parquet,sql", dialect="sqlite", chunk_rows=50_000, key=DEMO_KEY,
                        demo_key=True)

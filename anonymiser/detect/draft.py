@@ -94,6 +94,12 @@ def draft_policy(schema: SchemaInfo, detection: DetectionResult, *, source_hint:
     lines.append("# Columns that could single a person out in combination (k-anonymity is reported on them).")
     lines.append("quasi_identifiers:" + ("" if quasi else " []"))
     lines.extend(f"  - {flow(f.qualified)}" for f in quasi)
+    if quasi:
+        lines += ["# Verification fails while these leave records below report.k_target (default 5): generalise them",
+                  "# (a date: {mask: generalise, to: year}; an NZ postcode: {mask: generalise, to: region}), or have a",
+                  "# reviewer accept the residual risk (the report shows who and why beside the figure):",
+                  "# report:",
+                  '#   risk_acceptance: {reviewer: "Name, role", reason: "why this residual risk is acceptable"}']
     if sensitive:
         lines.append("sensitive_attributes:")
         lines.extend(f"  - {flow(f.qualified)}" for f in sensitive)

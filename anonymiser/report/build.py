@@ -173,8 +173,13 @@ def build_report(directory: Path, manifest: Manifest, verify: VerifyResult) -> R
     subset = subset_section(manifest, verify)
     kept = retention(manifest)
     report_policy = manifest.policy.report
-    failed = [g for g in verify.gates if g.status != "pass"]
-    if verify.passed:
+    failed = [g for g in verify.gates if not g.passed]
+    accepted = [g for g in verify.gates if g.status == "accepted"]
+    if verify.passed and accepted:
+        summary = (f"PASS: all {len(verify.gates)} gates passed, {len(accepted)} by a recorded acceptance "
+                   f"({'; '.join(g.detail for g in accepted)}). This copy may be released to the intended "
+                   "environment once signed off below.")
+    elif verify.passed:
         summary = (f"PASS: all {len(verify.gates)} gates passed. This copy may be released to the intended "
                    "environment once signed off below.")
     else:

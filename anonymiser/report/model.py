@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from anonymiser.policy.report import RiskAcceptance
 from anonymiser.verify.model import VerifyResult
 
 REPORT_SCHEMA_VERSION = "1.0.0"
@@ -110,10 +111,12 @@ class RiskTable(_Model):
     prosecutor_risk_avg: float | None = None
     buckets: list[ClassSizeBucket] = Field(default_factory=list)
     sentence: str = ""
+    accepted: bool = False          # records below the target, covered by the policy's risk acceptance
 
 
 class RiskSection(_Model):
     k_target: int
+    acceptance: RiskAcceptance | None = None    # the policy's report.risk_acceptance, shown beside the figures
     tables: list[RiskTable] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
 

@@ -1,5 +1,8 @@
 """Residual re-identification risk on the policy's quasi-identifiers, measured on the output.
 
+Records below the k target fail verification (``verify/risk.py``) unless the policy records a
+reviewer's acceptance; the acceptance is shown beside each figure it covers.
+
 With f = size of each equivalence class (records sharing all quasi-identifier values, NULL counted
 as a value) and n = records: k = min f; share below k target = records in classes with f < k
 target / n; uniqueness = records with f = 1 / n; l-diversity of a sensitive attribute = min
@@ -13,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from anonymiser.lazy import lazy_import
 from anonymiser.report.model import ClassSizeBucket, RiskSection, RiskTable
-from anonymiser.verify.outputs import read_columns
+from anonymiser.verify.risk import class_sizes, quasi_tables
 from anonymiser.write.manifest import Manifest
 
 if TYPE_CHECKING:
@@ -22,11 +25,6 @@ else:
     pd = lazy_import("pandas")     # heavy: loaded on first use (see anonymiser/lazy.py)
 
 BUCKETS = ((1, 1, "1 (unique)"), (2, 2, "2"), (3, 4, "3–4"), (5, 9, "5–9"), (10, 99, "10–99"), (100, None, "100+"))
-
-
-def class_sizes(frame: pd.DataFrame, quasi: list[str]) -> pd.Series:
-    """Size of each equivalence class (vectorised groupby; NULL is a value of its own)."""
-    return frame.groupby(quasi, dropna=False, sort=False, observed=True).size()
 
 
 def measure(frame: pd.DataFrame, table: str, quasi: list[str], sensitive: list[str], k_target: int) -> RiskTable:
@@ -82,26 +80,28 @@ def sentence(r: RiskTable, k_target: int) -> str:
 
 
 def residual_risk(directory: Path, manifest: Manifest) -> RiskSection:
-    k_target = manifest.policy.report.k_target
-    quasi = sorted(manifest.policy.declared("quasi_identifiers"))
-    sensitive = manifest.policy.declared("sensitive_attributes")
-    section = RiskSection(k_target=k_target)
-    by_table: dict[str, list[str]] = {}
-    for table, column in quasi:
-        by_table.setdefault(table, []).append(column)
-    for table, columns in sorted(by_table.items()):
-        info = manifest.schema_.tables.get(table)
-        present = [c for c in columns if info is not None and c in info.column_names]
-        missing = [c for c in columns if c not in present]
-        if missing:
-            section.notes.append(f"{table}: quasi-identifier(s) {', '.join(missing)} are not in the output "
+    k_target, accepted = manifest.policy.report.k_target, manifest.policy.report.risk_acceptance
+    section = RiskSection(k_target=k_target, acceptance=accepted)
+    tables = list(quasi_tables(directory, manifest))
+    for q in tables:
+        if q.missing:
+            section.notes.append(f"{q.table}: quasi-identifier(s) {', '.join(q.missing)} are not in the output "
                                  "(dropped or excluded), so they add no risk")
-        if not present:
+        if q.frame is None:
             continue
-        attrs = sorted(c for t, c in sensitive if t == table and info is not None and c in info.column_names)
-        frame = read_columns(directory, manifest, table, present + attrs).to_pandas()
-        section.tables.append(measure(frame, table, present, attrs, k_target))
-    if not by_table:
+        measured = measure(q.frame, q.table, q.quasi, q.sensitive, k_target)
+        if accepted is not None and measured.records_below_k_target:
+            covers = accepted.max_share_below_k_target is None or \
+                measured.share_below_k_target <= accepted.max_share_below_k_target
+            measured.accepted = covers
+            when = f" on {accepted.date.isoformat()}" if accepted.date else ""
+            measured.sentence += (f" {accepted.reviewer} accepted this residual risk{when}: {accepted.reason}"
+                                  if covers else
+                                  f" The policy's risk acceptance ({accepted.reviewer}) covers at most "
+                                  f"{accepted.max_share_below_k_target:.1%} of records below the target: "
+                                  "this run exceeds it.")
+        section.tables.append(measured)
+    if not tables:
         section.notes.append("The policy declares no quasi-identifiers (quasi_identifiers:), so re-identification "
                              "risk from combinations of kept attributes was not measured. Declare them to measure it.")
     section.notes.append("Measured per table; the policy format has no cross-table join of quasi-identifiers.")

@@ -8,6 +8,8 @@ Gates (each a figure that must be 0):
 - ``duplicates``: repeated values in column sets that are unique in the source;
 - ``drift``: source columns with no rule (needs the source);
 - ``redetection``: identifiers the detectors find in kept output columns;
+- ``residual_risk``: records below the policy's k target on its quasi-identifiers, unless the policy
+  records a reviewer's acceptance (status ``accepted``; see ``risk.py``);
 - ``files``: output files that differ from ``manifest.json``.
 
 Without a source connection the leak scan and the drift check cannot run: that is not proof, so
@@ -24,7 +26,7 @@ from typing import TYPE_CHECKING, TypeVar
 import pyarrow as pa
 
 from anonymiser.source.introspect import introspect
-from anonymiser.verify import coverage, integrity, leaks, outputs, redetect, tamper
+from anonymiser.verify import coverage, integrity, leaks, outputs, redetect, risk, tamper
 from anonymiser.verify.model import (
     GATE_TITLES,
     NOT_VERIFIED,
@@ -104,8 +106,17 @@ def verify_output(directory: Path, manifest: Manifest, *, source: sa.Connection 
     failures += found
     figures["redetection"] = len({(f.table, f.column) for f in found}) if redetection.ran else None
 
+    risk_outcome, found = guard.run("residual_risk", lambda: risk.gate(directory, manifest),
+                                    risk.RiskOutcome(below=None))
+    failures += found
+    figures["residual_risk"] = risk_outcome.below
+
     gates = [_gate(gate_id, figures.get(gate_id), failures) for gate_id in GATE_TITLES]
     gates[-1].detail = f"{files_checked} file(s) checked against their sha256"
+    risk_gate = next(g for g in gates if g.id == "residual_risk")
+    risk_gate.detail = risk_outcome.detail
+    if risk_outcome.accepted and risk_gate.status == "pass":
+        risk_gate.status = "accepted"
     return VerifyResult(
         verified_at=datetime.now(UTC).isoformat(timespec="seconds"),
         source_checked=source is not None,

@@ -10,8 +10,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-GateId = Literal["at_risk", "leaks", "orphans", "duplicates", "drift", "redetection", "files"]
-GateStatus = Literal["pass", "fail", "not_run"]
+GateId = Literal["at_risk", "leaks", "orphans", "duplicates", "drift", "redetection", "residual_risk", "files"]
+# "accepted": the figure is not 0, and the policy records a reviewer's acceptance (residual risk only).
+GateStatus = Literal["pass", "accepted", "fail", "not_run"]
 
 # Reason codes (stable: scripts and the report's JSON consumers match on them).
 KEPT_PERSONAL = "kept_personal_unjustified"     # detected personal, kept, no reason in the policy
@@ -26,6 +27,7 @@ NOT_VERIFIED = "leak_scan_not_run"              # no source connection: no proof
 MANIFEST_TAMPERED = "manifest_tampered"         # the output differs from what the run signed (manifest.sig)
 MANIFEST_NOT_AUTHENTICATED = "manifest_not_authenticated"   # no key to check the signature with
 UNREADABLE_OUTPUT = "unreadable_output"         # a data file that failed its checksum cannot even be read
+K_BELOW_TARGET = "k_anonymity_below_target"     # quasi-identifiers leave records below report.k_target, unaccepted
 
 GATE_TITLES: dict[str, str] = {
     "at_risk": "Columns at risk (personal, kept unmasked without a recorded justification)",
@@ -34,6 +36,7 @@ GATE_TITLES: dict[str, str] = {
     "duplicates": "Duplicates in columns that are unique in the source",
     "drift": "Schema drift since the policy was written (unruled columns)",
     "redetection": "Personal data re-detected in kept output columns",
+    "residual_risk": "Records below the k-anonymity target on the quasi-identifiers (unless a reviewer accepted it)",
     "files": "Output files that differ from manifest.json",
 }
 
@@ -65,7 +68,7 @@ class Gate(_Model):
 
     @property
     def passed(self) -> bool:
-        return self.status == "pass"
+        return self.status in ("pass", "accepted")
 
 
 class ForeignKeyCheck(_Model):

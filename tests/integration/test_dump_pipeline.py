@@ -12,6 +12,7 @@ from anonymiser.write.manifest import Manifest, sha256_file
 from tests.cli_runner import anonymiser
 from tests.dbs import mariadb_database, postgres_database
 from tests.integration.test_dump import checksums_of, run_client
+from tests.review import accept_residual_risk
 
 
 @pytest.mark.slow
@@ -20,6 +21,7 @@ def test_run_dumps_and_load_agree(source_fixture: str, tmp_path: Path, request: 
     source = request.getfixturevalue(source_fixture)
     policy, out = tmp_path / "policy.yaml", tmp_path / "out"
     assert (scan := anonymiser("scan", source, "--out", str(policy))).returncode == 0, scan.stderr
+    accept_residual_risk(policy)
     run = anonymiser("run", str(policy), "--source", source, "--out", str(out), "--format", "parquet,sql",
                      "--dialect", "postgresql,mysql,sqlite")
     assert run.returncode == 0, run.stdout + run.stderr

@@ -14,6 +14,7 @@ import jsonschema
 import pytest
 
 from anonymiser.report.schema_file import shipped
+from tests.review import accept_residual_risk
 
 pytestmark = pytest.mark.slow
 PERSONAL = ("direct_identifier", "quasi_identifier", "sensitive")
@@ -67,6 +68,7 @@ def test_chinook_scan_run_report(tmp_path: Path, chinook_sqlite: str) -> None:
     source = Path(chinook_sqlite.removeprefix("sqlite:///"))
     policy, out = tmp_path / "policy.yaml", tmp_path / "out"
     assert _cli("scan", chinook_sqlite, "--out", str(policy)).returncode == 0
+    accept_residual_risk(policy)
     key = _cli("keygen").stdout.strip()
     proc = _cli("run", str(policy), "--source", chinook_sqlite, "--out", str(out), env={"ANONYMISER_KEY": key})
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -122,3 +122,20 @@ def test_provenance_names_faker_and_dictionary_versions(written: tuple[Path, Rep
     files = _files(directory)
     for name in ("report.md", "report.html"):
         assert "Faker 40.0.0 · dictionaries 1+0123456789ab" in files[name], name
+
+
+def test_an_accepted_residual_risk_is_shown_beside_its_figure(written: tuple[Path, Report]) -> None:
+    directory, report = written
+    files = _files(directory)
+    (customer,) = report.residual_risk.tables
+    assert customer.records_below_k_target == 60 and customer.accepted
+    gate = next(g for g in report.verification.gates if g.id == "residual_risk")
+    assert gate.status == "accepted"
+    for name in ("report.md", "report.html"):
+        assert "Reviewer: Privacy Officer (2026-01-01). Reason: staging copy for the billing team only" in files[name]
+    assert "100.0% (ACCEPTED by Privacy Officer)" in files["report.md"]
+    assert '100.0% <span class="badge accepted">ACCEPTED</span><br><small>by Privacy Officer</small>' in \
+        files["report.html"]
+    assert "Privacy Officer accepted this residual risk on 2026-01-01" in customer.sentence
+    if report.verdict == "PASS":
+        assert "1 by a recorded acceptance" in report.summary

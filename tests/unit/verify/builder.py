@@ -132,6 +132,11 @@ _CUSTOMER: list[tuple[str, Classification, str | None, str, float, float | None,
     ("notes", "direct_identifier", "PERSON", "presidio:SpacyRecognizer", 0.8, 0.33, "free_text"),
     ("tier", "not_personal", None, "type", 0.0, None, "keep"),
 ]
+
+
+# The signed-off policy accepts its residual risk (60 customers cannot reach k = 3 on postcode + birth date).
+ACCEPTANCE: dict[str, Any] = {"reviewer": "Privacy Officer", "reason": "staging copy for the billing team only",
+                              "date": "2026-01-01"}
 MASKING: dict[str, dict[str, ColumnMasking]] = {
     "customer": {c: masked(strategy, entity=e, in_key=c == "id", unique=c in ("id", "email"))
                  for c, _, e, _, _, _, strategy in _CUSTOMER},
@@ -161,8 +166,10 @@ BUILDER_KEY = parse_key(TEST_KEY)
 
 def build_output(tmp: Path, *, keep_email: bool = False, drop_parent: bool = False,
                  duplicate_unique: bool = False, leak_in_notes: bool = False, email_in_kept: bool = False,
-                 unchanged_dob: bool = False) -> Built:
-    """Source + masked output + manifest, with optional seeded faults (after the manifest is hashed)."""
+                 unchanged_dob: bool = False, risk_acceptance: dict[str, Any] | None = ACCEPTANCE) -> Built:
+    """Source + masked output + manifest, with optional seeded faults (after the manifest is hashed).
+    ``risk_acceptance``: the policy's report.risk_acceptance (the 60 customers are all below k = 3 on
+    postcode + date of birth; None leaves that unaccepted, so the residual-risk gate fails)."""
     import sqlalchemy as sa
 
     from anonymiser.source.introspect import introspect
@@ -199,7 +206,8 @@ def build_output(tmp: Path, *, keep_email: bool = False, drop_parent: bool = Fal
         "sensitive_attributes": ["customer.tier"],
         "retention_days": 35,
         "report": {"k_target": 3, "environment": "staging", "data_owner": "Head of Sales",
-                   "privacy_officer": "Privacy Officer", "pia_reference": "PIA-2026-07"},
+                   "privacy_officer": "Privacy Officer", "pia_reference": "PIA-2026-07",
+                   **({"risk_acceptance": risk_acceptance} if risk_acceptance is not None else {})},
     })
     manifest = Manifest(
         run_id="20260101T000000Z-test", started_at="2026-01-01T00:00:00+00:00",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -18,7 +19,7 @@ from anonymiser.write.manifest import ColumnMasking
 from tests.unit.verify.builder import build_output
 
 
-def _verify(tmp_path: Path, **faults: bool) -> VerifyResult:
+def _verify(tmp_path: Path, **faults: Any) -> VerifyResult:
     built = build_output(tmp_path, **faults)
     engine = sa.create_engine(built.source_url)
     try:
@@ -31,7 +32,7 @@ def _verify(tmp_path: Path, **faults: bool) -> VerifyResult:
 def test_clean_output_passes_and_reports_coincidences(tmp_path: Path) -> None:
     result = _verify(tmp_path)
     assert result.passed, [f.message for f in result.failures]
-    assert [g.status for g in result.gates] == ["pass"] * len(m.GATE_TITLES)
+    assert [g.status for g in result.gates] == ["accepted" if g == "residual_risk" else "pass" for g in m.GATE_TITLES]
     scan = result.leak_scan
     # The rotated fake first names and cities are real values of other rows: coincidences, not leaks.
     by_column = {c.column: c for c in scan.columns}
@@ -62,6 +63,29 @@ def test_seeded_fault_fails_with_reason(tmp_path: Path, fault: str, gate: str, r
     matching = [f for f in result.failures if f.reason == reason and (f.table, f.column) == where]
     assert matching and all(f.gate == gate and f.count > 0 for f in matching)
     assert next(g for g in result.gates if g.id == gate).status == "fail"
+
+
+def test_records_below_k_fail_unless_a_reviewer_accepted_them(tmp_path: Path) -> None:
+    for name in ("accepted", "unaccepted", "bounded"):
+        (tmp_path / name).mkdir()
+    # Every one of the 60 customers is alone in its (postcode, date of birth) class: 60 below k = 3.
+    accepted = _verify(tmp_path / "accepted")
+    gate = next(g for g in accepted.gates if g.id == "residual_risk")
+    assert accepted.passed and gate.status == "accepted" and gate.figure == 60
+    assert "Accepted by Privacy Officer on 2026-01-01: staging copy for the billing team only" in gate.detail
+
+    unaccepted = _verify(tmp_path / "unaccepted", risk_acceptance=None)
+    gate = next(g for g in unaccepted.gates if g.id == "residual_risk")
+    assert not unaccepted.passed and gate.status == "fail" and gate.figure == 60
+    (failure,) = unaccepted.failures
+    assert (failure.reason, failure.table, failure.column, failure.count) == (
+        m.K_BELOW_TARGET, "customer", "date_of_birth,postcode", 60)
+    assert "report.risk_acceptance" in failure.message
+
+    bounded = _verify(tmp_path / "bounded", risk_acceptance={"reviewer": "P. Officer", "reason": "accepted at 20%",
+                                                             "max_share_below_k_target": 0.2})
+    assert not bounded.passed and [f.reason for f in bounded.failures] == [m.K_BELOW_TARGET]
+    assert "covers at most 20.0%" in bounded.failures[0].message
 
 
 def test_orphan_count_is_exact(tmp_path: Path) -> None:
