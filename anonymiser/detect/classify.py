@@ -23,6 +23,7 @@ from anonymiser.detect.names import (
     PERSON_TABLES,
     Classification,
     NameRule,
+    about_people,
     looks_like_free_text_name,
     match_name,
     normalised,
@@ -32,6 +33,7 @@ from anonymiser.mask import registry
 from anonymiser.mask.base import own_syntax
 from anonymiser.policy.model import ColumnRule
 from anonymiser.schema import ColumnInfo, SchemaInfo, TableInfo
+from anonymiser.source.catalog import is_spatial
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -135,6 +137,16 @@ def _name_finding(table: TableInfo, column: ColumnInfo, ev: ColumnEvidence) -> C
     return None
 
 
+def _location_finding(table: TableInfo, column: ColumnInfo) -> ColumnFinding:
+    """A geometry beside people's names, addresses or phones is where they live or go: personal location data."""
+    if not about_people(table):
+        return _finding(table, column, classification="not_personal", detector="type", score=0.5, rule=KEEP,
+                        note="spatial values in a table not about people: kept; review")
+    return _finding(table, column, classification="direct_identifier", entity="LOCATION", detector="type", score=0.8,
+                    rule=ColumnRule(mask="null" if column.nullable else "redact"),
+                    note="spatial values in a table about people (a home's coordinates): personal location data")
+
+
 def suggest_rule(table: TableInfo, column: ColumnInfo) -> ColumnRule:
     """The rule to add for a column, from its name and type only (no data): used by check/run."""
     rule = match_name(table, column)
@@ -221,6 +233,8 @@ def _classify(table: TableInfo, column: ColumnInfo, ev: ColumnEvidence | None) -
     if column.kind == "integer" and column.name in table.primary_key:
         return _finding(table, column, classification="not_personal", detector="type", score=0.9,
                         sampled=sampled, rule=KEEP, note="integer surrogate key")
+    if is_spatial(column):
+        return _location_finding(table, column)
     shaped = _shape_finding(table, column, ev) or _name_finding(table, column, ev)
     if shaped is not None:
         return shaped

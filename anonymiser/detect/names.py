@@ -91,6 +91,10 @@ NAME_RULES: tuple[NameRule, ...] = (
     _rule(r"user(?:_?name)?|login(?:_?name|_?id)?|handle|screen_?name|nick(?:_?name)?|account_name|gamertag|"
           r"(?:created|updated|modified|deleted|approved|changed)_by", "USERNAME", "direct_identifier", "username",
           kinds=_TEXTUAL),
+    # A year of birth (an integer, MySQL YEAR) singles people out with a postcode or a city: kept for
+    # realism, listed under quasi_identifiers so the report's k-anonymity covers it.
+    _rule(r"birth_?year|year_of_birth|yob|birth_?yr|born_in|year_born", "BIRTH_YEAR", "quasi_identifier", "keep",
+          kinds=("integer", "string", "text"), reason=KEPT_QUASI),
     _rule(r"(?:date_of_)?birth(?:_?date|_?day)?|dob|birthday|born(?:_on)?", "DATE_OF_BIRTH", "quasi_identifier",
           "date_shift", kinds=_DATES, max_days=180),
     _rule(r"photo(?:graph)?|avatar|portrait|selfie|face(?:_image)?|head_?shot|mug_?shot|signature|fingerprint|"

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from anonymiser.errors import ConfigError
 from anonymiser.schema import (
     CheckConstraint,
+    ColumnInfo,
     Partitioning,
     SchemaInfo,
     SequenceInfo,
@@ -42,11 +43,15 @@ _SPATIAL = re.compile(r"^(geometry|geography|point|linestring|polygon|multipoint
                       r"geometrycollection)\b", re.I)
 
 
+def is_spatial(column: ColumnInfo) -> bool:
+    """A geometry or geography column (PostGIS, MySQL/MariaDB GEOMETRY, POINT …, PostgreSQL point)."""
+    return bool(column.native_type and _SPATIAL.match(column.native_type))
+
+
 def refuse_spatial(schema: SchemaInfo) -> None:
     """Spatial columns (PostGIS, MySQL GEOMETRY…) are not supported: refused before any data is read."""
     found = [f"{t.name}.{c.name} ({c.native_type})" for t in schema.tables.values() for c in t.columns
-             if c.native_type and _SPATIAL.match(c.native_type) and not (schema.dialect == "postgresql"
-                                                                        and c.native_type.lower() == "point")]
+             if is_spatial(c) and not (schema.dialect == "postgresql" and (c.native_type or "").lower() == "point")]
     if found:
         raise ConfigError(
             f"spatial column(s) are not supported: {', '.join(found)}",

@@ -144,3 +144,54 @@ def test_phone_cells_with_names(tmp_path: Path) -> None:
     assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
     written = _written(out2)
     assert [n for i, n in enumerate(names) if i % 3 == 0 and n in written] == []
+
+
+def _draft_line(draft: str, column: str) -> str:
+    return next(ln for ln in draft.splitlines() if ln.strip().startswith(f"{column}:"))
+
+
+def test_home_coordinates_and_birth_year_mariadb(tmp_path: Path, mariadb_url: str) -> None:
+    """F4: a GEOMETRY point beside an address and phone is personal location data; a birth year beside people is
+    proposed as a quasi-identifier; a geometry in a table about no one stays kept."""
+    engine = sa.create_engine(normalise_url(mariadb_url))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE address (address_id int PRIMARY KEY, address varchar(50) NOT NULL, "
+                             "phone varchar(20) NOT NULL, location GEOMETRY NOT NULL)")
+        conn.exec_driver_sql("CREATE TABLE customer (customer_id int PRIMARY KEY, first_name varchar(45), "
+                             "birth_year YEAR, address_id int REFERENCES address(address_id))")
+        conn.exec_driver_sql("CREATE TABLE depot (depot_id int PRIMARY KEY, label varchar(20), area POLYGON)")
+        for i in range(20):
+            conn.exec_driver_sql(f"INSERT INTO address VALUES ({i}, '{i} Queen Street', '021 555 {1000 + i}', "
+                                 f"ST_GeomFromText('POINT(174.{760 + i} -36.{840 + i})'))")
+            conn.exec_driver_sql(f"INSERT INTO customer VALUES ({i}, 'Aroha', {1950 + i}, {i})")
+        conn.exec_driver_sql("INSERT INTO depot VALUES (1, 'North', "
+                             "ST_GeomFromText('POLYGON((0 0, 1 0, 1 1, 0 0))'))")
+    engine.dispose()
+    policy = tmp_path / "policy.yaml"
+    scan = anonymiser("scan", mariadb_url, "--out", str(policy))
+    assert scan.returncode == 0, scan.stderr[-2000:]
+    draft = policy.read_text("utf-8")
+    location = _draft_line(draft, "location")
+    assert location.split("#")[0].strip() == "location: redact" and "LOCATION" in location, location
+    assert "birth_year: {mask: keep, reason: quasi-identifier" in _draft_line(draft, "birth_year")
+    assert "- customer.birth_year" in draft.split("quasi_identifiers:")[1]
+    assert _draft_line(draft, "area").split("#")[0].strip() == "area: keep"
+
+
+def test_nullable_point_beside_people_is_nulled_postgres(tmp_path: Path, pg_url: str) -> None:
+    """F4 on PostgreSQL: a nullable point of a home is drafted null, and scan → run passes without it."""
+    engine = sa.create_engine(normalise_url(pg_url))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE customer (id integer PRIMARY KEY, email text, home point)")
+        conn.execute(sa.text("INSERT INTO customer VALUES (:i, :e, point(:x, :y))"),
+                     [{"i": i, "e": f"user{i}@example.co.nz", "x": 174.7 + i / 100, "y": -36.8 - i / 100}
+                      for i in range(20)])
+    engine.dispose()
+    policy, out = tmp_path / "policy.yaml", tmp_path / "out"
+    scan = anonymiser("scan", pg_url, "--out", str(policy))
+    assert scan.returncode == 0, scan.stderr[-2000:]
+    assert _draft_line(policy.read_text("utf-8"), "home").split("#")[0].strip() == "home: 'null'"
+    run = anonymiser("run", str(policy), "--source", pg_url, "--out", str(out))
+    assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
+    homes = [v for f in (out / "parquet").rglob("*.parquet") for v in pq.read_table(f).column("home").to_pylist()]
+    assert len(homes) == 20 and set(homes) == {None}
