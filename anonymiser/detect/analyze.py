@@ -178,13 +178,20 @@ def with_name_parts(text: str, hits: list[Hit]) -> list[Hit]:
     words = [(m.start(), m.start() + len(core), core) for m in _NAME_WORD.finditer(text)
              if (core := _POSSESSIVE.sub("", m.group()))[0].isupper()]
     roles: dict[str, str] = {}
+    part_roles: dict[str, str] = {}      # whole parts of full names: "bin ismail", "van der berg" -> family
     for h in persons:
         for start, end, role in h.parts:
+            if len(h.parts) > 1:
+                part_roles.setdefault(_folded_part(text[start:end]), "given" if role == "middle" else role)
             for ws, we, word in words:
                 if start <= ws and we <= end and len(word) >= 2 and word.lower() not in _PARTICLE_WORDS:
                     roles.setdefault(fold(word), "given" if role == "middle" else role)
     if not roles:
         return hits
+    # A part found alone ("Van der Berg will call", "bin Ismail is his family name") takes the role it has in
+    # the full name of the same cell, so it gets the same part pseudonym.
+    hits = [_with_role(h, text, part_roles, roles) if h.entity == "PERSON" and len(h.parts) == 1 else h
+            for h in hits]
     taken = [(h.start, h.end) for h in hits]
     extra = []
     for ws, we, word in words:
@@ -192,6 +199,17 @@ def with_name_parts(text: str, hits: list[Hit]) -> list[Hit]:
         if found is not None and not any(a < we and ws < b for a, b in taken):
             extra.append(Hit(ws, we, "PERSON", 0.6, "NameRepeat", (NamePart(ws, we, found),)))
     return hits + extra
+
+
+def _folded_part(part: str) -> str:
+    return " ".join(fold(_POSSESSIVE.sub("", w)) for w in part.split())
+
+
+def _with_role(hit: Hit, text: str, part_roles: dict[str, str], roles: dict[str, str]) -> Hit:
+    start, end, role = hit.parts[0]
+    key = _folded_part(text[start:end])
+    known = part_roles.get(key) or (roles.get(key) if " " not in key else None)
+    return hit if known is None or known == role else hit._replace(parts=((start, end, known),))
 
 
 _NAME_WORD = re.compile(r"(?<![\w\-])[^\W\d_][\w'\u2019\-]*")

@@ -48,6 +48,22 @@ def test_names_with_particles_are_one_name() -> None:
     assert out.endswith(" will call again.") and "Mrs " in out
 
 
+@pytest.mark.parametrize(("text", "given", "family", "alone"), [
+    ("Customer Ahmad bin Ismail called; bin Ismail is his family name.", "Ahmad", "bin Ismail", "bin Ismail"),
+    ("Ludo van der Berg rang. Van der Berg will call back.", "Ludo", "van der Berg", "Van der Berg"),
+    ("Spoke to Seán O'Brien today. O'Brien wants a refund.", "Seán", "O'Brien", "O'Brien"),
+    ("Email from Hamish McDonald: McDonald wants the invoice.", "Hamish", "McDonald", "McDonald"),
+    ("Mrs Mere Te Whata phoned. Te Whata's parcel is late.", "Mere", "Te Whata", "Te Whata"),
+], ids=["bin", "van-der", "o-apostrophe", "mc", "te"])
+def test_a_family_name_with_particles_alone_gets_its_family_pseudonym(text: str, given: str, family: str,
+                                                                      alone: str) -> None:
+    out = masked(text)
+    fake_given, fake_family = fake("first_name", given), fake("last_name", family)
+    assert f"{fake_given} {fake_family}" in out, out
+    assert out.count(fake_family) == 2, out                     # the part alone: the same family pseudonym
+    assert family not in out and alone not in out
+
+
 def test_a_whole_address_is_replaced_and_its_lines_kept() -> None:
     text = "Ship to:\nFlat 2, 14 Kauri Road\nMount Eden\nAuckland 1024\nThanks!"
     out = masked(text)
