@@ -45,6 +45,8 @@ if TYPE_CHECKING:
     import sqlalchemy as sa
 
 Convert = Callable[[pa.Array], pa.Array]
+BATCH_HINT_OPTION = "adbc.postgresql.batch_size_hint_bytes"
+BATCH_HINT_BYTES = 16 << 20     # the driver's batches (before re-chunking to chunk_rows): bounded memory
 _FLOAT4 = ("real", "float4")
 # Element kinds whose PostgreSQL text Arrow parses exactly as the reference path reads them.
 _TEXT_CASTABLE = frozenset({"integer", "float", "decimal", "string", "text", "enum", "uuid", "other", "json"})
@@ -187,12 +189,12 @@ class BulkReader:
                 return
             select = statement.with_only_columns(*[e for e, _ in planned], maintain_column_froms=True)
             converters = [c for _, c in planned]
-            compiled = select.compile(dialect=_pg_dialect(), compile_kwargs={"render_postcompile": True})
-            parameters = tuple(compiled.params[name] for name in compiled.positiontup or ())
+            sql, parameters = _sql(select, literal=row_filter is None)
             cursor = self._connection().cursor()
             try:
                 try:
-                    cursor.execute(str(compiled), parameters or None)
+                    cursor.adbc_statement.set_options(**{BATCH_HINT_OPTION: str(BATCH_HINT_BYTES)})
+                    cursor.execute(sql, parameters)
                     reader = cursor.fetch_record_batch()
                 except Exception as exc:  # driver messages may quote values: only the class is shown
                     raise SourceError(f"reading failed ({type(exc).__name__})", table=table.name) from None
@@ -219,6 +221,29 @@ class BulkReader:
                     ValueError) as exc:
                 raise unfit_value(table, column, exc) from None
         return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def _sql(select: Any, *, literal: bool) -> tuple[str, tuple[Any, ...] | None]:
+    """The statement's SQL and parameters. The driver streams with COPY only a statement without
+    parameters; with them it runs a prepared query and holds the whole result in memory (a 10M-row
+    table at once). A whole-table read's only parameters are integer constants (the infinity
+    sentinels of date and timestamp casts): written as literals. Key-set reads keep their parameters
+    (keys may be any type; each statement holds one bounded batch of keys)."""
+    if literal:
+        try:
+            return str(select.compile(dialect=_pg_dialect(), compile_kwargs={"literal_binds": True,
+                                                                             "render_postcompile": True})), None
+        except (sa_exc().CompileError, NotImplementedError):
+            pass
+    compiled = select.compile(dialect=_pg_dialect(), compile_kwargs={"render_postcompile": True})
+    parameters = tuple(compiled.params[name] for name in compiled.positiontup or ())
+    return str(compiled), parameters or None
+
+
+def sa_exc() -> Any:
+    import sqlalchemy.exc  # heavy: imported on first use
+
+    return sqlalchemy.exc
 
 
 @functools.cache

@@ -43,7 +43,6 @@ from anonymiser.lazy import lazy_import
 from anonymiser.mask import registry
 from anonymiser.mask.strategies.json import Json
 from anonymiser.schema import SchemaInfo, TableInfo
-from anonymiser.source.read import read_table
 from anonymiser.verify import hashing, leaksearch
 from anonymiser.verify.leakindex import Target, aligned_key, build_index, is_free_text, strict_flags
 from anonymiser.verify.model import Failure, LeakColumn, LeakScan
@@ -127,7 +126,7 @@ def _hash_source_table(directory: Path, manifest: Manifest, conn: sa.Connection,
     out_rows = _output_hashes(directory, manifest, info.name, pk, list(masked), hasher) if aligned else None
     reader = info.model_copy(update={"columns": tuple(c for c in info.columns if c.name in masked or c.name in pk)})
     done = 0
-    for batch in read_table(conn, reader, chunk_rows=CHUNK_ROWS):
+    for batch in leaksearch.read_source(conn, reader, chunk_rows=CHUNK_ROWS):
         done += batch.num_rows
         for position, (column, target) in enumerate(masked.items()):
             values = batch.column(column)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,8 +14,9 @@ import pyarrow.compute as pc
 
 from anonymiser.detect.model import ColumnFinding
 from anonymiser.lazy import lazy_import
-from anonymiser.schema import SchemaInfo
-from anonymiser.source.read import read_table
+from anonymiser.schema import SchemaInfo, TableInfo
+from anonymiser.source.bulk import SourceReader
+from anonymiser.source.read import DEFAULT_CHUNK_ROWS
 from anonymiser.verify import hashing
 from anonymiser.verify.leakindex import COMPOSITE, STRICT, Index, Target, aligned_key, is_free_text
 from anonymiser.verify.model import LEAKED_VALUE, UNCHANGED_VALUE, Failure, LeakHit, LeakScan
@@ -35,6 +36,13 @@ Progress = Callable[[str, int, int | None], None]
 PROSE_MEAN_TOKENS = 4.0      # a string column whose cells average this many words is searched as text
 
 
+def read_source(conn: sa.Connection, table: TableInfo,
+                chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[pa.RecordBatch]:
+    """The source table's rows as the run reads them: in bulk where the source allows (PostgreSQL: ADBC)."""
+    with SourceReader(conn) as source:
+        yield from source.read_table(table, chunk_rows=chunk_rows)
+
+
 def _tally(hits: Hits, table: str, column: str, owner: np.ndarray, mask: np.ndarray, kind: str,
            free_text: bool) -> None:
     owners, counts = np.unique(owner[mask], return_counts=True)
@@ -50,7 +58,12 @@ def _levels(index: Index, hasher: hashing.Hasher, text: pa.Array) -> tuple[np.nd
     owner = np.where(full >= 0, index.owner[np.maximum(full, 0)], -1)
     if len(index.compact) == 0:   # no masked identifier-like value (e.g. only names and e-mails): nothing more
         return level, owner, hashes
-    comp = hashing.lookup(index.compact, hasher.hash(hashing.compact(text)))
+    # Compact entries all hold a digit (leaks.py keeps identifier-like values with one): only texts with a
+    # digit can match, and the compact form (a regex pass) is made for those alone.
+    digit = np.asarray(hashing.has_digit(text), dtype=bool)
+    comp = np.full(len(text), -1, dtype=np.int64)
+    if digit.any():
+        comp[digit] = hashing.lookup(index.compact, hasher.hash(hashing.compact(text.filter(pa.array(digit)))))
     by_compact = (comp >= 0) & (level < STRICT)
     owner = np.where(by_compact, index.compact_owner[np.maximum(comp, 0)], owner)
     level = np.where(by_compact, STRICT, level)
@@ -142,7 +155,7 @@ class Search:
             wanted = pending[pk].drop_duplicates()
             reader = info.model_copy(update={"columns": tuple(c for c in info.columns
                                                               if c.name in pk or c.name == column)})
-            for batch in read_table(self.conn, reader):
+            for batch in read_source(self.conn, reader):
                 rows = batch.select(pk).to_pandas().reset_index().merge(wanted, on=pk)["index"].to_numpy()
                 if len(rows) == 0:
                     continue

@@ -103,3 +103,30 @@ def test_source_reader_picks_bulk_for_postgresql_only(catalogue: str, tmp_path: 
     sqlite3.connect(tmp_path / "x.sqlite").close()
     with connect(f"sqlite:///{tmp_path / 'x.sqlite'}") as conn, bulk.SourceReader(conn) as reader:
         assert reader.method == "server-side cursor"
+
+
+def test_a_whole_table_streams_in_bounded_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Date and timestamp casts carry constants; sent as parameters they turned COPY into a prepared query
+    whose whole result the driver held at once (a 10M-row table in memory). Whole tables stream with COPY."""
+    monkeypatch.setattr(bulk, "BATCH_HINT_BYTES", 64 << 10)
+    arrived: list[int] = []
+    guarded = bulk._guarded
+
+    def counting(reader: object, table: TableInfo) -> Iterator[pa.RecordBatch]:
+        for batch in guarded(reader, table):
+            arrived.append(batch.num_rows)
+            yield batch
+
+    monkeypatch.setattr(bulk, "_guarded", counting)
+    with dbs.postgres_database() as url:
+        dbs.run_psql(url, "CREATE TABLE probe (id int PRIMARY KEY, at timestamptz, d date, note text);"
+                          "INSERT INTO probe SELECT g, now(), current_date, repeat('x', 40) "
+                          "FROM generate_series(1, 20000) g;")
+        with connect(url) as conn, bulk.BulkReader(conn) as reader:
+            table = introspect(conn, None).tables["probe"]
+            chunks = [b.num_rows for b in reader.read_table(table, chunk_rows=5000)]
+            reference = list(read_table(conn, table, chunk_rows=5000))
+            ours = list(reader.read_table(table, chunk_rows=5000))
+            assert _parquet(ours, arrow_schema(table)) == _parquet(reference, arrow_schema(table))
+    assert chunks == [5000] * 4
+    assert len(arrived) > 4 and max(arrived) < 10000, arrived
