@@ -46,7 +46,8 @@ SELECT g,
        'p' || g || '.' || (ARRAY['kahu','aroha','sam','mere','tui','wiremu'])[1 + (g % 6)::int] || '@example.co.nz',
        (ARRAY['Kahu','Aroha','Sam','Mere','Tui','Wiremu','Ana','Hemi'])[1 + (g % 8)::int] || ' '
          || (ARRAY['Ngata','Smith','Tane','Parata','Walker','Lee','Singh','Fa''asavalu'])[1 + ((g / 8) % 8)::int]
-         || ' ' || chr((65 + (g / 64) % 26)::int) || chr((97 + (g / 1664) % 26)::int) || chr((97 + (g / 43264) % 26)::int),
+         || ' ' || chr((65 + (g / 64) % 26)::int) || chr((97 + (g / 1664) % 26)::int)
+         || chr((97 + (g / 43264) % 26)::int),
        '02' || (1 + g % 9) || ' ' || lpad(((g * 7919) % 1000)::text, 3, '0') || ' '
          || lpad(((g * 104729) % 10000)::text, 4, '0'),
        (1 + g % 400) || ' ' || (ARRAY['Queen','King','Victoria','Ponsonby','Cuba','Riccarton'])[1 + (g % 6)::int]
