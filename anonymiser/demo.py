@@ -13,7 +13,13 @@ import sqlite3
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from anonymiser.detect import detect_schema, draft_policy
 from anonymiser.identifiers import nz
+from anonymiser.policy import parse_policy
+from anonymiser.policy.load import LoadedPolicy
+from anonymiser.progress import Progress
+from anonymiser.source.connect import connect
+from anonymiser.source.introspect import introspect
 
 SEED = 2026
 MAORI_GIVEN = ["Aroha", "Mere", "Hēmi", "Wiremu", "Tama", "Anahera", "Rāwiri", "Ngaio", "Manaia", "Kahu", "Tūī",
@@ -236,3 +242,16 @@ def build_demo_database(path: Path, *, customers: int = 600, seed: int = SEED) -
     conn.close()
     return {"staff": len(staff), "customer": len(customer), "product": len(product), "orders": len(orders),
             "order_item": len(items), "support_ticket": len(tickets)}
+
+
+def draft_demo_policy(url: str, directory: Path, progress: Progress) -> LoadedPolicy:
+    """Scan the demo source and draft its complete policy, as 'anonymiser scan' would, plus the demo's
+    acceptance of the residual risk (its people are made up). Saved as ``directory/policy.yaml``; a run
+    copies it into the output."""
+    with connect(url) as conn:
+        schema = introspect(conn)
+        detection = detect_schema(conn, schema, progress=progress)
+    text = draft_policy(schema, detection, source_hint=None) + DEMO_RISK_ACCEPTANCE
+    path = directory / "policy.yaml"
+    path.write_text(text, encoding="utf-8")
+    return parse_policy(text, path)

@@ -7,6 +7,7 @@ carry table names, column names and counts only.
 from __future__ import annotations
 
 import getpass
+import os
 import platform
 import socket
 import uuid
@@ -23,31 +24,33 @@ from anonymiser.detect.known import KnownEntities
 from anonymiser.detect.model import DetectionResult
 from anonymiser.detect.recorded import detect_from_policy
 from anonymiser.detect.spans import KNOWN_STRATEGIES, find_spans, with_known
+from anonymiser.errors import ConfigError
 from anonymiser.mask.base import SpanFinder
 from anonymiser.mask.dictionaries import VERSION as dictionaries_version
-from anonymiser.mask.keys import key_id
+from anonymiser.mask.keys import DEMO_KEY, KEY_ENV, key_from_env, key_id
 from anonymiser.mask.pseudonym import PseudonymStrategy
 from anonymiser.mask.source_values import SourceValues
 from anonymiser.plan import Plan, build_plan
 from anonymiser.policy.load import LoadedPolicy
 from anonymiser.pool import Chunk, MaskJob, MaskPool, analyzer_processes, default_jobs
+from anonymiser.progress import Progress
 from anonymiser.report import build_report, write_report
 from anonymiser.schema import SchemaInfo
 from anonymiser.source.bulk import SourceReader
 from anonymiser.source.catalog import refuse_spatial
-from anonymiser.source.connect import connect, database_identity
+from anonymiser.source.connect import connect, database_identity, normalise_url, resolve_source_url
 from anonymiser.source.introspect import introspect
 from anonymiser.source.read import DEFAULT_CHUNK_ROWS
 from anonymiser.subset import SubsetResult, compute_subset, virtual_foreign_keys
 from anonymiser.subset.check import subset_problems
-from anonymiser.verify import verify_output
+from anonymiser.verify import VerifyResult, verify_output
+from anonymiser.verify.model import MANIFEST_NOT_AUTHENTICATED, MANIFEST_TAMPERED
 from anonymiser.write.manifest import ColumnMasking, Manifest, SourceFingerprint, TableEntry, file_entry
 from anonymiser.write.outdir import OutputDir, private_files
 from anonymiser.write.parquet import TableWriter
 from anonymiser.write.signature import sign
-from anonymiser.write.sql import write_dump
+from anonymiser.write.sql import DIALECTS, write_dump
 
-Progress = Callable[[str, int, int | None], None]
 Event = Callable[..., None]
 FORMATS = ("parquet", "sql")
 
@@ -63,6 +66,37 @@ class RunOptions:
     jobs: int = field(default_factory=default_jobs)   # worker processes masking chunks (pool.py)
     detect_sample: int = 1000
     demo_key: bool = False
+
+
+def run_options(loaded: LoadedPolicy, *, source: str | None, out: Path, key: bytes, formats: str = "parquet",
+                dialect: str | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS, jobs: int | None = None,
+                demo_key: bool = False) -> RunOptions:
+    """``run``'s options from the command line's text: ``formats``/``dialect`` comma-separated, the source
+    URL from ``source``, ANONYMISER_SOURCE_URL or the policy; Parquet is always written (the dump and
+    the checks are built from it); the dump's dialect defaults to the source's."""
+    chosen = _choose(formats, FORMATS, "--format")
+    if "parquet" not in chosen:
+        chosen = ("parquet", *chosen)
+    source_url = resolve_source_url(source, loaded.policy.source)
+    dialects: tuple[str, ...] = ()
+    if "sql" in chosen:
+        default = normalise_url(source_url).split(":", 1)[0].split("+", 1)[0]
+        dialects = _choose(dialect or default, DIALECTS, "--dialect")
+    elif dialect:
+        raise ConfigError("--dialect needs --format sql (e.g. --format parquet,sql)")
+    options = RunOptions(source_url=source_url, out_dir=out, key=key, formats=chosen, dialects=dialects,
+                         chunk_rows=chunk_rows, demo_key=demo_key)
+    if jobs is not None:
+        options.jobs = jobs
+    return options
+
+
+def _choose(value: str, allowed: tuple[str, ...], option: str) -> tuple[str, ...]:
+    items = tuple(dict.fromkeys(v.strip().lower() for v in value.split(",") if v.strip()))
+    unknown = [v for v in items if v not in allowed]
+    if unknown or not items:
+        raise ConfigError(f"{option} {value!r} is not valid", hint=f"Use one or more of: {', '.join(allowed)}.")
+    return items
 
 
 @dataclass
@@ -159,7 +193,7 @@ def _detect(conn: Any, schema: SchemaInfo, loaded: LoadedPolicy, sample: int,
             progress: Progress) -> DetectionResult:
     """The policy's rules and the scan's recorded evidence; only columns the scan never judged are sampled."""
     return detect_from_policy(conn, schema, loaded, sample=sample, engine=get_engine,
-                              progress=lambda table, done, total: progress(f"detect {table}", done, total))
+                              progress=progress)
 
 
 def _span_finder(reader: SourceReader, plan: Plan, subset: Any, options: RunOptions, progress: Progress) -> SpanFinder:
@@ -183,7 +217,7 @@ def _span_finder(reader: SourceReader, plan: Plan, subset: Any, options: RunOpti
         for batch in reader.read_table(narrow, row_filter=row_filter, chunk_rows=options.chunk_rows):
             for column, entity in wanted:
                 known.add(entity, (str(v) for v in batch.column(column).drop_null().to_pylist()))
-        progress(f"known values {name}", known.values, None)
+        progress(f"known values {name}", known.values, None, "values")
     known.freeze()
     return with_known(known)
 
@@ -302,3 +336,34 @@ def _verify_and_report(work: Path, manifest: Manifest, conn: Any, progress: Prog
     event("verified", f"verification {'PASS' if result.passed else 'FAIL'}", passed=result.passed,
           failures=len(failures))
     return bool(result.passed), failures
+
+
+@dataclass
+class ReverifyResult:
+    result: VerifyResult
+    report_html: Path
+    signed: bool              # the rewritten report was signed again (only an authentic output is)
+
+
+def signing_key(manifest: Manifest) -> bytes | None:
+    """The key an output was signed with: the public demo key for a demo output, else ANONYMISER_KEY
+    (None when it is not set: the signature cannot be checked, and verify fails)."""
+    if manifest.demo_key:
+        return DEMO_KEY
+    return key_from_env() if os.environ.get(KEY_ENV, "").strip() else None
+
+
+def reverify(directory: Path, manifest: Manifest, source_url: str, *, progress: Progress) -> ReverifyResult:
+    """``verify``: every gate again against the source, the signature checked, the report rewritten and,
+    when the output is authentic, signed again."""
+    key = signing_key(manifest)
+    with connect(source_url) as conn:
+        result = verify_output(directory, manifest, source=conn, progress=progress, authenticate=True, key=key)
+    authentic = key is not None and not any(f.reason in (MANIFEST_TAMPERED, MANIFEST_NOT_AUTHENTICATED)
+                                            for f in result.failures)
+    with private_files():
+        paths = write_report(directory, build_report(directory, manifest, result))
+        if authentic and key is not None:   # a tampered output is never signed again
+            sign(directory, key, run_id=manifest.run_id, key_id=manifest.key_id)
+    return ReverifyResult(result=result, report_html=next(p for p in paths if p.suffix == ".html"),
+                          signed=authentic)

@@ -11,7 +11,6 @@ from anonymiser.mask.registry import strategy_table
 from anonymiser.pipeline import prepare
 from anonymiser.plan import validate_rules
 from anonymiser.policy import load_policy
-from anonymiser.policy.load import LoadedPolicy
 from anonymiser.source.catalog import read_as_text_notes
 from anonymiser.source.connect import SOURCE_ENV, connect
 
@@ -50,32 +49,50 @@ def command(
     console = output()
     url = source or os.environ.get(SOURCE_ENV) or loaded.policy.source
     if not url:
-        console.out.print(f"{policy}: valid ({_count(loaded)} rules). No source given: drift not checked "
+        rules = sum(len(t.columns) for t in loaded.policy.tables.values())
+        fits = strategy_table(None) if strategies else []
+        if console.json:
+            console.result({"event": "checked", "policy": str(policy), "valid": True, "rules": rules,
+                            "drift_checked": False, **_strategies_json(fits, strategies)})
+            return
+        console.out.print(f"{policy}: valid ({rules} rules). No source given: drift not checked "
                           f"(pass --source or set {SOURCE_ENV}).")
-        if strategies:
-            _print_strategies(None)
+        _print_strategies(fits, "each", strategies)
         return
     with connect(url) as conn:
         _, plan = prepare(conn, loaded)
     columns = sum(len(t.columns) for t in plan.tables.values())
+    notes = read_as_text_notes(plan.schema)   # values that do not fit the declared type (docs/types.md)
+    fits = strategy_table([(f"{t.name}.{c.name}", c) for t in plan.schema.tables.values() for c in t.columns]) \
+        if strategies else []
+    if console.json:
+        console.result({"event": "checked", "policy": str(policy), "valid": True, "drift_checked": True,
+                        "tables": len(plan.tables), "columns": columns, "notes": notes,
+                        **_strategies_json(fits, strategies)})
+        return
     console.out.print(f"{policy}: valid and complete: every one of {columns} columns in {len(plan.tables)} tables "
                       "has a rule; no drift.")
-    for note in read_as_text_notes(plan.schema):   # values that do not fit the declared type (docs/types.md)
+    for note in notes:
         console.out.print(f"note: {note}")
-    if strategies:
-        _print_strategies([(f"{t.name}.{c.name}", c) for t in plan.schema.tables.values() for c in t.columns])
+    _print_strategies(fits, "this source's", strategies)
 
 
-def _print_strategies(columns: list[tuple[str, Any]] | None) -> None:
+Fits = list[tuple[str, list[str], list[str]]]
+
+
+def _strategies_json(fits: Fits, wanted: bool) -> dict[str, Any]:
+    if not wanted:
+        return {}
+    return {"strategies": [{"column_type": label, "strategies": fitting, "columns": names}
+                           for label, fitting, names in fits]}
+
+
+def _print_strategies(fits: Fits, where: str, wanted: bool) -> None:
+    if not wanted:
+        return
     console = output()
-    where = "this source's" if columns is not None else "each"
     console.out.print(f"Strategies that fit {where} column types (arrays: keep and null take the whole array, "
                       "the others mask it element by element):", markup=False)
-    for label, fitting, names in strategy_table(columns):
+    for label, fitting, names in fits:
         shown = f" ({', '.join(names[:3])}{f' and {len(names) - 3} more' if len(names) > 3 else ''})" if names else ""
         console.out.print(f"  {label}{shown}: {', '.join(fitting)}", markup=False)
-
-
-def _count(loaded: object) -> int:
-    assert isinstance(loaded, LoadedPolicy)
-    return sum(len(t.columns) for t in loaded.policy.tables.values())

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from anonymiser.errors import EXIT_DATABASE, EXIT_USAGE, AnonymiserError
+from anonymiser.progress import Progress as ProgressUpdate
 from anonymiser.redact import scrub
 
 P = ParamSpec("P")
@@ -102,19 +103,21 @@ class Output:
             self.err.print(err.hint, markup=False)
 
     @contextmanager
-    def progress(self) -> Iterator[Callable[[str, int, int | None], None]]:
-        """Yields ``update(label, done, total)``; a live bar on a TTY, periodic events otherwise."""
+    def progress(self) -> Iterator[ProgressUpdate]:
+        """Yields ``update(label, done, total, unit)``; a live bar on a TTY, periodic events otherwise."""
         if not self.interactive:
             last: dict[str, float] = {}
 
-            def log_update(label: str, done: int, total: int | None) -> None:
+            def log_update(label: str, done: int, total: int | None, unit: str = "rows") -> None:
                 # Without a TTY: a line every 10 s per long step; stages report their own completion.
                 now = time.monotonic()
                 if total is not None and done >= total:
                     return
                 if now - last.setdefault(label, now) >= 10:
                     last[label] = now
-                    self.event("progress", f"{label}: {done:,} rows", table=label, rows=done, total=total)
+                    of = f" of {total:,}" if total is not None else ""
+                    self.event("progress", f"{label}: {done:,}{of} {unit}", step=label, done=done, total=total,
+                               unit=unit)
 
             yield log_update
             return
@@ -122,7 +125,7 @@ class Output:
                         console=self.err, transient=False)
         tasks: dict[str, Any] = {}
         with bars:
-            def bar_update(label: str, done: int, total: int | None) -> None:
+            def bar_update(label: str, done: int, total: int | None, unit: str = "rows") -> None:
                 if label not in tasks:
                     tasks[label] = bars.add_task(label, total=total)
                 bars.update(tasks[label], completed=done, total=total)

@@ -7,12 +7,8 @@ import typer
 
 from anonymiser.cli.common import handles_errors, output
 from anonymiser.cli.run import run_and_report
-from anonymiser.demo import DEMO_RISK_ACCEPTANCE, build_demo_database
-from anonymiser.detect import detect_schema, draft_policy
+from anonymiser.demo import build_demo_database, draft_demo_policy
 from anonymiser.mask.keys import DEMO_KEY
-from anonymiser.policy import parse_policy
-from anonymiser.source.connect import connect
-from anonymiser.source.introspect import introspect
 from anonymiser.write.outdir import OutputDir
 
 NAME = "demo"
@@ -42,15 +38,10 @@ def command(
         console.event("demo_source", f"Demo source built: {sum(counts.values()):,} rows in {len(counts)} tables "
                                      "(made-up NZ customers, staff, orders, support tickets).",
                       tables=len(counts), rows=sum(counts.values()))
-        with connect(url) as conn, console.progress() as progress:
-            schema = introspect(conn)
-            detection = detect_schema(conn, schema, progress=lambda t, d, n: progress(f"scan {t}", d, n))
-        policy_text = draft_policy(schema, detection, source_hint=None) + DEMO_RISK_ACCEPTANCE
-        policy_path = Path(tmp) / "policy.yaml"
-        policy_path.write_text(policy_text, encoding="utf-8")
+        with console.progress() as progress:
+            loaded = draft_demo_policy(url, Path(tmp), progress)
         console.event("demo_scanned", "Scanned the source and drafted a complete policy; the demo adds its own "
                                       "acceptance of the residual risk (made-up people). Saved in the output as "
                                       "policy.yaml.")
-        loaded = parse_policy(policy_text, policy_path)
         run_and_report(loaded, url, out, formats="parquet,sql", dialect="sqlite", chunk_rows=50_000, key=DEMO_KEY,
                        demo_key=True)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import typer
 
-from anonymiser.cli.common import handles_errors
+from anonymiser.cli.common import handles_errors, output
 from anonymiser.mask.keys import KEY_ENV, generate_key
 
 NAME = "keygen"
@@ -22,4 +22,8 @@ Example:  export {KEY_ENV}=$(anonymiser keygen)
 
 @handles_errors
 def command() -> None:
-    typer.echo(generate_key())
+    key = generate_key()
+    if output().json:
+        output().result({"event": "key_generated", "key": key})
+    else:
+        typer.echo(key)

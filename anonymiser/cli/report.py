@@ -27,5 +27,8 @@ def command(
 
     with private_files():
         paths = render_from_json(directory)
+    if output().json:
+        output().result({"event": "report_rendered", "files": [str(p) for p in paths]})
+        return
     for path in paths:
         output().out.print(f"wrote {path}")

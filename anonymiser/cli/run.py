@@ -6,12 +6,11 @@ import typer
 from rich.table import Table
 
 from anonymiser.cli.common import handles_errors, output
-from anonymiser.errors import ConfigError
+from anonymiser.errors import VerificationFailed
 from anonymiser.mask.keys import KEY_ENV, key_from_env
-from anonymiser.pipeline import FORMATS, RunOptions, RunResult, run
+from anonymiser.pipeline import RunResult, run, run_options
 from anonymiser.policy import load_policy
 from anonymiser.policy.load import LoadedPolicy
-from anonymiser.source.connect import normalise_url, resolve_source_url
 
 NAME = "run"
 HELP = f"""Subset, mask, write, verify and report: the monthly masked refresh.
@@ -26,17 +25,6 @@ Examples:
 
   anonymiser run policy.yaml --out masked/ --format parquet,sql --dialect postgresql,mysql
 """
-
-DIALECTS = ("postgresql", "mysql", "sqlite")
-
-
-def _split(value: str, allowed: tuple[str, ...], option: str) -> tuple[str, ...]:
-    items = tuple(dict.fromkeys(v.strip().lower() for v in value.split(",") if v.strip()))
-    unknown = [v for v in items if v not in allowed]
-    if unknown or not items:
-        raise ConfigError(f"{option} {value!r} is not valid", hint=f"Use one or more of: {', '.join(allowed)}.")
-    return items
-
 
 @handles_errors
 def command(
@@ -58,30 +46,18 @@ def command(
     run_and_report(loaded, source, out, formats=formats, dialect=dialect, chunk_rows=chunk_rows, key=key, jobs=jobs)
 
 
-def run_and_report(loaded: object, source: str | None, out: Path, *, formats: str, dialect: str | None,
+def run_and_report(loaded: LoadedPolicy, source: str | None, out: Path, *, formats: str, dialect: str | None,
                    chunk_rows: int, key: bytes, demo_key: bool = False, jobs: int | None = None) -> RunResult:
-
-    assert isinstance(loaded, LoadedPolicy)
-    chosen_formats = _split(formats, FORMATS, "--format")
-    if "parquet" not in chosen_formats:
-        chosen_formats = ("parquet", *chosen_formats)  # the dump and the checks are built from Parquet
-    source_url = resolve_source_url(source, loaded.policy.source)
-    dialects: tuple[str, ...] = ()
-    if "sql" in chosen_formats:
-        default = normalise_url(source_url).split(":", 1)[0].split("+", 1)[0]
-        dialects = _split(dialect or default, DIALECTS, "--dialect")
-    elif dialect:
-        raise ConfigError("--dialect needs --format sql (e.g. --format parquet,sql)")
-    options = RunOptions(source_url=source_url, out_dir=out, key=key, formats=chosen_formats, dialects=dialects,
-                         chunk_rows=chunk_rows, demo_key=demo_key)
-    if jobs is not None:
-        options.jobs = jobs
+    options = run_options(loaded, source=source, out=out, key=key, formats=formats, dialect=dialect,
+                          chunk_rows=chunk_rows, jobs=jobs, demo_key=demo_key)
     console = output()
     with console.progress() as progress:
         result = run(loaded, options, progress=progress, event=console.event)
     _summary(result)
     if not result.passed:
-        raise typer.Exit(1)
+        raise VerificationFailed(f"verification failed: {len(result.failures)} problem(s); the output and its "
+                                 f"report were written to {result.out_dir} with verdict FAIL",
+                                 hint="Read the report's failed gates, fix the policy or the source, and run again.")
     return result
 
 

@@ -8,7 +8,6 @@ Finally every foreign-key column takes the rule of the key it references, so joi
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from anonymiser.detect.engine import detector_label, get_engine
@@ -32,6 +31,7 @@ from anonymiser.errors import PolicyOptionError
 from anonymiser.mask import registry
 from anonymiser.mask.base import own_syntax
 from anonymiser.policy.model import ColumnRule
+from anonymiser.progress import Progress
 from anonymiser.schema import ColumnInfo, SchemaInfo, TableInfo
 from anonymiser.source.catalog import is_spatial
 
@@ -70,7 +70,6 @@ ENTITY_RULES: dict[str, tuple[Classification, str]] = {
 _VALUE_ONLY_IGNORED = frozenset({"LOCATION", "ORGANIZATION", "UUID", "NZ_DRIVER_LICENCE", "NZ_PASSPORT"})
 KEEP = ColumnRule(mask="keep")
 
-Progress = Callable[[str, int, int | None], None]
 
 
 def strategy_for(entity: str) -> str | None:
@@ -331,12 +330,12 @@ def detect_schema(conn: sa.Connection, schema: SchemaInfo, *, sample: int = 1000
     for i, name in enumerate(names):
         table = schema.tables[name]
         if progress:
-            progress("tables scanned", i, len(names))
+            progress("scan", i, len(names), "tables")
         evidence = table_evidence(conn, table, sample, engine)
         for column in table.columns:
             findings[(name, column.name)] = classify_column(table, column, evidence.get(column.name))
     if progress:
-        progress("tables scanned", len(names), len(names))
+        progress("scan", len(names), len(names), "tables")
     propagate_keys(schema, findings)
     ordered = [findings[(n, c.name)] for n in names for c in schema.tables[n].columns]
     return DetectionResult(findings=ordered, engine=engine.info(), sample=sample)

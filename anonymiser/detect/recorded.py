@@ -25,6 +25,7 @@ from anonymiser.detect.evidence import SAMPLED_KINDS, table_evidence
 from anonymiser.detect.model import ColumnFinding, DetectionResult
 from anonymiser.mask import registry
 from anonymiser.policy.load import LoadedPolicy
+from anonymiser.progress import Progress
 from anonymiser.schema import ColumnInfo, SchemaInfo, TableInfo
 
 if TYPE_CHECKING:
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 
     from anonymiser.detect.engine import Engine
 
-Progress = Callable[[str, int, int | None], None]
 _SAMPLED = SAMPLED_KINDS | {"binary"}    # what table_evidence reads values of; other kinds: name and type only
 
 # The inverse of draft.evidence_comment (scan --update prefixes "NEW: review · ").
@@ -115,7 +115,7 @@ def detect_from_policy(conn: sa.Connection, schema: SchemaInfo, loaded: LoadedPo
         evidence = {}
         if todo:
             if progress:
-                progress("columns sampled (not in the scan's evidence)", i, len(names))
+                progress("detect: sampling columns the scan never judged", i, len(names), "columns")
             narrowed = table.model_copy(update={"columns": tuple(todo)})
             evidence = table_evidence(conn, narrowed, sample, engine())
             sampled_columns += sum(1 for c in todo if c.name in evidence)

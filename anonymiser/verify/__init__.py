@@ -25,9 +25,11 @@ from typing import TYPE_CHECKING, TypeVar
 
 import pyarrow as pa
 
+from anonymiser.errors import DetectError
 from anonymiser.source.introspect import introspect
 from anonymiser.verify import coverage, integrity, leaks, outputs, redetect, risk, tamper
 from anonymiser.verify.model import (
+    DETECTOR_UNAVAILABLE,
     GATE_TITLES,
     NOT_VERIFIED,
     UNREADABLE_OUTPUT,
@@ -101,8 +103,14 @@ def verify_output(directory: Path, manifest: Manifest, *, source: sa.Connection 
         failures.append(Failure(reason=NOT_VERIFIED, gate="leaks", count=0,
                                 message="no source connection: the leak scan and the drift check did not run"))
 
-    redetection, found = guard.run("redetection", lambda: redetect.redetect(directory, manifest),
-                                   RedetectionSummary(ran=False))
+    try:
+        redetection, found = guard.run("redetection", lambda: redetect.redetect(directory, manifest),
+                                       RedetectionSummary(ran=False))
+    except (DetectError, ImportError) as exc:   # no detector is no proof: the gate fails, it is not skipped
+        why = exc.message if isinstance(exc, DetectError) else f"{type(exc).__name__}: {exc.name or 'a module'}"
+        redetection, found = RedetectionSummary(ran=False), [Failure(
+            reason=DETECTOR_UNAVAILABLE, gate="redetection", count=1,
+            message=f"the pattern recognizers could not be loaded ({why}): kept columns were not re-checked")]
     failures += found
     figures["redetection"] = len({(f.table, f.column) for f in found}) if redetection.ran else None
 

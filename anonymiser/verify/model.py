@@ -28,6 +28,7 @@ MANIFEST_TAMPERED = "manifest_tampered"         # the output differs from what t
 MANIFEST_NOT_AUTHENTICATED = "manifest_not_authenticated"   # no key to check the signature with
 UNREADABLE_OUTPUT = "unreadable_output"         # a data file that failed its checksum cannot even be read
 K_BELOW_TARGET = "k_anonymity_below_target"     # quasi-identifiers leave records below report.k_target, unaccepted
+DETECTOR_UNAVAILABLE = "detector_unavailable"   # the re-detection recognizers could not be loaded: no proof
 
 GATE_TITLES: dict[str, str] = {
     "at_risk": "Columns at risk (personal, kept unmasked without a recorded justification)",

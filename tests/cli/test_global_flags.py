@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,3 +50,42 @@ def test_quiet_after_the_command_prints_only_the_result(tmp_path: Path, demo_sou
     assert result.stderr == ""
     assert "Verification: PASS" in result.stdout
     assert "source rows" not in result.stdout  # the per-table summary is left out
+
+
+def _json_lines(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines()]   # fails on any line that is not JSON
+
+
+def test_every_command_prints_only_json_events_with_json(tmp_path: Path, demo_source: str) -> None:
+    out, policy = tmp_path / "out", tmp_path / "policy.yaml"
+    commands = [
+        (["scan", demo_source, "--out", str(policy)], 0, None),
+        (["check", str(policy)], 0, "checked"),                                  # success, no source
+        (["check", str(policy), "--source", demo_source, "--strategies"], 0, "checked"),
+        (["run", str(policy), "--source", demo_source, "--out", str(out)], 0, "finished"),
+        (["verify", str(out), "--source", demo_source], 0, "verified"),
+        (["report", str(out)], 0, "report_rendered"),
+        (["keygen"], 0, "key_generated"),
+    ]
+    for args, code, result_event in commands:
+        result = anonymiser("--json", *args)
+        assert result.returncode == code, (args, result.stdout + result.stderr)
+        events = _json_lines(result.stderr)
+        results = _json_lines(result.stdout)
+        if result_event is not None:
+            assert [r["event"] for r in results] == [result_event], args
+        assert all("event" in e for e in events), args
+    check = _json_lines(anonymiser("--json", "check", str(policy), "--source", demo_source, "--strategies").stdout)
+    assert check[0]["drift_checked"] is True and check[0]["strategies"]
+
+
+def test_failed_verification_exits_1_with_json_events_only(tmp_path: Path, demo_source: str) -> None:
+    out = tmp_path / "out"
+    assert anonymiser("run", "policies/demo.yaml", "--source", demo_source, "--out", str(out)).returncode == 0
+    result = anonymiser("--json", "verify", str(out), "--source", demo_source, key=None)   # no key: not authentic
+    assert result.returncode == 1, result.stdout + result.stderr
+    (verified,) = _json_lines(result.stdout)
+    assert verified["verdict"] == "FAIL"
+    assert [f["reason"] for f in verified["failures"]] == ["manifest_not_authenticated"]
+    error = _json_lines(result.stderr)[-1]
+    assert (error["event"], error["reason"], error["exit_code"]) == ("error", "verification", 1)

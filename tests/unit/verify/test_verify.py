@@ -10,8 +10,9 @@ import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 
+from anonymiser.errors import DetectError
 from anonymiser.mask import registry
-from anonymiser.verify import VerifyResult, verify_output
+from anonymiser.verify import VerifyResult, redetect, verify_output
 from anonymiser.verify import model as m
 from anonymiser.verify.hashing import Hasher, compact, normalise, token_ngrams
 from anonymiser.verify.leakindex import strict_flags
@@ -187,3 +188,14 @@ def test_token_ngrams_stay_inside_cells() -> None:
     assert found["liam smith"] == 0 and found["021 400 1037"] == 1
     assert "smith on" not in found   # never across two cells
     assert np.all(np.diff(cells[: 3]) >= 0)
+
+
+def test_missing_detector_fails_the_redetection_gate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_engine(model: str | None = None) -> None:
+        raise DetectError("the spaCy model 'x' is not installed")
+
+    monkeypatch.setattr(redetect, "get_engine", no_engine)
+    result = _verify(tmp_path)
+    assert not result.passed
+    assert [(f.reason, f.gate) for f in result.failures] == [(m.DETECTOR_UNAVAILABLE, "redetection")]
+    assert {g.id: g.status for g in result.gates}["redetection"] == "fail"
