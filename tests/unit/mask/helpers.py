@@ -3,9 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 import pyarrow as pa
+from pydantic import ValidationError
 
 from anonymiser.mask import registry
 from anonymiser.mask.base import MaskContext, Strategy
+from anonymiser.mask.pseudonym import PseudonymStrategy
 from anonymiser.schema import ColumnInfo
 
 KEY = bytes(range(32))               # the fixed test key of the golden file
@@ -34,3 +36,19 @@ def is_unique(values: pa.Array) -> bool:
     """No value twice (NULLs ignored)."""
     present = values.drop_null()
     return len(present.unique()) == len(present)
+
+
+def text_fakes() -> list[str]:
+    """Every registered keyed fake of text values that needs no options: the strategy lists of the
+    table-driven and property tests come from the registry, so a new strategy is tested (or named
+    by the test that lacks its sample values) without editing a list."""
+    return [cls.name for cls in registry.classes()
+            if issubclass(cls, PseudonymStrategy) and "text" in cls.accepts and _builds_without_options(cls)]
+
+
+def _builds_without_options(cls: type[Strategy]) -> bool:
+    try:
+        cls()
+    except ValidationError:
+        return False
+    return True

@@ -11,12 +11,11 @@ from anonymiser.identifiers import nz
 from anonymiser.identifiers.nz_vec import ird_check_digits
 from anonymiser.mask import registry
 from anonymiser.mask.core import prf
-from tests.unit.mask.helpers import KEY, arrow, ctx, is_unique, run
+from tests.unit.mask.helpers import KEY, arrow, ctx, is_unique, run, text_fakes
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TEXT = st.text(min_size=1, max_size=40)
-FAKE_NAMES = ["person_name", "email", "phone", "nz_ird", "nz_nhi", "nz_bank_account", "nzbn", "hash",
-              "credit_card", "company", "address", "username", "nz_passport", "nz_driver_licence", "postcode"]
+FAKE_NAMES = text_fakes()
 
 
 @SETTINGS
