@@ -183,6 +183,13 @@ class KnownEntities:
             ordinary = g.never | g.ambiguous | g.places
             self._table("name_part").add(sorted(family - ordinary), self._target(Target("PERSON", domain, "family")))
             self._table("name_part").add(sorted(given - ordinary), self._target(Target("PERSON", domain, "given")))
+        elif entity in ("GIVEN_NAME", "FAMILY_NAME"):
+            # first_name / last_name columns: each name found alone (everyday words only inside a full name).
+            g = load()
+            ordinary = g.never | g.ambiguous | g.places
+            role = "given" if entity == "GIVEN_NAME" else "family"
+            self._table("name_part").add(sorted({n for v in values if len(n := norm_name(v)) >= 2} - ordinary),
+                                         self._target(Target("PERSON", domain, role)))
         elif entity == "EMAIL_ADDRESS":
             self._table("email").add((v.strip().lower() for v in values), self._target(Target(entity, domain)))
         elif entity == "PHONE_NUMBER":

@@ -26,7 +26,8 @@ def _acronym(text: str, hit: Hit) -> bool:
 
 # Strategy → the entity its source values are found as inside free text (known entities, issue 12).
 KNOWN_STRATEGIES: dict[str, str] = {
-    "person_name": "PERSON", "email": "EMAIL_ADDRESS", "phone": "PHONE_NUMBER", "street_address": "STREET_ADDRESS",
+    "person_name": "PERSON", "first_name": "GIVEN_NAME", "last_name": "FAMILY_NAME", "email": "EMAIL_ADDRESS",
+    "phone": "PHONE_NUMBER", "street_address": "STREET_ADDRESS", "address": "STREET_ADDRESS",
     "nz_ird": "NZ_IRD", "nz_nhi": "NZ_NHI", "nz_bank_account": "NZ_BANK_ACCOUNT", "nzbn": "NZBN",
     "nz_driver_licence": "NZ_DRIVER_LICENCE", "nz_passport": "NZ_PASSPORT", "credit_card": "CREDIT_CARD",
 }

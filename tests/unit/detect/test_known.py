@@ -67,3 +67,11 @@ def test_memory_is_eight_bytes_a_value_plus_a_target() -> None:
     known.freeze()
     assert known.nbytes == 100_000 * (8 + 4)
     assert known.find_one("mail user99999@example.org today")[0].entity == "EMAIL_ADDRESS"
+
+
+def test_first_and_last_name_columns_are_found_alone_as_parts() -> None:
+    known = KnownEntities()
+    known.add("GIVEN_NAME", ["Zygmunt", "Mark"])
+    known.add("FAMILY_NAME", ["Przybylak"])
+    assert _found(known, "Zygmunt rang; Przybylak again. Mark the parcel.") == [
+        ("Zygmunt", "PERSON", "given"), ("Przybylak", "PERSON", "family")]
