@@ -180,6 +180,7 @@ class SchemaInfo(_Frozen):
     types: tuple[UserType, ...] = ()
     sequences: tuple[SequenceInfo, ...] = ()
     views: tuple[ViewInfo, ...] = ()
+    extensions: tuple[str, ...] = ()   # PostgreSQL extensions whose types or functions the tables or views use
 
     def table(self, name: str) -> TableInfo:
         return self.tables[name]

@@ -171,6 +171,34 @@ JOIN pg_rewrite w ON w.ev_class = v.oid
 JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid AND d.refclassid = 'pg_proc'::regclass
 JOIN pg_proc p ON p.oid = d.refobjid JOIN pg_namespace pn ON pn.oid = p.pronamespace
 WHERE n.nspname = current_schema() AND v.relkind = 'v' AND pn.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = 'pg_proc'::regclass AND x.objid = p.oid
+                  AND x.refclassid = 'pg_extension'::regclass AND x.deptype = 'e')
+"""
+# Extensions (citext, hstore, uuid-ossp …) whose types the columns use (directly, as array elements or under a
+# domain) or whose functions a default or a view calls: the dump creates them first.
+_PG_EXTENSIONS = """
+WITH used_types AS (
+    SELECT a.atttypid AS oid FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+), all_types AS (
+    SELECT oid FROM used_types
+    UNION SELECT t.typelem FROM pg_type t JOIN used_types u ON u.oid = t.oid WHERE t.typelem <> 0
+    UNION SELECT t.typbasetype FROM pg_type t JOIN used_types u ON u.oid = t.oid WHERE t.typbasetype <> 0
+), used_functions AS (
+    SELECT d.refobjid AS oid FROM pg_depend d JOIN pg_attrdef ad ON ad.oid = d.objid
+    JOIN pg_class c ON c.oid = ad.adrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE d.classid = 'pg_attrdef'::regclass AND d.refclassid = 'pg_proc'::regclass AND n.nspname = current_schema()
+    UNION
+    SELECT d.refobjid FROM pg_depend d JOIN pg_rewrite w ON w.oid = d.objid JOIN pg_class v ON v.oid = w.ev_class
+    JOIN pg_namespace n ON n.oid = v.relnamespace
+    WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_proc'::regclass AND n.nspname = current_schema()
+)
+SELECT DISTINCT e.extname FROM pg_extension e
+JOIN pg_depend x ON x.refclassid = 'pg_extension'::regclass AND x.refobjid = e.oid AND x.deptype = 'e'
+WHERE (x.classid = 'pg_type'::regclass AND x.objid IN (SELECT oid FROM all_types))
+   OR (x.classid = 'pg_proc'::regclass AND x.objid IN (SELECT oid FROM used_functions))
+ORDER BY 1
 """
 _ORDER = {"e": 0, "r": 1, "d": 2, "c": 3}
 _USER_KIND: dict[str, Literal["enum", "domain", "composite", "range"]] = {
@@ -194,6 +222,7 @@ def _postgres(conn: sa.Connection, schema: SchemaInfo) -> SchemaInfo:
         partitions, types = query(_PG_PARTITIONS), query(_PG_TYPES)
         sequences, views = query(_PG_SEQUENCES), query(_PG_VIEWS)
         triggers, view_reads, view_calls = query(_PG_COMPUTING_TRIGGERS), query(_PG_VIEW_READS), query(_PG_VIEW_CALLS)
+        extensions = [name for (name,) in query(_PG_EXTENSIONS)]
     finally:
         conn.execute(sa.text("SELECT set_config('search_path', :path, true)"), {"path": saved})
 
@@ -235,7 +264,7 @@ def _postgres(conn: sa.Connection, schema: SchemaInfo) -> SchemaInfo:
         tables[name] = table.model_copy(update=update)
     user_types = tuple(_pg_user_type(row) for row in sorted(types, key=lambda r: (_ORDER[r[1]], r[0])))
     return schema.model_copy(update={
-        "tables": tables, "types": user_types,
+        "tables": tables, "types": user_types, "extensions": tuple(extensions),
         "sequences": tuple(SequenceInfo(name=s, table=t, column=c, data_type=d) for s, t, c, d in sequences
                            if t in tables),
         "views": tuple(ViewInfo(name=n, definition=d.strip().rstrip(";"),

@@ -26,7 +26,7 @@ from functools import partial
 from typing import Any, Literal
 
 from anonymiser.mask import registry
-from anonymiser.mask.base import Strategy
+from anonymiser.mask.base import Strategy, own_syntax
 from anonymiser.schema import ColumnInfo, ForeignKey, SchemaInfo, TableInfo
 from anonymiser.write.manifest import Manifest
 
@@ -138,6 +138,7 @@ def _column_spec(manifest: Manifest, table: TableInfo, column: ColumnInfo, fk_co
     if column.kind == "uuid":
         return spec(role="uuid", unique=alone_unique)
     faked = strategy not in SAMPLED_STRATEGIES and registry.get(strategy).technique not in SAMPLED_TECHNIQUES
-    if alone_unique and column.kind in ("string", "text") and not faked:
+    textual = column.kind in ("string", "text") or (column.kind == "other" and own_syntax(column) is None)  # citext
+    if alone_unique and textual and not faked:
         return spec(role="unique_text", unique=True)
     return spec(role="fake" if faked else "sample", unique=alone_unique)

@@ -138,6 +138,9 @@ def test_postgresql_catalogue_round_trips_exactly(pg_db: Callable[[], str], tmp_
         assert all(s == v and s.startswith("'redact':1") for v, _, s in vectors), vectors
         assert run("SELECT search_vector::text FROM film WHERE film_id = 5")[0][0] == "'x':1"
         assert run("SELECT titles FROM film_title_count")[0][0] == 5
+        # Extension types and functions (citext, hstore, uuid-ossp): the dump created the extensions.
+        assert run("SELECT count(*) FROM member WHERE login = 'KAURI' AND attributes -> 'two words' = 'x,y'")[0][0] == 1
+        assert run("INSERT INTO member (login) VALUES ('Tōtara') RETURNING token IS NOT NULL")[0][0] is True
         # Application queries that must keep working on the copy.
         assert run("SELECT count(*) FROM film WHERE 'Trailers' = ANY(special_features)")[0][0] == 1
         assert run("SELECT count(*) FROM film WHERE rating = 'PG'::mpaa_rating")[0][0] == 1

@@ -123,7 +123,9 @@ class PostgreSQL(Dialect):
             return []
         names = {p.name for p in plans}
         self.sequences = tuple(s for s in schema.sequences if s.table in names)
-        return [create_type(self, t) for t in schema.types if t.name not in skip] + [
+        # Extensions the tables use (citext, hstore …): the target's server must offer them.
+        return [f"CREATE EXTENSION IF NOT EXISTS {self.quote(e)};\n" for e in schema.extensions] + [
+            create_type(self, t) for t in schema.types if t.name not in skip] + [
             f"CREATE SEQUENCE {self.quote(s.name)} AS {s.data_type};\n" for s in self.sequences if s.name not in skip]
 
     def create_statements(self, plan: TablePlan) -> list[str]:
