@@ -113,6 +113,7 @@ class TableInfo(_Frozen):
     checks: tuple[CheckConstraint, ...] = ()
     partitioning: Partitioning | None = None
     without_rowid: bool = False        # SQLite WITHOUT ROWID
+    inherits: tuple[str, ...] = ()     # PostgreSQL table inheritance (INHERITS): its parents, not carried
     options: dict[str, str] = Field(default_factory=dict)   # MySQL ENGINE, DEFAULT CHARSET, COLLATE
 
     def compares_case_insensitively(self, column: ColumnInfo) -> bool:

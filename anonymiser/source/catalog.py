@@ -110,6 +110,12 @@ JOIN pg_namespace n ON n.oid = p.relnamespace
 LEFT JOIN pg_inherits i ON i.inhparent = p.oid LEFT JOIN pg_class c ON c.oid = i.inhrelid
 WHERE n.nspname = current_schema() ORDER BY p.relname, c.relname
 """
+# Table inheritance (INHERITS, not partitioning): the child's rows are also in a SELECT on the parent.
+_PG_INHERITS = """
+SELECT c.relname, p.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = current_schema() AND p.relkind = 'r' AND NOT c.relispartition ORDER BY c.relname, i.inhseqno
+"""
 _PG_TYPES = """
 SELECT t.typname, t.typtype,
        (SELECT array_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid),
@@ -223,6 +229,7 @@ def _postgres(conn: sa.Connection, schema: SchemaInfo) -> SchemaInfo:
         sequences, views = query(_PG_SEQUENCES), query(_PG_VIEWS)
         triggers, view_reads, view_calls = query(_PG_COMPUTING_TRIGGERS), query(_PG_VIEW_READS), query(_PG_VIEW_CALLS)
         extensions = [name for (name,) in query(_PG_EXTENSIONS)]
+        inherits = query(_PG_INHERITS)
     finally:
         conn.execute(sa.text("SELECT set_config('search_path', :path, true)"), {"path": saved})
 
@@ -257,7 +264,8 @@ def _postgres(conn: sa.Connection, schema: SchemaInfo) -> SchemaInfo:
     tables = {}
     for name, table in schema.tables.items():
         table = _update_columns(table, facts.get(name, {}))
-        update: dict[str, Any] = {"checks": tuple(table_checks.get(name, ()))}
+        update: dict[str, Any] = {"checks": tuple(table_checks.get(name, ())),
+                                  "inherits": tuple(parent for child, parent in inherits if child == name)}
         if name in parts:
             key, children = parts[name]
             update["partitioning"] = Partitioning(key=key, partitions=tuple(children))

@@ -81,7 +81,7 @@ _PG_QUERIES = {
     "partitions": """
         SELECT p.relname, pg_get_partkeydef(p.oid), c.relname, pg_get_expr(c.relpartbound, c.oid)
         FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent JOIN pg_class c ON c.oid = i.inhrelid
-        WHERE p.relnamespace = current_schema()::regnamespace ORDER BY 1, 3""",
+        WHERE p.relnamespace = current_schema()::regnamespace AND p.relkind = 'p' ORDER BY 1, 3""",
     "triggers": """
         SELECT c.relname, t.tgname, regexp_replace(pg_get_triggerdef(t.oid), ' ON \\S+ FOR ', ' ON t FOR ')
         FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid

@@ -190,6 +190,12 @@ def plan_tables(directory: Path, manifest: Manifest, dialect: Dialect) -> list[T
                 plan.identity = pk.info.name
         plans.append(plan)
     dialect.assign_types(plans, scan_max_chars(directory, manifest))
+    for plan in plans:
+        for parent in plan.table.inherits:
+            plan.warnings.append(
+                f"{plan.name}: inherits from {parent} in the source, not in the copy: {parent} holds its own rows "
+                f"and {plan.name}'s (a SELECT on {parent} returned them), {plan.name} its own; queries on either "
+                "count as in the source, ONLY and the inheritance itself do not carry over")
     if not native:
         for plan in plans:
             plan.warnings += mapping_warnings(plan, schema.dialect, dialect.name)
