@@ -22,8 +22,10 @@ Normalised forms (what makes two spellings one value):
 - e-mail: lower case; phone: digits, with +64 / 0064 / 0 folded to one national form; identifiers:
   letters and digits only, upper case (IRD "049-091-850" = "49091850"); street lines: like names.
 
-Hashes use Python's string hash: stable within a process and its forked workers, which is where
-the index lives; nothing is persisted.
+Hashes use Python's string hash (stable within a process and its forked workers, which is where the
+index lives; nothing is persisted), except for names: those are polynomial hashes of folded code
+points (mod 2**64), so the candidate windows of a whole buffer are hashed with numpy
+(``name_windows``) rather than one Python string each.
 """
 
 from __future__ import annotations
@@ -48,7 +50,48 @@ _PARTICLES = frozenset({"te", "van", "der", "den", "de", "la", "le", "del", "del
 
 
 def norm_name(text: str) -> str:
-    return _BLANKS.sub(" ", fold(text)).strip()
+    return _BLANKS.sub(" ", fold_chars(text).replace(_DROPPED, "")).strip()
+
+
+def fold_chars(text: str) -> str:
+    """``fold`` character by character, keeping the length: a character ``fold`` removes (a combining mark,
+    the ʻokina) becomes ``_DROPPED``, a tab a blank. Names in values and in texts are folded alike, and
+    a position in the folded text is the position in the text."""
+    if text.isascii():
+        return text.lower().replace("\t", " ")
+    new = {c for c in set(text) if ord(c) not in _FOLD_TABLE}
+    for c in new:
+        folded = fold(c)
+        lowered = c.lower()
+        _FOLD_TABLE[ord(c)] = folded if len(folded) == 1 else _DROPPED if not folded else \
+            lowered if len(lowered) == 1 else c
+    return text.translate(_FOLD_TABLE)
+
+
+_DROPPED = "\x01"
+_FOLD_TABLE: dict[int, str] = {**{i: chr(i).lower() for i in range(128)}, 9: " "}
+
+
+# Names are hashed as polynomials of their folded code points (mod 2**64), so a text's candidate windows
+# are hashed with numpy, without building a string per window.
+_BASE = np.uint64(0x9E3779B97F4A7C15)
+_MAX_POWER = 512           # characters past this weigh like the last (names are far shorter)
+_POWERS = np.concatenate([[np.uint64(1)], np.cumprod(np.full(_MAX_POWER, _BASE, dtype=np.uint64))])
+
+
+def poly_hashes(forms: Sequence[str]) -> np.ndarray:
+    """The polynomial hash of each (non-empty, folded) form, as int64."""
+    out = np.empty(len(forms), dtype=np.uint64)
+    step = 100_000
+    for at in range(0, len(forms), step):
+        chunk = forms[at:at + step]
+        lengths = np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
+        points = np.frombuffer("".join(chunk).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64) + np.uint64(1)
+        starts = np.cumsum(lengths) - lengths
+        exponent = np.minimum(np.arange(len(points)) - np.repeat(starts, lengths), _MAX_POWER)
+        with np.errstate(over="ignore"):
+            out[at:at + len(chunk)] = np.add.reduceat(points * _POWERS[exponent], starts)
+    return out.view(np.int64)
 
 
 def norm_phone(text: str) -> str:
@@ -113,8 +156,13 @@ class _Table:
     sorted_hashes: np.ndarray | None = None
     sorted_targets: np.ndarray | None = None
 
+    polynomial: bool = False        # hashed with poly_hashes (names: windows hashed in numpy)
+
     def add(self, forms: Iterable[str], target: int) -> int:
-        h = np.fromiter((hash(f) for f in forms if f), dtype=np.int64)
+        if self.polynomial:
+            h = poly_hashes([f for f in forms if f])
+        else:
+            h = np.fromiter((hash(f) for f in forms if f), dtype=np.int64)
         self.hashes.append(h)
         self.targets.append(np.full(len(h), target, dtype=np.int32))
         self.sorted_hashes = None
@@ -138,7 +186,15 @@ class _Table:
         assert self.sorted_hashes is not None and self.sorted_targets is not None
         if not forms or not len(self.sorted_hashes):
             return np.full(len(forms), -1, dtype=np.int32)
-        h = np.fromiter((hash(f) for f in forms), dtype=np.int64, count=len(forms))
+        h = poly_hashes(forms) if self.polynomial else np.fromiter((hash(f) for f in forms), dtype=np.int64,
+                                                                     count=len(forms))
+        return self.lookup_hashes(h)
+
+    def lookup_hashes(self, h: np.ndarray) -> np.ndarray:
+        self.freeze()
+        assert self.sorted_hashes is not None and self.sorted_targets is not None
+        if not len(h) or not len(self.sorted_hashes):
+            return np.full(len(h), -1, dtype=np.int32)
         pos = np.minimum(np.searchsorted(self.sorted_hashes, h), len(self.sorted_hashes) - 1)
         return np.where(self.sorted_hashes[pos] == h, self.sorted_targets[pos], -1)
 
@@ -163,7 +219,7 @@ class KnownEntities:
         return self._target_ids[target]
 
     def _table(self, kind: Kind) -> _Table:
-        return self._tables.setdefault(kind, _Table())
+        return self._tables.setdefault(kind, _Table(polynomial=kind in ("name", "name_part")))
 
     def add(self, entity: str, values: Iterable[str], domain: str | None = None) -> None:
         """Source values of one masked column whose strategy fakes ``entity``."""
@@ -229,6 +285,14 @@ class KnownEntities:
             hits = table.lookup([form for _, _, form in candidates])
             found += [(start, end, target) for (start, end, _), target in zip(candidates, hits.tolist(), strict=True)
                       if target >= 0]
+        if "name" in self._tables or "name_part" in self._tables:
+            for kind, (begins, ends, hashes) in zip(("name", "name_part"), name_windows(buffer), strict=True):
+                table = self._tables.get(kind)
+                if table is None or not len(hashes):
+                    continue
+                hit = table.lookup_hashes(hashes)
+                keep = np.flatnonzero(hit >= 0)
+                found += list(zip(begins[keep].tolist(), ends[keep].tolist(), hit[keep].tolist(), strict=True))
         out: list[list[KnownMatch]] = [[] for _ in texts]
         if found:
             owner = np.searchsorted(starts, np.array([f[0] for f in found]), side="right") - 1
@@ -252,10 +316,6 @@ class KnownEntities:
                     [(m.start(), m.end(), norm_identifier(m.group())) for m in _ID_TOKEN.finditer(text)]
         if "street" in tables:
             yield "street", self._streets(text)
-        if "name" in tables or "name_part" in tables:
-            runs, parts = self._names(text)
-            yield "name", runs
-            yield "name_part", parts
 
     @staticmethod
     def _streets(text: str) -> list[tuple[int, int, str]]:
@@ -270,43 +330,70 @@ class KnownEntities:
         out += [(m.start(), m.end(), norm_street(m.group())) for m in _BOX_LINE.finditer(text)]
         return out
 
-    @staticmethod
-    def _names(text: str) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
-        """Every window of two to four words that starts and ends capitalised ("Aroha Ngata", "Ludo van der
-        Berg"), and each capitalised word alone; whole-buffer regexes (lookaheads give overlapping windows)."""
-        cache: dict[str, str] = {}
 
-        def norm(value: str) -> str:
-            found = cache.get(value)
-            if found is None:
-                found = cache[value] = value.lower() if value.isascii() else norm_name(value)
-            return found
-
-        parts = []
-        runs = []
-        for m in _CAPITAL_WORD.finditer(text):
-            start = m.start()
-            word = m.group()
-            parts.append((start, start + len(word) - 2 if word.endswith(("'s", "\u2019s")) else m.end(),
-                          norm(word[:-2] if word.endswith(("'s", "\u2019s")) else word)))
-            # Up to three more words on the same line: windows ending on a capitalised word.
-            window = _FOLLOWING.match(text, m.end())
-            if window is None:
-                continue
-            for g in (1, 2, 3):
-                end = window.end(g)
-                if end < 0:
-                    break
-                if text[window.start(g)].isupper():
-                    runs.append((start, end, norm(text[start:end])))
-        return runs, parts
+Windows = tuple[np.ndarray, np.ndarray, np.ndarray]      # starts, ends, hashes
 
 
-_CAP = r"[^\W\d_a-z][\w'\u2019\-]*"
+def name_windows(text: str) -> tuple[Windows, Windows]:
+    """(starts, ends, hashes) of every window of two to four words that starts and ends capitalised ("Aroha
+    Ngata", "Ludo van der Berg"), and of each capitalised word alone ("Ngata's" as "Ngata"), in runs of
+    name-like words one blank apart on a line. One regex pass finds the runs; words, windows and their
+    polynomial hashes are numpy arrays."""
+    empty = np.zeros(0, dtype=np.int64)
+    spans = [m.span() for m in _NAME_RUN.finditer(text)]
+    if not spans:
+        return (empty, empty, empty), (empty, empty, empty)
+    run = np.array(spans, dtype=np.int64)
+    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    folded = np.frombuffer(fold_chars(text).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64) + np.uint64(1)
+    dropped = folded == np.uint64(ord(_DROPPED) + 1)
+    depth = np.zeros(len(points) + 1, dtype=np.int64)
+    np.add.at(depth, run[:, 0], 1)
+    np.add.at(depth, run[:, 1], -1)
+    inside = np.cumsum(depth[:-1]) > 0
+    blanks = np.flatnonzero(inside & ((points == 32) | (points == 9)))
+    word_start = np.sort(np.concatenate([run[:, 0], blanks + 1]))
+    word_end = np.sort(np.concatenate([blanks, run[:, 1]]))
+    run_of = np.searchsorted(run[:, 0], word_start, side="right") - 1
+    first = points[word_start]
+    cap = ~((first >= 97) & (first <= 122))
+    for w in np.flatnonzero(first > 127).tolist():
+        cap[w] = not text[word_start[w]].islower()
+    # "Ngata's" is found as "Ngata".
+    length = word_end - word_start
+    possessive = (length > 2) & (folded[np.maximum(word_end - 1, 0)] == np.uint64(ord("s") + 1)) & \
+        np.isin(folded[np.maximum(word_end - 2, 0)], np.array([ord("'") + 1, 0x2019 + 1], dtype=np.uint64))
+    core_end = np.where(possessive, word_end - 2, word_end)
+    caps = np.flatnonzero(cap)
+    starts, ends = [word_start[caps]], [core_end[caps]]
+    for n in (1, 2, 3):
+        left = caps[caps + n < len(word_start)]
+        right = left + n
+        ok = (run_of[right] == run_of[left]) & cap[right]
+        starts.append(word_start[left[ok]])
+        ends.append(core_end[right[ok]])
+    begin, end = np.concatenate(starts), np.concatenate(ends)
+    hashes = _window_hashes(folded, dropped, begin, end)
+    parts = len(caps)
+    return (begin[parts:], end[parts:], hashes[parts:]), (begin[:parts], end[:parts], hashes[:parts])
+
+
+def _window_hashes(folded: np.ndarray, dropped: np.ndarray, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """poly_hashes of the folded text between begin and end, dropped characters left out."""
+    kept_before = np.concatenate([[0], np.cumsum(~dropped)])
+    lengths = end - begin
+    offsets = np.cumsum(lengths) - lengths
+    at = np.repeat(begin, lengths) + (np.arange(int(lengths.sum())) - np.repeat(offsets, lengths))
+    exponent = np.minimum(kept_before[at] - np.repeat(kept_before[begin], lengths), _MAX_POWER)
+    with np.errstate(over="ignore"):
+        weights = np.where(dropped[at], np.uint64(0), folded[at] * _POWERS[exponent])
+        return np.add.reduceat(weights, offsets).view(np.int64)
+
+
+_CAP = r"[^\W\d_a-z][\w'\u2019\-\u0300-\u036f]*"   # combining marks: decomposed macrons
 _MIDDLE = rf"(?:{_CAP}|te|van|der|den|de|la|le|del|di|da|dos|von|bin|binti|ibn|al|el|ter|ten|st|mac|mc)"
-_CAPITAL_WORD = re.compile(rf"(?<![\w'\u2019\-]){_CAP}")
-# The words after a capitalised one on the same line: "Aroha Ngata", "Mere Te Whata", "Ludo van der Berg".
-_FOLLOWING = re.compile(rf"[ \t]({_MIDDLE})(?![\w\-])(?:[ \t]({_MIDDLE})(?![\w\-])(?:[ \t]({_MIDDLE})(?![\w\-]))?)?")
+# A run of name-like words on one line: a capitalised word, then capitalised words or particles, one blank apart.
+_NAME_RUN = re.compile(rf"(?<![\w'\u2019\-]){_CAP}(?:[ \t]{_MIDDLE}(?![\w\-]))*")
 _SEPARATOR = "\n\x00\n"      # no candidate crosses it: name runs and digit runs stay on one line
 _STREET_LINE = re.compile(r"\b\d{1,5}[A-Za-z]?(?:/\d{1,5})?,?[ \t]+(?P<words>[^\W\d_][\w'\-]*"
                           r"(?:[ \t]+[^\W\d_][\w'\-]*){0,4})")
@@ -315,6 +402,11 @@ _BOX_LINE = re.compile(r"\b(?:P\.?[ \t]?O\.?[ \t]?Box|Private[ \t]+Bag|Locked[ \
                        r"[ \t]+\d{1,6}(?!\d)", re.IGNORECASE)
 _PO = re.compile(r"\bP\.?[ \t]?O\.?[ \t]*(?=Box\b)", re.IGNORECASE)
 _LINE_BREAK = re.compile(r"[\r\n,]+")
+
+
+def _without_possessive(start: int, end: int, folded: str) -> tuple[int, int, str]:
+    """"Ngata's" is found as "Ngata"."""
+    return (start, end - 2, folded[:-2]) if folded.endswith(("'s", "\u2019s")) else (start, end, folded)
 
 
 def _longest_first(matches: list[KnownMatch]) -> list[KnownMatch]:

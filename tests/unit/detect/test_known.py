@@ -75,3 +75,11 @@ def test_first_and_last_name_columns_are_found_alone_as_parts() -> None:
     known.add("FAMILY_NAME", ["Przybylak"])
     assert _found(known, "Zygmunt rang; Przybylak again. Mark the parcel.") == [
         ("Zygmunt", "PERSON", "given"), ("Przybylak", "PERSON", "family")]
+
+
+def test_names_match_in_any_unicode_form_and_blank() -> None:
+    # Windows are hashed in numpy from folded code points: decomposed macrons, an ʻokina, a tab, capitals.
+    known = KnownEntities()
+    known.add("PERSON", ["Hēmi Walker", "Kaʻiulani Kawānanakoa"])
+    text = "Hoki: He\u0304mi\tWALKER; Kaiulani Kawananakoa's form."
+    assert _found(known, text) == [("He\u0304mi\tWALKER", "PERSON", ""), ("Kaiulani Kawananakoa", "PERSON", "")]
