@@ -8,6 +8,7 @@ Finally every foreign-key column takes the rule of the key it references, so joi
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from anonymiser.detect.engine import detector_label, get_engine
@@ -204,9 +205,41 @@ def classify_column(table: TableInfo, column: ColumnInfo, ev: ColumnEvidence | N
     return finding
 
 
+_LAST_MEMBER = re.compile(r"\.([^\W\d][\w-]*)(?:\[\*\])*$")
+
+
+def _json_finding(table: TableInfo, column: ColumnInfo, ev: ColumnEvidence) -> ColumnFinding:
+    """JSON documents: each path's values are judged as a column named by the path's last member would be
+    ("$.contact.email" as ``email``); the personal paths get their rule under the ``json`` strategy."""
+    paths: dict[str, object] = {}
+    found: list[ColumnFinding] = []
+    for path, path_ev in ev.json_paths.items():
+        member = _LAST_MEMBER.search(path)
+        as_column = ColumnInfo(name=member.group(1) if member else "value", kind="text", sql_type="text")
+        finding = _classify(table, as_column, path_ev)
+        if not finding.personal or finding.rule.mask == "keep":
+            continue
+        paths[path] = finding.rule.to_yaml()
+        found.append(finding)
+    if not found:
+        return _finding(table, column, classification="not_personal", detector="type", score=0.6, hit_rate=0.0,
+                        sampled=ev.sampled, rule=KEEP,
+                        note=f"JSON: no personal values at any of {len(ev.json_paths)} path(s) in {ev.sampled} "
+                             "sampled documents")
+    top = max(found, key=lambda f: f.score)
+    shares = ", ".join(f"{path} {f.entity or 'personal'}" + (f" {f.hit_rate:.0%}" if f.hit_rate else "")
+                       for path, f in zip(paths, found, strict=True))
+    return _finding(table, column, classification="direct_identifier", entity=top.entity, detector=top.detector,
+                    score=top.score, hit_rate=top.hit_rate, sampled=ev.sampled,
+                    rule=ColumnRule(mask="json", options={"json_paths": paths}),
+                    note=f"JSON documents, personal values at {len(paths)} path(s) ({shares}); the rest is kept")
+
+
 def _classify(table: TableInfo, column: ColumnInfo, ev: ColumnEvidence | None) -> ColumnFinding:
     ev = ev or ColumnEvidence()
     sampled = ev.sampled
+    if ev.json_paths:
+        return _json_finding(table, column, ev)
     name_rule = match_name(table, column)
     if name_rule is not None and name_rule.entity == "USERNAME" and ev.names is not None \
             and ev.names.strategy == "person_name":

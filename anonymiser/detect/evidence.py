@@ -6,6 +6,8 @@ soon as the table's evidence is computed.
 
 from __future__ import annotations
 
+import json
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,7 +30,7 @@ from anonymiser.source.read import table_clause
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
-SAMPLED_KINDS = frozenset({"string", "text"})
+SAMPLED_KINDS = frozenset({"string", "text", "json"})
 BINARY_SAMPLE = 50        # binary values read to look at their first bytes
 # Entities that make prose personal: a person, a contact detail, an identifier (not URLs, dates, places).
 FREE_TEXT_EVIDENCE = frozenset({
@@ -82,6 +84,7 @@ class ColumnEvidence:
     username_rate: float = 0.0          # ... like logins built from names ("jsmith123")
     binary_personal_rate: float = 0.0   # share of sampled binary values that are images or PDFs
     names: NameColumn | None = None     # whole cells are person names (gazetteer)
+    json_paths: dict[str, ColumnEvidence] = field(default_factory=dict)   # JSON documents: evidence per path
     document: tuple[str, float, int, str] | None = None   # NZ driver licence / passport numbers by shape
 
     def hit_rate(self, entity: str) -> float:
@@ -99,6 +102,11 @@ def sample_distinct(conn: sa.Connection, table: TableInfo, column: ColumnInfo, l
 
 
     col = table_clause(table).c[column.name]
+    if column.kind == "json":
+        # PostgreSQL's json has no equality (no GROUP BY); drivers return parsed documents.
+        docs = (json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else str(v).strip()
+                for (v,) in conn.execute(sa.select(col).where(col.is_not(None)).limit(limit)))
+        return [d for d in docs if d]
     inner = sa.select(col.label("v")).where(col.is_not(None)).limit(limit * SCAN_FACTOR).subquery()
     query = sa.select(inner.c.v).group_by(inner.c.v).limit(limit)
     values = (str(v).strip() for (v,) in conn.execute(query))
@@ -156,6 +164,46 @@ def column_evidence(values: Sequence[str], hits: Sequence[Sequence[Hit]], *, peo
     return evidence
 
 
+JSON_SHARE = 0.9          # a text column is JSON when this share of its sampled values are documents
+MAX_JSON_PATHS = 50       # paths judged per column (the ones with the most values)
+MAX_JSON_DEPTH = 10
+_PLAIN_MEMBER = re.compile(r"[^\W\d][\w-]{0,39}")   # a member name written as .name in a path
+
+
+def _leaves(node: object, path: str, out: dict[str, set[str]], depth: int) -> None:
+    if depth > MAX_JSON_DEPTH:
+        return
+    if isinstance(node, dict):
+        for key, value in node.items():
+            # A member name that looks like data (an e-mail, a number) is never written into the policy.
+            step = f".{key}" if _PLAIN_MEMBER.fullmatch(key) and "@" not in key else ".*"
+            _leaves(value, path + step, out, depth + 1)
+    elif isinstance(node, list):
+        for value in node:
+            _leaves(value, path + "[*]", out, depth + 1)
+    elif isinstance(node, str) and node.strip():
+        out.setdefault(path, set()).add(node.strip())
+
+
+def json_leaves(values: Sequence[str], limit: int) -> dict[str, list[str]] | None:
+    """Distinct string values per JSON path (``$.contact.email``, ``$.phones[*]``) when the values are JSON
+    objects or arrays (at least ``JSON_SHARE`` of them), else None."""
+    docs = []
+    for value in values:
+        if value[:1] in "{[":
+            try:
+                docs.append(json.loads(value))
+            except ValueError:
+                continue
+    if not values or len(docs) < JSON_SHARE * len(values):
+        return None
+    found: dict[str, set[str]] = {}
+    for doc in docs:
+        _leaves(doc, "$", found, 0)
+    ranked = sorted(found, key=lambda p: -len(found[p]))[:MAX_JSON_PATHS]
+    return {path: sorted(found[path])[:limit] for path in ranked}
+
+
 def sample_binary(conn: sa.Connection, table: TableInfo, column: ColumnInfo, limit: int) -> list[bytes]:
     """The first bytes of up to ``limit`` non-null binary values (enough for magic numbers)."""
     import sqlalchemy as sa  # heavy (~0.3 s): imported on first use
@@ -177,14 +225,27 @@ def table_evidence(conn: sa.Connection, table: TableInfo, sample: int, engine: E
     columns = [c for c in table.columns if c.kind in SAMPLED_KINDS]
     per_column = {c.name: sample_distinct(conn, table, c, min(sample, CONFIRM_SAMPLE)
                                           if match_name(table, c) else sample) for c in columns}
-    texts = [v[:MAX_CHARS] for values in per_column.values() for v in values]
+    groups: list[tuple[str, str | None, list[str]]] = []      # (column, JSON path or None, values)
+    for name, values in per_column.items():
+        leaves = json_leaves(values, sample) if values and values[0][:1] in "{[" else None
+        if leaves is None:
+            groups.append((name, None, values))
+        else:
+            groups += [(name, path, texts) for path, texts in leaves.items()]
+    texts = [v[:MAX_CHARS] for _, _, values in groups for v in values]
     hits = analyze_texts(texts, engine=engine, threshold=ANALYSIS_THRESHOLD) if texts else []
     out: dict[str, ColumnEvidence] = {}
     start = 0
     people = about_people(table)
-    for name, values in per_column.items():
-        out[name] = column_evidence(values, hits[start:start + len(values)], people=people)
+    for name, path, values in groups:
+        evidence = column_evidence(values, hits[start:start + len(values)], people=people)
         start += len(values)
+        if path is None:
+            out[name] = evidence
+        else:
+            out.setdefault(name, ColumnEvidence(sampled=len(per_column[name]))).json_paths[path] = evidence
+    for name, values in per_column.items():
+        out.setdefault(name, ColumnEvidence(sampled=len(values)))     # JSON without a string anywhere
     for column in table.columns:
         if column.kind == "binary":
             heads = sample_binary(conn, table, column, BINARY_SAMPLE)

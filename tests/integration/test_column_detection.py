@@ -44,7 +44,7 @@ def _scan_run_then_keep(tmp_path: Path, url: str, personal: dict[str, str], kept
     draft = policy.read_text("utf-8")
     for column, mask in personal.items():
         line = next(ln for ln in draft.splitlines() if ln.strip().startswith(f"{column}:"))
-        assert line.split("#")[0].strip() == f"{column}: {mask}", line
+        assert line.split("#")[0].strip().startswith(f"{column}: {mask}"), line
         assert "sampled" in line.split("#")[1]                      # the evidence, as counts
     for column in kept_ok:
         line = next(ln for ln in draft.splitlines() if ln.strip().startswith(f"{column}:"))
@@ -57,7 +57,8 @@ def _scan_run_then_keep(tmp_path: Path, url: str, personal: dict[str, str], kept
     assert sorted(s for s in secrets if s in written) == []
 
     kept = tmp_path / "kept.yaml"
-    kept.write_text(re.sub(rf"^(\s+(?:{'|'.join(personal)})): \S+", r"\1: keep", draft, flags=re.M), "utf-8")
+    kept.write_text(re.sub(rf"^(\s+(?:{'|'.join(personal)})): [^#\n]*?(\s+#)", r"\1: keep\2", draft, flags=re.M),
+                    "utf-8")
     out2 = tmp_path / "out2"
     run = anonymiser("--json", "run", str(kept), "--source", url, "--out", str(out2))
     assert run.returncode == 1, (run.stdout + run.stderr)[-3000:]
@@ -75,13 +76,19 @@ def test_full_names_under_any_column_name_postgres(tmp_path: Path, pg_url: str) 
     engine = sa.create_engine(normalise_url(pg_url))
     with engine.begin() as conn:
         columns = ", ".join(f"{c} text" for c in NAME_COLUMNS)
-        conn.exec_driver_sql(f"CREATE TABLE people (id integer PRIMARY KEY, {columns}, product text, branch text)")
-        conn.execute(sa.text(f"INSERT INTO people VALUES (:id, {', '.join(':' + c for c in NAME_COLUMNS)}, :p, :c)"),
+        conn.exec_driver_sql(f"CREATE TABLE people (id integer PRIMARY KEY, {columns}, product text, branch text, "
+                             "profile jsonb, extra json)")
+        conn.execute(sa.text(f"INSERT INTO people VALUES (:id, {', '.join(':' + c for c in NAME_COLUMNS)}, :p, :c, "
+                             ":j, :k)"),
                      [{"id": i, **{c: rng.choice(names) for c in NAME_COLUMNS}, "p": PRODUCTS[i % len(PRODUCTS)],
-                       "c": rng.choice(["Auckland", "Hamilton", "Nelson", "Napier", "Wellington"])}
+                       "c": rng.choice(["Auckland", "Hamilton", "Nelson", "Napier", "Wellington"]),
+                       "j": json.dumps({"contact": {"email": f"person{i}@example.co.nz"}, "tier": "gold"}),
+                       "k": json.dumps({"who": {"email": f"person{i}@example.co.nz"}})}
                       for i in range(300)])
     engine.dispose()
-    _scan_run_then_keep(tmp_path, pg_url, dict.fromkeys(NAME_COLUMNS, "person_name"), ("product", "branch"), names)
+    emails = [f"person{i}@example.co.nz" for i in range(300)]
+    _scan_run_then_keep(tmp_path, pg_url, {**dict.fromkeys(NAME_COLUMNS, "person_name"), "profile": "{mask: json",
+                                           "extra": "{mask: json"}, ("product", "branch"), names + emails)
 
 
 def test_licence_numbers_under_a_neutral_name_mariadb(tmp_path: Path, mariadb_url: str) -> None:

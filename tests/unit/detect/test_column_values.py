@@ -3,6 +3,7 @@ names, NZ driver licence and passport numbers, identifiers inside short text, ph
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 from pathlib import Path
@@ -95,6 +96,7 @@ def build(path: Path) -> str:
         CREATE TABLE audit_log (ts, who, what);
         CREATE TABLE patient (id INTEGER PRIMARY KEY, lic TEXT, travel_doc TEXT, phone TEXT);
         CREATE TABLE product (id INTEGER PRIMARY KEY, code TEXT, title TEXT, blurb TEXT, made_in TEXT);
+        CREATE TABLE account (id INTEGER PRIMARY KEY, tags JSON, prefs JSON);
     """)
     for i in range(120):
         pick = [names[(i * k) % len(names)] for k in (1, 7, 11, 13, 17, 19, 23)]
@@ -108,6 +110,11 @@ def build(path: Path) -> str:
         conn.execute("INSERT INTO product VALUES (?,?,?,?,?)",
                      (i, f"{rng.choice(['AB', 'XK', 'PR'])}{rng.randint(0, 999999):06d}", PRODUCTS[i % len(PRODUCTS)],
                       CATALOGUE[i % 3] + f" (take {i})", CITIES[i % len(CITIES)]))
+        given, family = names[i].split(" ", 1)
+        tags = {"contact": {"email": f"{given}.{family}{i}@example.co.nz".lower().replace(" ", ""),
+                            "name": names[i]}, "tier": rng.choice(["gold", "silver"]), "score": i}
+        conn.execute("INSERT INTO account VALUES (?,?,?)",
+                     (i, json.dumps(tags), json.dumps({"theme": rng.choice(["dark", "light"]), "items": [i, 2]})))
     conn.commit()
     conn.close()
     return f"sqlite:///{path}"
@@ -149,6 +156,17 @@ def test_product_codes_titles_prose_and_cities_stay_kept(scanned: tuple[object, 
     _, result = scanned
     finding = next(f for f in result.findings if (f.table, f.column) == ("product", column))
     assert finding.rule.mask == "keep", finding
+
+
+def test_json_documents_get_json_paths(scanned: tuple[object, DetectionResult]) -> None:
+    """F10: e-mails and names inside JSON are drafted as ``json`` with the paths found; other JSON is kept."""
+    _, result = scanned
+    tags = next(f for f in result.findings if (f.table, f.column) == ("account", "tags"))
+    assert tags.rule.mask == "json", tags
+    assert tags.rule.options["json_paths"] == {"$.contact.email": "email", "$.contact.name": "person_name"}
+    assert tags.note and "$.contact.email EMAIL_ADDRESS 100%" in tags.note
+    prefs = next(f for f in result.findings if (f.table, f.column) == ("account", "prefs"))
+    assert prefs.rule.mask == "keep", prefs
 
 
 def test_draft_shows_the_evidence_and_no_value(scanned: tuple[object, DetectionResult]) -> None:
