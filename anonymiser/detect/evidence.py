@@ -222,7 +222,8 @@ def table_evidence(conn: sa.Connection, table: TableInfo, sample: int, engine: E
     adjusts its score, and on wide tables the full sample would dominate the scan time.
     """
 
-    columns = [c for c in table.columns if c.kind in SAMPLED_KINDS]
+    # Untyped SQLite columns holding several storage classes ("other", no declared type) are read as text too.
+    columns = [c for c in table.columns if c.kind in SAMPLED_KINDS or (c.kind == "other" and not c.native_type)]
     per_column = {c.name: sample_distinct(conn, table, c, min(sample, CONFIRM_SAMPLE)
                                           if match_name(table, c) else sample) for c in columns}
     groups: list[tuple[str, str | None, list[str]]] = []      # (column, JSON path or None, values)

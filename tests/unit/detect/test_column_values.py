@@ -101,8 +101,8 @@ def build(path: Path) -> str:
     for i in range(120):
         pick = [names[(i * k) % len(names)] for k in (1, 7, 11, 13, 17, 19, 23)]
         conn.execute("INSERT INTO deal VALUES (?,?,?,?,?,?,?,?,?)", (i, *pick, rng.random()))
-        conn.execute("INSERT INTO audit_log VALUES (?,?,?)",
-                     (f"2024-01-01 10:{i % 60:02d}", names[i], f"login from 10.1.{i % 7}.{i}"))
+        conn.execute("INSERT INTO audit_log VALUES (?,?,?)",          # who: a few integers among the names
+                     (f"2024-01-01 10:{i % 60:02d}", i if i % 40 == 0 else names[i], f"login from 10.1.{i % 7}.{i}"))
         phone = f"021 {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
         phone += f" (ask for {names[i].split()[0]})" if i % 4 == 0 else ""
         conn.execute("INSERT INTO patient VALUES (?,?,?,?)",
