@@ -35,7 +35,10 @@ class ScrubbedStream:
 
     @property
     def target(self) -> TextIO:
-        return sys.stderr if self.stderr else sys.stdout
+        stream = sys.stderr if self.stderr else sys.stdout
+        # rich's Live (progress bars) may replace sys.stderr by a proxy writing to its console, whose file
+        # is this stream: writing through the proxy again would loop forever (a hang on every terminal).
+        return getattr(stream, "rich_proxied_file", stream)
 
     def write(self, text: str) -> int:
         return self.target.write(scrub(text))
@@ -121,8 +124,9 @@ class Output:
 
             yield log_update
             return
+        # No redirection of sys.stdout/sys.stderr: our own lines go through self.err, which the bars share.
         bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=self.err, transient=False)
+                        console=self.err, transient=False, redirect_stdout=False, redirect_stderr=False)
         tasks: dict[str, Any] = {}
         with bars:
             def bar_update(label: str, done: int, total: int | None, unit: str = "rows") -> None:
