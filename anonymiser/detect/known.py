@@ -30,6 +30,7 @@ points (mod 2**64), so the candidate windows of a whole buffer are hashed with n
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,8 @@ from anonymiser.detect.gazetteer import fold, load
 Kind = str   # "name" | "name_part" | "email" | "phone" | "identifier" | "street"
 
 _BLANKS = re.compile(r"\s+")
+_NOT_DIGIT = re.compile(r"\D")
+_NOT_ALNUM = re.compile(r"[^0-9A-Za-z]")
 _WORD = re.compile(r"[^\W\d_][\w'\u2019\-]*")
 _EMAIL = re.compile(r"[\w.+'\-]+@[\w\-]+(?:\.[\w\-]+)+")
 _DIGIT_RUN = re.compile(r"\+?\(?\d[\d \t().\-/]{4,}\d")
@@ -95,7 +98,7 @@ def poly_hashes(forms: Sequence[str]) -> np.ndarray:
 
 
 def norm_phone(text: str) -> str:
-    digits = re.sub(r"\D", "", text)
+    digits = _NOT_DIGIT.sub("", text)
     if digits.startswith("00"):
         digits = digits[2:]
     elif digits.startswith("0"):
@@ -122,7 +125,7 @@ def street_forms(value: str) -> list[str]:
 
 def norm_identifier(text: str) -> str:
     """Letters and digits, upper case; an all-digit identifier without leading zeros (IRD 049-091-850)."""
-    out = re.sub(r"[^0-9A-Za-z]", "", text).upper()
+    out = _NOT_ALNUM.sub("", text).upper()
     return out.lstrip("0") or out if out.isdigit() else out
 
 
@@ -274,6 +277,17 @@ class KnownEntities:
         candidate is hashed once, and each kind is looked up with one ``searchsorted``."""
         if not texts or not self.values:
             return [[] for _ in texts]
+        # The candidates are many short-lived tuples and no cycles: the cyclic collector would only walk
+        # the heap again and again (about a fifth of the time).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._find(texts)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _find(self, texts: Sequence[str]) -> list[list[KnownMatch]]:
         self.freeze()
         buffer = _SEPARATOR.join(texts)
         starts = np.cumsum([0] + [len(t) + len(_SEPARATOR) for t in texts[:-1]])
@@ -322,11 +336,11 @@ class KnownEntities:
         """Street lines (a number and one to five words: every length is a candidate) and PO boxes."""
         out = []
         for m in _STREET_LINE.finditer(text):
-            words = list(_WORD.finditer(m.group("words")))
-            base = m.start("words")
-            for n in range(1, len(words) + 1):
-                end = base + words[n - 1].end()
-                out.append((m.start(), end, norm_street(text[m.start():end])))
+            start, base = m.start(), m.start("words")
+            form = norm_street(text[start:base])         # the number: "12", "3/18", "87a"
+            for word in _WORD.finditer(m.group("words")):
+                form += " " + norm_name(word.group())  # each window's form, as norm_street would give it
+                out.append((start, base + word.end(), form))
         out += [(m.start(), m.end(), norm_street(m.group())) for m in _BOX_LINE.finditer(text)]
         return out
 
