@@ -227,12 +227,18 @@ def _json_finding(table: TableInfo, column: ColumnInfo, ev: ColumnEvidence) -> C
                         note=f"JSON: no personal values at any of {len(ev.json_paths)} path(s) in {ev.sampled} "
                              "sampled documents")
     top = max(found, key=lambda f: f.score)
+    options: dict[str, object] = {"json_paths": paths}
+    blanked = ""
+    if ev.json_invalid:
+        options["invalid"] = "null"
+        blanked = f"; {ev.json_invalid} of {ev.sampled} sampled values are not JSON: blanked (invalid: null), review"
     shares = ", ".join(f"{path} {f.entity or 'personal'}" + (f" {f.hit_rate:.0%}" if f.hit_rate else "")
                        for path, f in zip(paths, found, strict=True))
     return _finding(table, column, classification="direct_identifier", entity=top.entity, detector=top.detector,
                     score=top.score, hit_rate=top.hit_rate, sampled=ev.sampled,
-                    rule=ColumnRule(mask="json", options={"json_paths": paths}),
-                    note=f"JSON documents, personal values at {len(paths)} path(s) ({shares}); the rest is kept")
+                    rule=ColumnRule(mask="json", options=options),
+                    note=f"JSON documents, personal values at {len(paths)} path(s) ({shares}); the rest is kept"
+                         + blanked)
 
 
 def _classify(table: TableInfo, column: ColumnInfo, ev: ColumnEvidence | None) -> ColumnFinding:

@@ -85,6 +85,7 @@ class ColumnEvidence:
     binary_personal_rate: float = 0.0   # share of sampled binary values that are images or PDFs
     names: NameColumn | None = None     # whole cells are person names (gazetteer)
     json_paths: dict[str, ColumnEvidence] = field(default_factory=dict)   # JSON documents: evidence per path
+    json_invalid: int = 0               # sampled values of a JSON column that are not JSON
     document: tuple[str, float, int, str] | None = None   # NZ driver licence / passport numbers by shape
 
     def hit_rate(self, entity: str) -> float:
@@ -105,8 +106,8 @@ def sample_distinct(conn: sa.Connection, table: TableInfo, column: ColumnInfo, l
     if column.kind == "json":
         # PostgreSQL's json has no equality (no GROUP BY); drivers return parsed documents.
         docs = (json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else str(v).strip()
-                for (v,) in conn.execute(sa.select(col).where(col.is_not(None)).limit(limit)))
-        return [d for d in docs if d]
+                for (v,) in conn.execute(sa.select(col).where(col.is_not(None)).limit(limit * SCAN_FACTOR)))
+        return list(dict.fromkeys(d for d in docs if d))[:limit]
     inner = sa.select(col.label("v")).where(col.is_not(None)).limit(limit * SCAN_FACTOR).subquery()
     query = sa.select(inner.c.v).group_by(inner.c.v).limit(limit)
     values = (str(v).strip() for (v,) in conn.execute(query))
@@ -164,9 +165,11 @@ def column_evidence(values: Sequence[str], hits: Sequence[Sequence[Hit]], *, peo
     return evidence
 
 
-JSON_SHARE = 0.9          # a text column is JSON when this share of its sampled values are documents
+JSON_SHARE = 0.5          # a column is JSON when this share of its sampled values are documents (the others
+                          # are blanked by the draft's 'invalid: null')
 MAX_JSON_PATHS = 50       # paths judged per column (the ones with the most values)
 MAX_JSON_DEPTH = 10
+INVALID_JSON = "$!invalid"    # json_leaves' count of values that are not JSON (never a path)
 _PLAIN_MEMBER = re.compile(r"[^\W\d][\w-]{0,39}")   # a member name written as .name in a path
 
 
@@ -187,7 +190,7 @@ def _leaves(node: object, path: str, out: dict[str, set[str]], depth: int) -> No
 
 def json_leaves(values: Sequence[str], limit: int) -> dict[str, list[str]] | None:
     """Distinct string values per JSON path (``$.contact.email``, ``$.phones[*]``) when the values are JSON
-    objects or arrays (at least ``JSON_SHARE`` of them), else None."""
+    objects or arrays (at least ``JSON_SHARE`` of them), else None. ``$!invalid``: values that are not JSON."""
     docs = []
     for value in values:
         if value[:1] in "{[":
@@ -201,7 +204,8 @@ def json_leaves(values: Sequence[str], limit: int) -> dict[str, list[str]] | Non
     for doc in docs:
         _leaves(doc, "$", found, 0)
     ranked = sorted(found, key=lambda p: -len(found[p]))[:MAX_JSON_PATHS]
-    return {path: sorted(found[path])[:limit] for path in ranked}
+    leaves = {path: sorted(found[path])[:limit] for path in ranked}
+    return leaves | ({INVALID_JSON: [""] * (len(values) - len(docs))} if len(docs) < len(values) else {})
 
 
 def sample_binary(conn: sa.Connection, table: TableInfo, column: ColumnInfo, limit: int) -> list[bytes]:
@@ -227,15 +231,17 @@ def table_evidence(conn: sa.Connection, table: TableInfo, sample: int, engine: E
     per_column = {c.name: sample_distinct(conn, table, c, min(sample, CONFIRM_SAMPLE)
                                           if match_name(table, c) else sample) for c in columns}
     groups: list[tuple[str, str | None, list[str]]] = []      # (column, JSON path or None, values)
+    out: dict[str, ColumnEvidence] = {}
     for name, values in per_column.items():
-        leaves = json_leaves(values, sample) if values and values[0][:1] in "{[" else None
+        leaves = json_leaves(values, sample) if any(v[:1] in "{[" for v in values[:50]) else None
         if leaves is None:
             groups.append((name, None, values))
         else:
+            invalid = len(leaves.pop(INVALID_JSON, []))
+            out[name] = ColumnEvidence(sampled=len(values), json_invalid=invalid)
             groups += [(name, path, texts) for path, texts in leaves.items()]
     texts = [v[:MAX_CHARS] for _, _, values in groups for v in values]
     hits = analyze_texts(texts, engine=engine, threshold=ANALYSIS_THRESHOLD) if texts else []
-    out: dict[str, ColumnEvidence] = {}
     start = 0
     people = about_people(table)
     for name, path, values in groups:
@@ -244,7 +250,7 @@ def table_evidence(conn: sa.Connection, table: TableInfo, sample: int, engine: E
         if path is None:
             out[name] = evidence
         else:
-            out.setdefault(name, ColumnEvidence(sampled=len(per_column[name]))).json_paths[path] = evidence
+            out[name].json_paths[path] = evidence
     for name, values in per_column.items():
         out.setdefault(name, ColumnEvidence(sampled=len(values)))     # JSON without a string anywhere
     for column in table.columns:
