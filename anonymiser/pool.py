@@ -19,6 +19,8 @@ Inside a worker the analyzer's own process split is off (one core each).
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
 import signal
@@ -142,10 +144,23 @@ class MaskJob:
 _JOB: MaskJob | None = None     # the job a forked worker inherited
 
 
-def _start_worker() -> None:
+PR_SET_PDEATHSIG = 1     # linux/prctl.h
+
+
+def _start_worker(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C reaches the whole group: the parent stops the pool
     signal.signal(signal.SIGTERM, signal.SIG_DFL)    # and terminates its workers
     os.environ[WORKERS_ENV] = "1"                    # the analyzer must not fork a pool of its own here
+    _die_with(parent)
+
+
+def _die_with(parent: int) -> None:
+    """A run killed with SIGKILL (OOM killer, a CI time-out's kill -9) cannot stop its pool: on Linux the
+    kernel then kills each worker (PR_SET_PDEATHSIG), instead of leaving them waiting forever."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
+    if os.getppid() != parent:       # the parent died before the line above took effect
+        os._exit(1)
 
 
 def _mask_in_worker(table: str, batch: pa.RecordBatch) -> dict[int, pa.Array]:
@@ -173,6 +188,7 @@ class MaskPool:
                 self.job.source_values.freeze()   # sorted once here, not once per worker
             _JOB = self.job
             self._executor = ProcessPoolExecutor(max_workers=self.jobs, initializer=_start_worker,
+                                                 initargs=(os.getpid(),),
                                                  mp_context=multiprocessing.get_context("fork"))
             self._executor.submit(int).result()   # fork the workers now, before a source cursor is open
         return self
