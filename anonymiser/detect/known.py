@@ -42,7 +42,7 @@ from anonymiser.detect.gazetteer import fold, load
 Kind = str   # "name" | "name_part" | "email" | "phone" | "identifier" | "street"
 
 _BLANKS = re.compile(r"\s+")
-_NOT_DIGIT = re.compile(r"\D")
+_NOT_DIGIT = re.compile(r"[^0-9]")
 _NOT_ALNUM = re.compile(r"[^0-9A-Za-z]")
 _WORD = re.compile(r"[^\W\d_][\w'\u2019\-]*")
 _EMAIL = re.compile(r"[\w.+'\-]+@[\w\-]+(?:\.[\w\-]+)+")
@@ -222,7 +222,7 @@ class KnownEntities:
         return self._target_ids[target]
 
     def _table(self, kind: Kind) -> _Table:
-        return self._tables.setdefault(kind, _Table(polynomial=kind in ("name", "name_part")))
+        return self._tables.setdefault(kind, _Table(polynomial=kind in ("name", "name_part", "phone", "identifier")))
 
     def add(self, entity: str, values: Iterable[str], domain: str | None = None) -> None:
         """Source values of one masked column whose strategy fakes ``entity``."""
@@ -299,8 +299,13 @@ class KnownEntities:
             hits = table.lookup([form for _, _, form in candidates])
             found += [(start, end, target) for (start, end, _), target in zip(candidates, hits.tolist(), strict=True)
                       if target >= 0]
+        windows: list[tuple[Kind, Windows]] = []
         if "name" in self._tables or "name_part" in self._tables:
-            for kind, (begins, ends, hashes) in zip(("name", "name_part"), name_windows(buffer), strict=True):
+            windows += zip(("name", "name_part"), name_windows(buffer), strict=True)
+        if "phone" in self._tables or "identifier" in self._tables:
+            windows += zip(("phone", "identifier"), digit_runs(buffer), strict=True)
+        if windows:
+            for kind, (begins, ends, hashes) in windows:
                 table = self._tables.get(kind)
                 if table is None or not len(hashes):
                     continue
@@ -321,13 +326,8 @@ class KnownEntities:
         tables = self._tables
         if "email" in tables and "@" in text:
             yield "email", [(m.start(), m.end(), m.group().lower()) for m in _EMAIL.finditer(text)]
-        if "phone" in tables or "identifier" in tables:
-            runs = [(m.start(), m.end(), m.group()) for m in _DIGIT_RUN.finditer(text)]
-            if "phone" in tables:
-                yield "phone", [(a, b, norm_phone(t)) for a, b, t in runs]
-            if "identifier" in tables:
-                yield "identifier", [(a, b, norm_identifier(t)) for a, b, t in runs] + \
-                    [(m.start(), m.end(), norm_identifier(m.group())) for m in _ID_TOKEN.finditer(text)]
+        if "identifier" in tables:
+            yield "identifier", [(m.start(), m.end(), norm_identifier(m.group())) for m in _ID_TOKEN.finditer(text)]
         if "street" in tables:
             yield "street", self._streets(text)
 
@@ -390,6 +390,37 @@ def name_windows(text: str) -> tuple[Windows, Windows]:
     hashes = _window_hashes(folded, dropped, begin, end)
     parts = len(caps)
     return (begin[parts:], end[parts:], hashes[parts:]), (begin[:parts], end[:parts], hashes[:parts])
+
+
+def digit_runs(text: str) -> tuple[Windows, Windows]:
+    """(starts, ends, hashes) of each run of digits and separators, as a phone (``norm_phone``: digits,
+    a leading 00 dropped, a leading 0 read as 64) and as an identifier (``norm_identifier``: digits
+    without leading zeros), hashed in numpy like names."""
+    empty = np.zeros(0, dtype=np.int64)
+    spans = [m.span() for m in _DIGIT_RUN.finditer(text)]
+    if not spans:
+        return (empty, empty, empty), (empty, empty, empty)
+    run = np.array(spans, dtype=np.int64)
+    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    digit = (points >= 48) & (points <= 57)
+    at = np.flatnonzero(digit)
+    first = np.searchsorted(at, run[:, 0])                   # rank of each run's first digit
+    second = np.minimum(first + 1, len(at) - 1)
+    zero = points[at[first]] == 48
+    double_zero = zero & (points[at[second]] == 48) & (at[second] < run[:, 1])
+    phone_begin = np.where(double_zero, at[second] + 1, np.where(zero, at[first] + 1, at[first]))
+    weights = points.astype(np.uint64) + np.uint64(1)
+    phone = _window_hashes(weights, ~digit, phone_begin, run[:, 1]).view(np.uint64)
+    with np.errstate(over="ignore"):
+        prefixed = np.uint64(ord("6") + 1) + np.uint64(ord("4") + 1) * _BASE + _POWERS[2] * phone
+    phone = np.where(zero & ~double_zero, prefixed, phone).view(np.int64)
+    # Identifier: the digits from the first that is not 0 (all zeros: the whole run).
+    nonzero = np.flatnonzero(digit & (points != 48))
+    lead = np.searchsorted(nonzero, run[:, 0])
+    has = (lead < len(nonzero)) & (nonzero[np.minimum(lead, len(nonzero) - 1)] < run[:, 1])
+    ident_begin = np.where(has, nonzero[np.minimum(lead, max(len(nonzero) - 1, 0))] if len(nonzero) else 0, run[:, 0])
+    ident = _window_hashes(weights, ~digit, ident_begin, run[:, 1])
+    return (run[:, 0], run[:, 1], phone), (run[:, 0], run[:, 1], ident)
 
 
 def _window_hashes(folded: np.ndarray, dropped: np.ndarray, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
