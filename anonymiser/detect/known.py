@@ -348,17 +348,26 @@ class KnownEntities:
 Windows = tuple[np.ndarray, np.ndarray, np.ndarray]      # starts, ends, hashes
 
 
+_NO_WINDOWS: Windows = (np.zeros(0, dtype=np.int64),) * 3
+
+
+def _spans_and_points(pattern: re.Pattern[str], text: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """The pattern's matches as (start, end) rows, and the text's code points; None without a match."""
+    spans = [m.span() for m in pattern.finditer(text)]
+    if not spans:
+        return None
+    return np.array(spans, dtype=np.int64), np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
 def name_windows(text: str) -> tuple[Windows, Windows]:
     """(starts, ends, hashes) of every window of two to four words that starts and ends capitalised ("Aroha
     Ngata", "Ludo van der Berg"), and of each capitalised word alone ("Ngata's" as "Ngata"), in runs of
     name-like words one blank apart on a line. One regex pass finds the runs; words, windows and their
     polynomial hashes are numpy arrays."""
-    empty = np.zeros(0, dtype=np.int64)
-    spans = [m.span() for m in _NAME_RUN.finditer(text)]
-    if not spans:
-        return (empty, empty, empty), (empty, empty, empty)
-    run = np.array(spans, dtype=np.int64)
-    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    found = _spans_and_points(_NAME_RUN, text)
+    if found is None:
+        return _NO_WINDOWS, _NO_WINDOWS
+    run, points = found
     folded = np.frombuffer(fold_chars(text).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64) + np.uint64(1)
     dropped = folded == np.uint64(ord(_DROPPED) + 1)
     depth = np.zeros(len(points) + 1, dtype=np.int64)
@@ -396,12 +405,10 @@ def digit_runs(text: str) -> tuple[Windows, Windows]:
     """(starts, ends, hashes) of each run of digits and separators, as a phone (``norm_phone``: digits,
     a leading 00 dropped, a leading 0 read as 64) and as an identifier (``norm_identifier``: digits
     without leading zeros), hashed in numpy like names."""
-    empty = np.zeros(0, dtype=np.int64)
-    spans = [m.span() for m in _DIGIT_RUN.finditer(text)]
-    if not spans:
-        return (empty, empty, empty), (empty, empty, empty)
-    run = np.array(spans, dtype=np.int64)
-    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    found = _spans_and_points(_DIGIT_RUN, text)
+    if found is None:
+        return _NO_WINDOWS, _NO_WINDOWS
+    run, points = found
     digit = (points >= 48) & (points <= 57)
     at = np.flatnonzero(digit)
     first = np.searchsorted(at, run[:, 0])                   # rank of each run's first digit
