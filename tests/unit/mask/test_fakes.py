@@ -15,6 +15,7 @@ from anonymiser.mask import registry
 from anonymiser.mask.base import Strategy
 from anonymiser.mask.core import normalise
 from anonymiser.mask.keys import key_id
+from anonymiser.schema import ColumnInfo
 from tests.unit.mask.helpers import KEY, OTHER_KEY, arrow, ctx, run, text_fakes
 
 
@@ -213,3 +214,18 @@ def test_fit_truncates_to_characters_only_when_needed(values: list[str | None], 
     from anonymiser.mask.pseudonym import fit
 
     assert fit(pa.array(values, pa.string()), limit).to_pylist() == expected
+
+
+@pytest.mark.parametrize(("length", "unique"), [(8, False), (10, True), (12, True), (17, True), (18, True), (25, True)])
+def test_emails_in_narrow_columns_are_still_valid_addresses(length: int, unique: bool) -> None:
+    """VARCHAR(12) used to get 'd97163@examp' (trial F37): cut to fit, no longer an address."""
+    values = [f"user{i}@mail.co.nz" for i in range(3000)]
+    out = registry.build("email", {}).mask(pa.array(values), ctx(length=length, unique=unique)).to_pylist()
+    assert len(set(out)) == len(values) or not unique
+    for fake in out:
+        assert len(fake) <= length and re.fullmatch(r"[a-z0-9._]+@(example\.(com|net|org)|a\.test)", fake), fake
+
+
+def test_a_column_too_narrow_for_any_address_is_refused_before_reading() -> None:
+    column = ColumnInfo(name="e", kind="string", sql_type="VARCHAR(7)", length=7)
+    assert "at least 8 characters" in (registry.build("email", {}).rejects(column) or "")
