@@ -1,8 +1,11 @@
 """Column classification: name/type heuristics combined with value evidence, keys handled last.
 
-Order of decisions for one column: a name rule (``email``, ``ird_number``, ``FirstName``) wins and
-the values only raise or lower its score; otherwise an integer primary key is a surrogate (kept);
-otherwise prose is free text; otherwise the values decide when enough of them match one entity.
+Order of decisions for one column: JSON documents are judged path by path (``json`` with
+``json_paths``); a name rule (``email``, ``ird_number``, ``FirstName``) wins and the values only raise
+or lower its score; otherwise an integer primary key is a surrogate (kept); a spatial column beside
+people is location data; value shapes decide (credentials, images, logins, whole-cell person names, NZ
+licence/passport numbers: shapes.py); otherwise prose is free text; otherwise the values decide when
+enough of them match one entity, or identifiers stand inside short text in a real share of cells.
 Finally every foreign-key column takes the rule of the key it references, so joins still match.
 """
 
