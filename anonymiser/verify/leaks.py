@@ -46,7 +46,7 @@ from anonymiser.schema import SchemaInfo, TableInfo
 from anonymiser.verify import hashing, leaksearch
 from anonymiser.verify.leakindex import Target, aligned_key, build_index, is_free_text, strict_flags
 from anonymiser.verify.model import Failure, LeakColumn, LeakScan
-from anonymiser.verify.outputs import read_columns
+from anonymiser.verify.outputs import iter_batches, read_columns
 from anonymiser.write.manifest import ColumnMasking, Manifest
 
 if TYPE_CHECKING:
@@ -180,10 +180,21 @@ def aligned_hashes(values: pa.ChunkedArray | pa.Array, hasher: hashing.Hasher) -
 
 def _output_hashes(directory: Path, manifest: Manifest, table: str, pk: list[str], columns: list[str],
                    hasher: hashing.Hasher) -> pd.DataFrame:
-    data = read_columns(directory, manifest, table, pk + columns)
-    frame = data.select(pk).to_pandas()
+    """The output's key and one hash per masked column, batch by batch: the output's values are never all
+    in memory at once (a 10M-row table's text columns are gigabytes; the hashes are 8 bytes a cell)."""
+    keys: list[pa.RecordBatch] = []
+    hashes: dict[str, list[np.ndarray]] = {column: [] for column in columns}
+    for batch in iter_batches(directory, manifest, table, pk + columns):
+        keys.append(batch.select(pk))
+        for column in columns:
+            hashes[column].append(aligned_hashes(batch.column(column), hasher))
+    if not keys:
+        return read_columns(directory, manifest, table, pk).to_pandas().assign(
+            **{f"__out_{column}": np.zeros(0, np.uint64) for column in columns})
+    frame = pa.Table.from_batches(keys).to_pandas()
+    del keys
     for column in columns:
-        frame[f"__out_{column}"] = aligned_hashes(data.column(column), hasher)
+        frame[f"__out_{column}"] = np.concatenate(hashes.pop(column))
     return frame
 
 
