@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from anonymiser.detect.model import DetectionResult
 from anonymiser.errors import OutputError
@@ -21,7 +21,9 @@ from anonymiser.policy.model import Policy
 from anonymiser.schema import SchemaInfo
 from anonymiser.subset.result import SubsetRecord
 
-MANIFEST_VERSION = 1
+# Raised on every change that older readers or this reader cannot read across (2: typed policy, detection
+# and subset; ColumnMasking.kept and leak_class).
+MANIFEST_VERSION = 2
 MANIFEST_NAME = "manifest.json"
 
 
@@ -128,10 +130,28 @@ class Manifest(_Model):
                 f"no {MANIFEST_NAME} in {directory}",
                 hint="Point at a directory written by 'anonymiser run' (it holds manifest.json).",
             )
+        text = path.read_text(encoding="utf-8")
         try:
-            return cls.model_validate_json(path.read_text(encoding="utf-8"))
+            version = json.loads(text).get("manifest_version")
+        except (ValueError, AttributeError):
+            version = None
+        if isinstance(version, int) and version != MANIFEST_VERSION:
+            made_by = "an older" if version < MANIFEST_VERSION else "a newer"
+            raise OutputError(
+                f"{path} was written by {made_by} anonymiser (manifest version {version}; this one reads "
+                f"version {MANIFEST_VERSION})",
+                hint="Run 'anonymiser run' again with this version to make the dataset anew (same key: same "
+                     "pseudonyms), or use the anonymiser version that wrote it.")
+        try:
+            return cls.model_validate_json(text)
         except ValueError as exc:
-            raise OutputError(f"{path} is not a valid manifest: {exc}") from None
+            count = exc.error_count() if isinstance(exc, ValidationError) else 1
+            first = exc.errors()[0] if isinstance(exc, ValidationError) else None
+            where = ".".join(str(p) for p in first["loc"]) if first else ""
+            raise OutputError(
+                f"{path} is not a valid manifest ({count} problem(s)"
+                + (f", the first at '{where}': {first['msg']}" if first else "") + ")",
+                hint="Was the file edited? Run 'anonymiser run' again to write the dataset anew.") from None
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
