@@ -49,6 +49,7 @@ PERSON_EVIDENCE_SCORE = 0.6     # a name with a cue or a known given + family na
 CONTACT_EVIDENCE_SCORE = 0.5
 CONFIRM_SAMPLE = 200      # values read to confirm a column the name rules already classified
 SCAN_FACTOR = 10           # read at most sample × this many rows to find the distinct ones
+JSON_ROWS_FACTOR = 2       # ... JSON documents, deduplicated client-side
 MAX_CHARS = 2000           # a huge text cell is judged on its beginning
 STRUCTURED_COVERAGE = 0.6  # a structured value "is" an entity when one span covers most of it
 ANALYSIS_THRESHOLD = 0.05  # keep weak shape matches: the column name may confirm them
@@ -104,9 +105,10 @@ def sample_distinct(conn: sa.Connection, table: TableInfo, column: ColumnInfo, l
 
     col = table_clause(table).c[column.name]
     if column.kind == "json":
-        # PostgreSQL's json has no equality (no GROUP BY); drivers return parsed documents.
+        # PostgreSQL's json has no equality (no GROUP BY): deduplicated here, over twice the sample at most
+        # (documents can be large); drivers return parsed documents.
         docs = (json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else str(v).strip()
-                for (v,) in conn.execute(sa.select(col).where(col.is_not(None)).limit(limit * SCAN_FACTOR)))
+                for (v,) in conn.execute(sa.select(col).where(col.is_not(None)).limit(limit * JSON_ROWS_FACTOR)))
         return list(dict.fromkeys(d for d in docs if d))[:limit]
     inner = sa.select(col.label("v")).where(col.is_not(None)).limit(limit * SCAN_FACTOR).subquery()
     query = sa.select(inner.c.v).group_by(inner.c.v).limit(limit)

@@ -97,15 +97,20 @@ def test_licence_numbers_under_a_neutral_name_mariadb(tmp_path: Path, mariadb_ur
     lic = sorted(set(licences(200)))
     engine = sa.create_engine(normalise_url(mariadb_url))
     with engine.begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE patient (id int PRIMARY KEY, lic varchar(12), given_name varchar(40))")
+        conn.exec_driver_sql("CREATE TABLE patient (id int PRIMARY KEY, lic varchar(12), given_name varchar(40), "
+                             "profile JSON)")
         conn.exec_driver_sql("CREATE TABLE product (id int PRIMARY KEY, code varchar(12), label varchar(80))")
-        conn.execute(sa.text("INSERT INTO patient VALUES (:i, :l, :g)"),
-                     [{"i": i, "l": v, "g": rng.choice(["Aroha", "Hemi", "Mere"])} for i, v in enumerate(lic)])
+        conn.execute(sa.text("INSERT INTO patient VALUES (:i, :l, :g, :p)"),
+                     [{"i": i, "l": v, "g": rng.choice(["Aroha", "Hemi", "Mere"]),
+                       "p": json.dumps({"contact": {"email": f"patient{i}@example.co.nz"}, "ward": "B"})}
+                      for i, v in enumerate(lic)])
         conn.execute(sa.text("INSERT INTO product VALUES (:i, :c, :l)"),
                      [{"i": i, "c": f"{rng.choice(['AB', 'XK', 'PR'])}{rng.randint(0, 999999):06d}",
                        "l": PRODUCTS[i % len(PRODUCTS)]} for i in range(200)])
     engine.dispose()
-    _scan_run_then_keep(tmp_path, mariadb_url, {"lic": "nz_driver_licence"}, ("code", "label"), lic)
+    emails = [f"patient{i}@example.co.nz" for i in range(len(lic))]
+    _scan_run_then_keep(tmp_path, mariadb_url, {"lic": "nz_driver_licence", "profile": "{mask: json"},
+                        ("code", "label"), lic + emails)
 
 
 def test_untyped_sqlite_audit_log_scan_and_verify_agree(tmp_path: Path) -> None:
