@@ -47,9 +47,8 @@ class Engine:
 
     def info(self) -> dict[str, Any]:
 
-        from anonymiser.detect.gazetteer import (
-            VERSION as GAZETTEER_VERSION,  # reads the word lists (heavy): on first use
-        )  # reads the word lists (heavy): on first use  # reads the word lists (heavy): on first use
+        # The gazetteer module reads its word lists (heavy) at import: imported on first use.
+        from anonymiser.detect.gazetteer import VERSION as GAZETTEER_VERSION
 
         return {
             "presidio": version("presidio-analyzer"),
