@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from anonymiser.errors import ConfigError, OutputError
 from anonymiser.load.target import Target, open_target
+from anonymiser.progress import Progress
 from anonymiser.source.connect import connect, database_identity, safe_url
 from anonymiser.write.manifest import Manifest, sha256_file
 from anonymiser.write.sql import get_dialect
@@ -25,7 +25,6 @@ from anonymiser.write.sql.core import BATCH_ROWS, TablePlan, iter_batches, plan_
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
-Progress = Callable[[str, int, int | None], None]
 
 
 @dataclass

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, TypeVar
 import pyarrow as pa
 
 from anonymiser.errors import DetectError
+from anonymiser.progress import Progress
 from anonymiser.source.introspect import introspect
 from anonymiser.verify import coverage, integrity, leaks, outputs, redetect, risk, tamper
 from anonymiser.verify.model import (
@@ -49,7 +50,6 @@ if TYPE_CHECKING:
 
 __all__ = ["VerifyResult", "verify_output"]
 
-Progress = Callable[[str, int, int | None], None]
 T = TypeVar("T")
 
 

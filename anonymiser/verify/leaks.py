@@ -30,7 +30,6 @@ Method
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,6 +41,7 @@ from anonymiser.jsonpath import JsonPath, leaf_texts
 from anonymiser.lazy import lazy_import
 from anonymiser.mask import registry
 from anonymiser.mask.strategies.json import Json
+from anonymiser.progress import Progress
 from anonymiser.schema import SchemaInfo, TableInfo
 from anonymiser.verify import hashing, leaksearch
 from anonymiser.verify.leakindex import Target, aligned_key, build_index, is_free_text, strict_flags
@@ -56,7 +56,6 @@ else:
     pd = lazy_import("pandas")     # heavy: loaded on first use (see anonymiser/lazy.py)
 
 
-Progress = Callable[[str, int, int | None], None]
 CHUNK_ROWS = 50_000
 
 # The method in plain words, for the report's leak-scan section (the module docstring has the detail).

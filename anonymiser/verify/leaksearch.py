@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 
 from anonymiser.detect.model import ColumnFinding
 from anonymiser.lazy import lazy_import
+from anonymiser.progress import Progress
 from anonymiser.schema import SchemaInfo, TableInfo
 from anonymiser.source.bulk import SourceReader
 from anonymiser.source.read import DEFAULT_CHUNK_ROWS
@@ -32,7 +33,6 @@ else:
 
 # (output table, output column, owner target, kind, inside free text) -> count
 Hits = Counter[tuple[str, str, int, str, bool]]
-Progress = Callable[[str, int, int | None], None]
 PROSE_MEAN_TOKENS = 4.0      # a string column whose cells average this many words is searched as text
 
 

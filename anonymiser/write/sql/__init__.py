@@ -6,10 +6,10 @@ the same dialects to load a database directly.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from anonymiser.errors import ConfigError
+from anonymiser.progress import Progress
 from anonymiser.write.manifest import Manifest
 from anonymiser.write.sql.core import Dialect
 from anonymiser.write.sql.dump import write_dump_file
@@ -34,7 +34,7 @@ def get_dialect(name: str) -> Dialect:
 
 
 def write_dump(directory: Path, manifest: Manifest, dialect: str, *,
-               progress: Callable[[str, int, int | None], None] | None = None,
+               progress: Progress | None = None,
                warnings: list[str] | None = None) -> Path:
     """Write ``directory/sql/<dialect>.sql`` from the Parquet files the manifest lists; return its path.
 

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
 from anonymiser import __version__
+from anonymiser.progress import Progress
 from anonymiser.write.manifest import Manifest
 from anonymiser.write.sql.core import BATCH_ROWS, Dialect, TablePlan, iter_batches, plan_tables
 
 SQL_DIR = "sql"
-Progress = Callable[[str, int, int | None], None]
 
 
 def _header(dialect: Dialect, manifest: Manifest) -> list[str]:
