@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from anonymiser import __version__
+from anonymiser.detect import detect_schema, draft_policy
 from anonymiser.detect.engine import get_engine
 from anonymiser.detect.known import KnownEntities
 from anonymiser.detect.model import DetectionResult
 from anonymiser.detect.recorded import detect_from_policy
 from anonymiser.detect.spans import KNOWN_STRATEGIES, find_spans, with_known
+from anonymiser.detect.update import Update, missing_columns, update_policy
 from anonymiser.errors import ConfigError
 from anonymiser.mask.base import SpanFinder
 from anonymiser.mask.dictionaries import VERSION as dictionaries_version
@@ -38,7 +40,7 @@ from anonymiser.report import build_report, write_report
 from anonymiser.schema import SchemaInfo
 from anonymiser.source.bulk import SourceReader
 from anonymiser.source.catalog import refuse_spatial
-from anonymiser.source.connect import connect, database_identity, normalise_url, resolve_source_url
+from anonymiser.source.connect import connect, database_identity, normalise_url, resolve_source_url, safe_url
 from anonymiser.source.introspect import introspect
 from anonymiser.source.read import DEFAULT_CHUNK_ROWS
 from anonymiser.subset import SubsetResult, compute_subset, virtual_foreign_keys
@@ -369,3 +371,32 @@ def reverify(directory: Path, manifest: Manifest, source_url: str, *, progress: 
             sign(directory, key, run_id=manifest.run_id, key_id=manifest.key_id)
     return ReverifyResult(result=result, report_html=next(p for p in paths if p.suffix == ".html"),
                           signed=authentic)
+
+
+@dataclass
+class ScanResult:
+    schema: SchemaInfo            # the whole source schema
+    detection: DetectionResult    # for the scanned tables (with ``update``: only those with unruled columns)
+    policy_text: str              # the draft, or the updated policy
+    update: Update | None = None  # with ``update``: what was added and what vanished
+
+
+def scan(source_url: str, *, schema_name: str | None, sample: int, model: str | None,
+         update: LoadedPolicy | None, progress: Progress, event: Event) -> ScanResult:
+    """``scan``: introspect, detect, and draft a complete policy, or (``update``) add rules only for the
+    columns the reviewed policy does not cover yet."""
+    with connect(source_url) as conn:
+        schema = introspect(conn, schema_name=schema_name)
+        scope = schema
+        if update is not None:
+            missing = missing_columns(update.text, schema)
+            scope = schema.model_copy(update={"tables": {t: schema.tables[t] for t in missing}})
+        event("scan_start", f"scanning {len(scope.tables)} tables of {safe_url(source_url)} "
+                            f"(up to {sample} distinct values per text column)", tables=len(scope.tables),
+              sample=sample)
+        detection = detect_schema(conn, scope, sample=sample, progress=progress, model=model)
+    if update is not None:
+        updated = update_policy(update.text, schema, detection, path=update.path)
+        return ScanResult(schema=schema, detection=detection, policy_text=updated.text, update=updated)
+    return ScanResult(schema=schema, detection=detection,
+                      policy_text=draft_policy(schema, detection, source_hint=safe_url(source_url)))

@@ -5,12 +5,11 @@ from pathlib import Path
 import typer
 
 from anonymiser.cli.common import Output, handles_errors, output
-from anonymiser.detect import detect_schema, draft_policy
-from anonymiser.detect.update import NEW_MARK, Update, missing_columns, update_policy
+from anonymiser.detect.update import NEW_MARK, Update
 from anonymiser.errors import ConfigError
+from anonymiser.pipeline import scan
 from anonymiser.policy.load import load_policy
-from anonymiser.source.connect import SOURCE_ENV, connect, resolve_source_url, safe_url
-from anonymiser.source.introspect import introspect
+from anonymiser.source.connect import SOURCE_ENV, resolve_source_url
 
 NAME = "scan"
 HELP = """Scan a source database and write a draft policy: every column of every table gets a rule.
@@ -56,27 +55,20 @@ def command(
                           hint=f"Use --update {out} to add rules for new columns and keep the reviewed ones, "
                                "--out NEW.yaml for a fresh draft, or --force to overwrite it.")
     url = resolve_source_url(source, loaded.policy.source if loaded else None)
-    with connect(url) as conn:
-        schema = introspect(conn, schema_name=schema_name)
-        scope = schema
-        if loaded is not None:
-            missing = missing_columns(loaded.text, schema)
-            scope = schema.model_copy(update={"tables": {t: schema.tables[t] for t in missing}})
-        console.event("scan_start", f"scanning {len(scope.tables)} tables of {safe_url(url)} "
-                      f"(up to {sample} distinct values per text column)", tables=len(scope.tables), sample=sample)
-        with console.progress() as progress:
-            detection = detect_schema(conn, scope, sample=sample, progress=progress, model=model)
-    if loaded is not None and update is not None:
-        _write_update(console, update, update_policy(loaded.text, schema, detection, path=update))
+    with console.progress() as progress:
+        result = scan(url, schema_name=schema_name, sample=sample, model=model, update=loaded, progress=progress,
+                      event=console.event)
+    if update is not None and result.update is not None:
+        _write_update(console, update, result.update)
         return
-    text = draft_policy(schema, detection, source_hint=safe_url(url))
-    _atomic_write(out, text)
+    _atomic_write(out, result.policy_text)
+    detection = result.detection
     personal = [f for f in detection.findings if f.personal]
     free_text = sum(1 for f in personal if f.free_text)
     console.event(
         "scan_done",
-        f"{out}: {len(detection.findings)} columns in {len(schema.tables)} tables, {len(personal)} look personal "
-        f"({free_text} free text). Model: {detection.engine.get('spacy_model')}. Review it, then run "
+        f"{out}: {len(detection.findings)} columns in {len(result.schema.tables)} tables, {len(personal)} look "
+        f"personal ({free_text} free text). Model: {detection.engine.get('spacy_model')}. Review it, then run "
         f"'anonymiser check {out} --source URL'.",
         columns=len(detection.findings), personal=len(personal), free_text=free_text,
         model=detection.engine.get("spacy_model"), policy=str(out),
