@@ -169,13 +169,15 @@ def _column_definitions(sql: str) -> dict[str, str]:
     return out
 
 
+_STRING_LITERAL = re.compile(r"'(?:[^']|'')*'")
 _IDENTIFIER = re.compile(r'"((?:[^"]|"")*)"|`((?:[^`]|``)*)`|\[([^\]]*)\]|([A-Za-z_][\w$]*)')
 
 
 def _view_reads(select: str, relations: dict[str, str], name: str) -> tuple[str, ...]:
-    """Tables and views a view names (SQLite keeps no dependency list: every identifier that is one)."""
+    """Tables and views a view names (SQLite keeps no dependency list: every identifier that is one, string
+    literals aside)."""
     found = set()
-    for match in _IDENTIFIER.finditer(select):
+    for match in _IDENTIFIER.finditer(_STRING_LITERAL.sub("''", select)):
         word = next(g for g in match.groups() if g is not None).replace('""', '"').replace("``", "`")
         relation = relations.get(word.casefold())
         if relation and relation != name:
