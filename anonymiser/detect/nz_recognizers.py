@@ -24,8 +24,12 @@ NZ_PATTERNS: dict[str, tuple[str, list[tuple[str, str, float]], list[str]]] = {
         ("IRD (digits)", r"\b\d{8,9}\b", 0.4),
     ], ["ird", "tax", "inland", "revenue", "gst", "taxpayer"]),
     "NZ_NHI": ("NzNhiRecognizer", [
-        ("NHI (old)", r"\b[A-HJ-NP-Z]{3}\s?\d{4}\b", 0.5),
-        ("NHI (new)", r"\b[A-HJ-NP-Z]{3}\s?\d{2}[A-HJ-NP-Z]{2}\b", 0.5),
+        # Capitals as written (Presidio matches case-insensitively: "Ref 1833" passed the checksum by
+        # chance), one token; with an inner space only near a cue word ("NHI ZZZ 0016"), below threshold alone.
+        ("NHI (old)", r"\b(?-i:[A-HJ-NP-Z]{3})\d{4}\b", 0.5),
+        ("NHI (new)", r"\b(?-i:[A-HJ-NP-Z]{3})\d{2}(?-i:[A-HJ-NP-Z]{2})\b", 0.5),
+        ("NHI (old, spaced)", r"\b(?-i:[A-HJ-NP-Z]{3})\s\d{4}\b", 0.3),
+        ("NHI (any case)", r"\b[A-HJ-NP-Z]{3}\d{2}(?:\d{2}|[A-HJ-NP-Z]{2})\b", 0.3),
     ], ["nhi", "health", "patient", "hospital", "index"]),
     "NZ_BANK_ACCOUNT": ("NzBankAccountRecognizer", [
         ("NZ bank account (separated)", r"\b\d{2}[- ]\d{4}[- ]\d{7,8}[- ]\d{2,4}\b", 0.6),

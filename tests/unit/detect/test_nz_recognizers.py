@@ -22,6 +22,8 @@ VECTORS: list[tuple[str, str, bool]] = [
     ("NZ_NHI", "patient NHI ZZZ00AX admitted", True),      # new format (2022+)
     ("NZ_NHI", "patient NHI zac5361 admitted", True),
     ("NZ_NHI", "patient NHI ZZZ0017 admitted", False),
+    ("NZ_NHI", "the dog is fine. Ref 1833. Thanks", False),   # "REF1833" passes the checksum: a word, not an NHI
+    ("NZ_NHI", "all good, see ref1833 for details", False),   # lower case without a cue
     ("NZ_NHI", "patient NHI ZZZ00AY admitted", False),
     ("NZ_NHI", "patient NHI ZIZ0016 admitted", False),     # I is never used
     ("NZ_BANK_ACCOUNT", "refund to bank account 01-0902-0068389-00 please", True),
