@@ -142,6 +142,10 @@ class TableInfo(_Frozen):
         """True when ``name`` alone is a key (single-column PK or UNIQUE)."""
         return any(s == (name,) for s in self.unique_sets())
 
+    def is_unique_set(self, columns: tuple[str, ...]) -> bool:
+        """True when no two rows share the values of ``columns`` (they hold a PK or UNIQUE column set)."""
+        return any(s and set(s) <= set(columns) for s in self.unique_sets())
+
 
 class UserType(_Frozen):
     """A PostgreSQL type the columns are declared with, rebuilt before the tables (same engine only)."""

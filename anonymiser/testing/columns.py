@@ -120,6 +120,18 @@ def table_specs(manifest: Manifest) -> dict[str, TableSpec]:
     return specs
 
 
+def _narrowest_reference(manifest: Manifest, table: TableInfo, column: ColumnInfo) -> ColumnInfo:
+    """``column`` with the width of the narrowest column that references it: a new key must fit every
+    foreign key that will point at it (Pagila's integer store.store_id, referenced by smallint columns)."""
+    widths = [column.bits] + [
+        other.column(child).bits
+        for other in manifest.schema_.tables.values() for fk in other.foreign_keys
+        if fk.ref_table == table.name for child, ref in zip(fk.columns, fk.ref_columns, strict=True)
+        if ref == column.name]
+    known = [bits for bits in widths if bits is not None]
+    return column.model_copy(update={"bits": min(known)}) if known and min(known) != column.bits else column
+
+
 def _column_spec(manifest: Manifest, table: TableInfo, column: ColumnInfo, fk_columns: set[str]) -> ColumnSpec:
     strategy, options = _rule(manifest, table.name, column.name)
     spec = partial(ColumnSpec, table=table.name, info=column, strategy=strategy, options=options)
@@ -131,7 +143,7 @@ def _column_spec(manifest: Manifest, table: TableInfo, column: ColumnInfo, fk_co
     if strategy == "null":
         return spec(role="null")
     if column.kind == "integer" and alone_unique:
-        return spec(role="unique_int", unique=True)
+        return spec(role="unique_int", unique=True, info=_narrowest_reference(manifest, table, column))
     key_sets = [s for s in table.unique_sets() if column.name in s and len(s) > 1]
     if column.kind == "integer" and key_sets:
         return spec(role="next_in_parent", scope=tuple(c for c in key_sets[0] if c != column.name))

@@ -93,6 +93,16 @@ def _attribute_names(spec: TableSpec) -> dict[str, str]:
     return names
 
 
+def _tables_being_built(step: BuildStep) -> set[str]:
+    """The tables of the row being built and of the rows waiting for it as their parent."""
+    tables = set()
+    current: BuildStep | None = step
+    while current is not None:
+        tables.add(current.builder.factory_meta.factory._table)
+        current = current.parent_step
+    return tables
+
+
 def _class_name(table: str) -> str:
     words = "".join(ch if ch.isalnum() else " " for ch in table).split()
     return "".join(w[:1].upper() + w[1:] for w in words) + "Factory"
@@ -170,12 +180,19 @@ class FactorySession:
             stored = conn.execute(sa.insert(target).values(row).returning(*returning)).mappings().one()
         return Row(stored)
 
-    def existing(self, table: str, matching: dict[str, Any]) -> Row | None:
-        """A random existing row of ``table`` (the dataset's or the test's) with the ``matching`` values."""
+    def existing(self, table: str, matching: dict[str, Any],
+                 unreferenced_by: tuple[str, ParentLink] | None = None) -> Row | None:
+        """A random existing row of ``table`` (the dataset's or the test's) with the ``matching`` values;
+        with ``unreferenced_by`` (child table, link), one that no row of the child references yet."""
         if self.values.conn is None:
             return None
         target = self.tables[table]
         where = [target.c[name] == value for name, value in matching.items()]
+        if unreferenced_by is not None:
+            child_table, link = unreferenced_by
+            child = self.tables[child_table].alias("anonymiser_child")
+            where.append(~sa.exists().where(*[child.c[c] == target.c[r]
+                                              for c, r in zip(link.columns, link.fk.ref_columns, strict=True)]))
         count = self.conn.execute(sa.select(sa.func.count()).select_from(target).where(*where)).scalar_one()
         if not count:
             return None
@@ -195,20 +212,25 @@ class FactorySession:
         given = {ref: extras[names[col]] for col, ref in zip(link.columns, link.fk.ref_columns, strict=True)
                  if names[col] in extras}
         reuse = bool(getattr(instance, REUSE))
+        unique = self.specs[table].info.is_unique_set(link.columns)   # each parent row referenced once at most
+        free = (table, link) if unique and not given else None
         parent: Row | None = None
         if reuse or given:
-            parent = self.existing(link.fk.ref_table, given)
+            parent = self.existing(link.fk.ref_table, given, unreferenced_by=free)
         if parent is None and not given and link.cyclic:
             if not link.required:
                 cache[link.fk] = None     # nullable self-reference or cycle: NULL ends the chain
                 return None
             # A NOT NULL self-reference or cycle (Pagila's and Sakila's staff.store_id <-> store.manager_staff_id):
-            # a new parent would need a new row of its own, and so on; an existing row closes the cycle.
-            parent = self.existing(link.fk.ref_table, {})
-            if parent is None:
+            # an existing row closes it, one no other row of this table references yet when the foreign key is
+            # unique (store.manager_staff_id). Without one, a new parent is made, unless that would start the
+            # cycle again.
+            parent = self.existing(link.fk.ref_table, {}, unreferenced_by=free)
+            if parent is None and link.fk.ref_table in _tables_being_built(step):
                 raise FactoryError(
                     f"{table}.{', '.join(link.columns)} is a NOT NULL foreign key in a cycle of them, and "
-                    f"{link.fk.ref_table!r} has no row to reference", table=table,
+                    f"{link.fk.ref_table!r} has no row " + ("left that no other row references" if unique
+                                                             else "to reference"), table=table,
                     hint=f"Create a {link.fk.ref_table!r} row first (with the cycle's keys given), or pass "
                          f"{link.columns[0]}=… naming an existing row.")
         if parent is None:

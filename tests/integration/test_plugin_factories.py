@@ -68,12 +68,13 @@ def test_every_table_of_a_hostile_schema_gets_valid_rows_and_nothing_stays(
 @pytest.mark.parametrize("dialect", ENGINES)
 def test_a_cycle_of_not_null_foreign_keys_reuses_a_row_to_close_it(dialect: str, tmp_path: Path,
                                                                   request: pytest.FixtureRequest) -> None:
-    """Pagila's and Sakila's staff.store_id <-> store.manager_staff_id, both NOT NULL (trial F23): a new
-    row gets an existing row for the edge that closes the cycle, instead of parents nesting forever."""
+    """Pagila's and Sakila's staff.store_id <-> store.manager_staff_id, both NOT NULL, the manager UNIQUE and
+    every staff member already a manager (trial F23): a new row gets an existing row for the edge that closes
+    the cycle, a new manager where the existing ones are all taken, instead of parents nesting forever."""
     url = request.getfixturevalue(TARGET_FIXTURE[dialect])
     store = TableInfo(name="store", columns=(col("store_id", "integer", "integer", nullable=False, bits=32),
                                              col("manager_staff_id", "integer", "integer", nullable=False, bits=32)),
-                      primary_key=("store_id",), foreign_keys=(
+                      primary_key=("store_id",), unique=(("manager_staff_id",),), foreign_keys=(
                           ForeignKey(columns=("manager_staff_id",), ref_table="staff", ref_columns=("staff_id",)),))
     staff = TableInfo(name="staff", columns=(col("staff_id", "integer", "integer", nullable=False, bits=32),
                                              col("store_id", "integer", "integer", nullable=False, bits=32)),
@@ -94,6 +95,31 @@ def test_a_cycle_of_not_null_foreign_keys_reuses_a_row_to_close_it(dialect: str,
                     found = conn.execute(sa.select(sa.func.count()).select_from(sa.table(parent, sa.column(key)))
                                          .where(sa.column(key) == ref)).scalar_one()
                     assert found == 1, (table, reuse)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mysql"])
+def test_a_new_key_fits_the_narrower_columns_that_reference_it(dialect: str, tmp_path: Path,
+                                                                request: pytest.FixtureRequest) -> None:
+    """Pagila: store.store_id is an integer, staff.store_id and inventory.store_id are smallints (trial F23:
+    'smallint out of range' on every factory call that made a store)."""
+    url = request.getfixturevalue(TARGET_FIXTURE[dialect])
+    store = TableInfo(name="store", columns=(col("store_id", "integer", "integer", nullable=False, bits=32),),
+                      primary_key=("store_id",))
+    inventory = TableInfo(name="inventory", columns=(
+        col("inventory_id", "integer", "integer", nullable=False, bits=32),
+        col("store_id", "integer", "smallint", nullable=False, bits=16)), primary_key=("inventory_id",),
+        foreign_keys=(ForeignKey(columns=("store_id",), ref_table="store", ref_columns=("store_id",)),))
+    manifest = dataset.build(tmp_path, {"store": (store, {"store_id": [1, 2]}),
+                                        "inventory": (inventory, {"inventory_id": [1, 2], "store_id": [1, 2]})})
+    engine = loaded(tmp_path, url, manifest)
+    try:
+        session = FactorySession(engine, manifest, Tokens(run=0xFFFFFF, worker=3, workers=4))
+        with rolled_back(engine) as conn, session.bound(conn) as factory:
+            for _ in range(3):
+                row = factory("inventory")
+                assert 2 < row["store_id"] < 1 << 15
     finally:
         engine.dispose()
 
