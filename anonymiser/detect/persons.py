@@ -141,7 +141,13 @@ def name_parts(words: list[Word], titled: bool) -> tuple[NamePart, ...]:
         only = groups[0]
         role = "family" if titled or only[-1].kind == "F" else "given"
         return (NamePart(only[0].start, only[-1].end, role),)
-    roles = ["given"] + ["middle"] * (len(groups) - 2) + ["family"]
+    half = len(groups) // 2
+    folded = [" ".join(w.folded for w in g) for g in groups]
+    if len(groups) >= 4 and len(groups) % 2 == 0 and folded[:half] == folded[half:]:
+        # "Kiri Walker Kiri Walker": one name written twice, each part with its own pseudonym both times.
+        roles = (["given"] + ["middle"] * (half - 2) + ["family"]) * 2
+    else:
+        roles = ["given"] + ["middle"] * (len(groups) - 2) + ["family"]
     return tuple(NamePart(g[0].start, g[-1].end, r) for g, r in zip(groups, roles, strict=True))
 
 
@@ -381,6 +387,14 @@ def _coordinated(text: str, runs: Judged) -> Judged:
                                        name_parts(left, titled=True)))
             out[k + 1] = (right, PersonSpan(right[0].start, right[-1].end, MEDIUM, "context",
                                             (NamePart(right[0].start, right[-1].end, "given"),)))
+            continue
+        if a is None and b is not None and len(left) <= 3 and len(b.parts) == 1 and b.parts[0].role == "given" and \
+                _LINE_START.search(text, 0, left[0].start) and text[left[-1].end:right[0].start] == ", " and \
+                all(w.cap and w.kind in "FBA" for w in left):
+            # "Walker, Kiri prefers email": a found given name after "Word, " opening a line; that word is
+            # the family name even when it is also an everyday word.
+            out[k] = (left, PersonSpan(left[0].start, left[-1].end, MEDIUM, "context",
+                                       name_parts(left, titled=True)))
             continue
         if (a is None) == (b is None) or not _AND.fullmatch(text, left[-1].end, right[0].start):
             continue

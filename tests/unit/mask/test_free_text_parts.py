@@ -95,3 +95,22 @@ def test_a_box_number_always_changes() -> None:
     out = registry.build("free_text", {}).mask(pa.array(boxes), ctx).to_pylist()
     for text, masked_text in zip(boxes, out, strict=True):
         assert masked_text != text and masked_text.startswith("Courier to PO Box "), masked_text
+
+
+def test_a_name_written_twice_in_a_row_gets_the_same_pseudonym_twice() -> None:
+    # trial F7: "Kiri Walker Kiri Walker" was one four-part name: the second "Walker" got a given-name fake.
+    out = masked("Account shared with Hemi. Kiri Walker Kiri Walker")
+    full = f"{fake('first_name', 'Kiri')} {fake('last_name', 'Walker')}"
+    assert out.endswith(f"{full} {full}"), out
+
+
+@pytest.mark.parametrize(("text", "family_changed"), [
+    ("Walker, Kiri prefers email.", True),        # trial F6: an everyday-word surname before a given name
+    ("Thanks, Aroha will call back.", False),     # a greeting is no surname
+    ("Monday, Kiri called.", False),
+])
+def test_family_comma_given_opening_a_line(text: str, family_changed: bool) -> None:
+    out = masked(text)
+    first = text.split(",")[0]
+    assert out.startswith(f"{fake('last_name', first)}, " if family_changed else f"{first}, "), out
+    assert text.split(", ")[1].split()[0] not in out
