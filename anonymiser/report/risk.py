@@ -104,5 +104,7 @@ def residual_risk(directory: Path, manifest: Manifest) -> RiskSection:
     if not tables:
         section.notes.append("The policy declares no quasi-identifiers (quasi_identifiers:), so re-identification "
                              "risk from combinations of kept attributes was not measured. Declare them to measure it.")
-    section.notes.append("Measured per table; the policy format has no cross-table join of quasi-identifiers.")
+    section.notes.append("Measured per table on the masked output's values; the policy format has no cross-table join "
+                         "of quasi-identifiers. A keyed fake maps equal values to equal fakes, so a pseudonymised "
+                         "quasi-identifier has the source's classes; a generalised one has coarser classes.")
     return section
