@@ -19,7 +19,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from anonymiser.mask.core import Normaliser, normalise
+from anonymiser.mask.core import Normaliser, normalise, prf
+
+_HASH_KEY = bytes(32)   # not a secret: the hashes stay in memory, only for membership within one run
+
+
+def _hash(values: pa.Array) -> np.ndarray:
+    """A 64-bit hash per value, vectorised over the Arrow buffers (the masking core's AES PRF)."""
+    return prf(_HASH_KEY, "source-values", values)[:, 0].view(np.int64)
 
 
 class SourceValues:
@@ -33,8 +40,9 @@ class SourceValues:
         if pa.types.is_binary(values.type) or pa.types.is_large_binary(values.type):
             return                                # blobs are only ever redacted to placeholder bytes
         text = values.cast(pa.string()) if values.type != pa.string() else values
-        norm = normalise(text.drop_null(), normaliser).to_pylist()
-        self._parts.setdefault(domain, []).append(np.fromiter((hash(v) for v in norm if v), dtype=np.int64))
+        norm = normalise(text.drop_null(), normaliser)
+        norm = norm.filter(pc.greater(pc.binary_length(norm), 0).fill_null(False))
+        self._parts.setdefault(domain, []).append(_hash(norm))
         self._sorted.pop(domain, None)
 
     def freeze(self) -> None:
@@ -55,10 +63,10 @@ class SourceValues:
         table = self._table(domain)
         if not len(table) or not len(normalised):
             return np.zeros(len(normalised), dtype=bool)
-        h = np.fromiter((hash(v) if v is not None else 0 for v in normalised.to_pylist()), dtype=np.int64,
-                        count=len(normalised))
+        h = _hash(normalised)
         pos = np.minimum(np.searchsorted(table, h), len(table) - 1)
-        return np.asarray(table[pos] == h)
+        present = pc.greater(pc.binary_length(normalised), 0).fill_null(False)   # '' and NULL are never added
+        return np.asarray(table[pos] == h) & np.asarray(present.to_numpy(zero_copy_only=False), dtype=bool)
 
     @property
     def nbytes(self) -> int:
