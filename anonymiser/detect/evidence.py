@@ -104,6 +104,13 @@ def sample_distinct(conn: sa.Connection, table: TableInfo, column: ColumnInfo, l
 
 
     col = table_clause(table).c[column.name]
+    if column.kind == "array":
+        # Arrays are masked element by element, so their elements are the values judged.
+        elements: dict[str, None] = {}
+        for (v,) in conn.execute(sa.select(col).where(col.is_not(None)).limit(limit * JSON_ROWS_FACTOR)):
+            for element in _flatten(v):
+                elements.setdefault(str(element).strip())
+        return [e for e in elements if e][:limit]
     if column.kind == "json":
         # PostgreSQL's json has no equality (no GROUP BY): deduplicated here, over twice the sample at most
         # (documents can be large); drivers return parsed documents.
@@ -114,6 +121,12 @@ def sample_distinct(conn: sa.Connection, table: TableInfo, column: ColumnInfo, l
     query = sa.select(inner.c.v).group_by(inner.c.v).limit(limit)
     values = (str(v).strip() for (v,) in conn.execute(query))
     return [v for v in values if v]
+
+
+def _flatten(value: object) -> list[object]:
+    if isinstance(value, (list, tuple)):
+        return [e for item in value for e in _flatten(item)]
+    return [] if value is None else [value]
 
 
 def _is_prose(values: Sequence[str]) -> bool:
@@ -229,7 +242,8 @@ def table_evidence(conn: sa.Connection, table: TableInfo, sample: int, engine: E
     """
 
     # Untyped SQLite columns holding several storage classes ("other", no declared type) are read as text too.
-    columns = [c for c in table.columns if c.kind in SAMPLED_KINDS or (c.kind == "other" and not c.native_type)]
+    columns = [c for c in table.columns if c.kind in SAMPLED_KINDS or (c.kind == "other" and not c.native_type)
+               or (c.kind == "array" and c.element_kind in SAMPLED_KINDS)]
     per_column = {c.name: sample_distinct(conn, table, c, min(sample, CONFIRM_SAMPLE)
                                           if match_name(table, c) else sample) for c in columns}
     groups: list[tuple[str, str | None, list[str]]] = []      # (column, JSON path or None, values)

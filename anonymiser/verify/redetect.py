@@ -31,6 +31,7 @@ from anonymiser.detect.engine import Engine, detector_label, get_engine
 from anonymiser.detect.evidence import PATTERN_CELL_RATE, PATTERN_ENTITIES, PATTERN_SCORE
 from anonymiser.detect.names import about_people
 from anonymiser.detect.shapes import is_image_or_document, name_column, nz_document_column, shape_entity
+from anonymiser.schema import ColumnInfo
 from anonymiser.verify.model import REDETECTED, Failure, Redetection, RedetectionSummary
 from anonymiser.verify.outputs import parquet_files, read_columns
 from anonymiser.write.manifest import Manifest
@@ -45,8 +46,16 @@ MIN_NAMED_CELLS = 2           # one odd cell in a sample is no evidence
 _BINARY_SAMPLE = 50
 
 
+def _kept_kind(column: ColumnInfo) -> bool:
+    """Text-like columns, and arrays of text (re-detected element by element)."""
+    return column.kind in _TEXT_KINDS or (column.kind == "array" and column.element_kind in _TEXT_KINDS)
+
+
 def _sample(values: pa.ChunkedArray, seed: int) -> list[str]:
-    text = pc.cast(values.combine_chunks(), pa.string()) if values.type != pa.string() else values.combine_chunks()
+    combined = values.combine_chunks()
+    while pa.types.is_list(combined.type) or pa.types.is_large_list(combined.type):
+        combined = pc.list_flatten(combined)        # arrays: their elements are the values
+    text = pc.cast(combined, pa.string()) if combined.type != pa.string() else combined
     distinct = pc.unique(text.drop_null())
     distinct = distinct.filter(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(distinct)), 0))
     if len(distinct) > SAMPLE:
@@ -114,7 +123,7 @@ def redetect(directory: Path, manifest: Manifest) -> tuple[RedetectionSummary, l
         info = manifest.schema_.tables.get(table)
         if info is None:
             continue
-        kept = [c.name for c in info.columns if c.kind in (*_TEXT_KINDS, "binary")
+        kept = [c.name for c in info.columns if (_kept_kind(c) or c.kind == "binary")
                 and (c.name not in entry.masking or entry.masking[c.name].kept)]
         layout = [c.name for c in info.columns if c.kind in _TEXT_KINDS and c.name in entry.masking
                   and entry.masking[c.name].strategy in LAYOUT_KEPT]

@@ -207,3 +207,16 @@ def test_nullable_point_beside_people_is_nulled_postgres(tmp_path: Path, pg_url:
     assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
     homes = [v for f in (out / "parquet").rglob("*.parquet") for v in pq.read_table(f).column("home").to_pylist()]
     assert len(homes) == 20 and set(homes) == {None}
+
+
+def test_text_array_of_emails_postgres(tmp_path: Path, pg_url: str) -> None:
+    """F27: a text[] column of e-mail addresses is sampled element by element by scan and re-detected by verify."""
+    engine = sa.create_engine(normalise_url(pg_url))
+    emails = [f"buyer{i}@example.co.nz" for i in range(120)]
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE sale (id integer PRIMARY KEY, tags text[], labels text[])")
+        conn.execute(sa.text("INSERT INTO sale VALUES (:i, :t, :l)"),
+                     [{"i": i, "t": [e, "vip"] if i % 2 else [e], "l": ["red", "blue"][: 1 + i % 2]}
+                      for i, e in enumerate(emails)])
+    engine.dispose()
+    _scan_run_then_keep(tmp_path, pg_url, {"tags": "email"}, ("labels",), emails)
