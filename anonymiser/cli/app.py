@@ -7,10 +7,8 @@ command runs or shows its own help: ``anonymiser --help`` and ``--version`` stay
 
 from __future__ import annotations
 
-import _thread
 import importlib
 import logging
-import signal
 import sys
 import warnings
 from collections.abc import Sequence
@@ -22,7 +20,8 @@ import typer.main
 from typer import _click as click  # typer vendors click: TyperGroup's own types
 
 from anonymiser import __version__
-from anonymiser.cli.common import configure, mark_interrupted, output
+from anonymiser.cli import interrupts
+from anonymiser.cli.common import configure, output, report_interrupted
 from anonymiser.redact import scrub_db_message
 
 # name → the summary ``anonymiser --help`` lists (the first line of the module's HELP; a test checks).
@@ -105,19 +104,16 @@ def _global(
     configure(quiet=quiet, json_logs=json_logs)
 
 
-def _terminate(signum: int, frame: object) -> None:
-    # cron and CI time-outs send SIGTERM: unwind like Ctrl-C so the partial output is removed.
-    mark_interrupted()
-    raise KeyboardInterrupt
-
-
 def _unraisable(hook: Any) -> None:
     """Python drops an exception it cannot raise (e.g. a signal landing in an import-lock callback) after
     printing a traceback: an interrupt is delivered again instead, anything else becomes one warning line."""
-    if hook.exc_type is not None and issubclass(hook.exc_type, KeyboardInterrupt):
-        _thread.interrupt_main()
-        return
-    output().warn(f"ignored {getattr(hook.exc_type, '__name__', 'error')} in a library callback")
+    try:
+        if hook.exc_type is not None and issubclass(hook.exc_type, KeyboardInterrupt):
+            interrupts.lost()
+            return
+        output().warn(f"ignored {getattr(hook.exc_type, '__name__', 'error')} in a library callback")
+    except KeyboardInterrupt:   # the signal landed in this hook: lost like the others
+        interrupts.lost()
 
 
 GLOBAL_FLAGS = frozenset({"--quiet", "-q", "--json"})
@@ -147,9 +143,22 @@ class _LogToOutput(logging.Handler):
 
 
 def main() -> None:
-    signal.signal(signal.SIGTERM, _terminate)
-    signal.signal(signal.SIGINT, _terminate)
     sys.unraisablehook = _unraisable
     warnings.showwarning = _show_warning
     logging.lastResort = _LogToOutput(logging.WARNING)
-    app(args=hoist_global_flags(sys.argv[1:]), prog_name="anonymiser")
+    code: int | str | None = None
+    try:
+        interrupts.install()
+        try:
+            app(args=hoist_global_flags(sys.argv[1:]), prog_name="anonymiser")
+        except SystemExit as exit_:
+            code = exit_.code
+        except KeyboardInterrupt:   # delivered outside a command's error boundary (e.g. in click's own code)
+            code = 130
+        interrupts.finish()
+    except KeyboardInterrupt:   # the one interrupt landed after the command ended: the command's code stands
+        interrupts.finish()
+        code = 130 if code is None else code
+    if code == 130:   # typer turns a KeyboardInterrupt it catches into exit 130 without a word
+        report_interrupted()
+    raise SystemExit(code)

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from anonymiser.cli import interrupts
 from anonymiser.errors import EXIT_DATABASE, EXIT_USAGE, AnonymiserError
 from anonymiser.progress import Progress as ProgressUpdate
 from anonymiser.redact import scrub
@@ -149,23 +150,19 @@ def configure(quiet: bool, json_logs: bool) -> None:
     _state = Output(quiet=quiet, json=json_logs)
 
 
-_signalled = False
-
-
-def mark_interrupted() -> None:
-    """SIGINT/SIGTERM received: whatever error follows is the interruption's doing."""
-    global _signalled
-    _signalled = True
+def report_interrupted() -> None:
+    """The one 'interrupted' line (a JSON event with --json), however many paths reach it."""
+    if not interrupts.report_once():
+        return
+    if output().json:
+        output().stderr.write(json.dumps({"ts": round(time.time(), 3), "event": "interrupted", "exit_code": 130,
+                                          "message": interrupts.MESSAGE}) + "\n")
+    else:
+        output().err.print(interrupts.MESSAGE, markup=False)
 
 
 def _exit_interrupted() -> NoReturn:
-    message = ("interrupted: stopped before finishing; nothing half-done was left behind (a run's partial output "
-               "removed, a load rolled back)")
-    if output().json:
-        output().stderr.write(json.dumps({"ts": round(time.time(), 3), "event": "interrupted", "exit_code": 130,
-                                          "message": message}) + "\n")
-    else:
-        output().err.print(message, markup=False)
+    report_interrupted()
     raise typer.Exit(130) from None
 
 
@@ -184,7 +181,7 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
         except (typer.Exit, typer.Abort):
             raise
         except Exception as exc:  # noqa: BLE001 - the last line of defence before the user's terminal
-            if _signalled:
+            if interrupts.received():
                 # The interrupt landed inside an import or a library and surfaced as another error.
                 _exit_interrupted()
             if os.environ.get(DEBUG_ENV):

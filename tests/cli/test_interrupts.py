@@ -1,0 +1,107 @@
+"""Interrupts exit 130 with one message and no traceback, wherever the signal lands (the real process).
+
+Each case swaps the ``keygen`` command for one that signals itself at an awkward moment: inside code run
+by ``exec`` of a string (CPython then marks the interrupt unhandled and, at exit, kills itself with SIGINT),
+inside a ``__del__`` (the KeyboardInterrupt is dropped as unraisable), and again during the clean-up.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from anonymiser.cli.interrupts import MESSAGE
+
+PRELUDE = """
+import os, signal, sys, time
+from pathlib import Path
+import anonymiser.cli.keygen as keygen
+from anonymiser.cli.common import handles_errors
+from anonymiser.cli.app import main
+
+def signal_me():
+    os.kill(os.getpid(), signal.SIGTERM)
+"""
+
+CASES = {
+    "inside-exec-of-a-string": """
+@handles_errors
+def command() -> None:
+    exec("signal_me()\\nfor _ in range(10 ** 8): pass", {"signal_me": signal_me})
+    Path(os.environ["MARKER"]).write_text("finished")
+""",
+    "inside-a-del-callback": """
+class Dropper:
+    def __del__(self) -> None:
+        signal_me()
+        for _ in range(10 ** 6):
+            pass
+
+@handles_errors
+def command() -> None:
+    dropper = Dropper()
+    del dropper
+    time.sleep(10)
+    Path(os.environ["MARKER"]).write_text("finished")
+""",
+    "repeated-during-clean-up": """
+@handles_errors
+def command() -> None:
+    try:
+        signal_me()
+        time.sleep(10)
+    finally:
+        for _ in range(3):
+            signal_me()
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)
+        Path(os.environ["MARKER"]).write_text("cleaned up")
+""",
+}
+RUN = """
+keygen.command = command
+sys.argv = ["anonymiser", "keygen"]
+main()
+"""
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_an_interrupt_exits_130_wherever_it_lands(name: str, tmp_path: Path) -> None:
+    marker = tmp_path / "marker"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANONYMISER_")} | {"MARKER": str(marker)}
+    result = subprocess.run([sys.executable, "-c", PRELUDE + CASES[name] + RUN], env=env, capture_output=True,
+                            text=True, timeout=60)
+    text = result.stdout + result.stderr
+    assert result.returncode == 130, (result.returncode, text)
+    assert "Traceback" not in text and "Exception ignored" not in text, text
+    assert text.count(MESSAGE) == 1, text
+    if name == "repeated-during-clean-up":
+        assert marker.read_text() == "cleaned up"   # the repeated signals did not cut the clean-up short
+    else:
+        assert not marker.exists()                  # the command stopped
+
+
+def test_a_signal_after_the_command_finished_keeps_its_exit_code(tmp_path: Path) -> None:
+    script = PRELUDE + """
+@handles_errors
+def command() -> None:
+    print("done")
+
+import anonymiser.cli.interrupts as interrupts
+finish = interrupts.finish
+
+def finish_after_a_signal() -> None:
+    os.kill(os.getpid(), signal.SIGTERM)
+    finish()
+
+interrupts.finish = finish_after_a_signal
+""" + RUN
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANONYMISER_")}
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "done" in result.stdout and "Traceback" not in result.stderr, result.stderr
+
