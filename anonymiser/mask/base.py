@@ -16,11 +16,11 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar, Literal, Protocol, get_args
+from typing import Annotated, Any, ClassVar, Literal, Protocol, get_args
 
 import numpy as np
 import pyarrow as pa
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 from anonymiser.errors import MaskError
 from anonymiser.mask.lists import map_leaves
@@ -65,6 +65,11 @@ def own_syntax(column: ColumnInfo) -> str | None:
     return column.user_type   # a PostgreSQL composite or range type of the source
 NUMERIC_KINDS: frozenset[ColumnKind] = frozenset({"integer", "float", "decimal"})
 TEMPORAL_KINDS: frozenset[ColumnKind] = frozenset({"date", "datetime"})
+
+
+# What to do with cells a strategy cannot read ('invalid: fail' stops the run, 'invalid: null' blanks them).
+# YAML reads a bare 'null' as None: the error messages say 'invalid: null', so None means "null" here.
+InvalidCells = Annotated[Literal["fail", "null"], BeforeValidator(lambda value: "null" if value is None else value)]
 
 
 class StrategyParams(BaseModel):

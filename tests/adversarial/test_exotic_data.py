@@ -77,6 +77,18 @@ CASES: dict[str, Case] = {
          f"INSERT INTO {'t' * 60} VALUES (1, 'wiremu.planted@leaktest.co.nz')"],
         f"{'t' * 60}: {{columns: {{{'c' * 60}: keep, {'e' * 60}: {{mask: email}}}}}}",
         planted=("wiremu.planted@leaktest.co.nz",)),
+    "sqlite-date-column-holding-not-a-date": Case(
+        ["CREATE TABLE visit (id INTEGER PRIMARY KEY, seen DATE, email TEXT)",
+         "INSERT INTO visit VALUES (1, '2024-02-29', 'wiremu.planted@leaktest.co.nz'), (2, 'not a date', NULL), "
+         "(3, NULL, 'aroha.secretsworth@leaktest.co.nz')"],
+        "visit: {columns: {id: keep, seen: {mask: date_shift, by: id}, email: {mask: email}}}",
+        code=2, expect="'visit', column 'seen'.*invalid: null",
+        planted=("wiremu.planted@leaktest.co.nz", "aroha.secretsworth@leaktest.co.nz", "not a date")),
+    "sqlite-not-a-date-blanked-as-the-message-says": Case(
+        ["CREATE TABLE visit (id INTEGER PRIMARY KEY, seen DATE, email TEXT)",
+         "INSERT INTO visit VALUES (1, '2024-02-29', 'wiremu.planted@leaktest.co.nz'), (2, 'not a date', NULL)"],
+        "visit: {columns: {id: keep, seen: {mask: date_shift, by: id, invalid: null}, email: {mask: email}}}",
+        planted=("wiremu.planted@leaktest.co.nz", "not a date")),
 }
 
 
@@ -115,3 +127,36 @@ def test_messy_data_runs_and_loads_back(tmp_path: Path, case: Case) -> None:
                 dst.execute(f"SELECT COUNT(*) FROM {quoted}").fetchone()
     src.close()
     dst.close()
+
+
+def test_a_blob_column_under_a_text_strategy_is_refused_at_check(tmp_path: Path) -> None:
+    source = _build(tmp_path / "source.sqlite", Case(
+        ["CREATE TABLE contact (id INTEGER PRIMARY KEY, email BLOB)", "INSERT INTO contact VALUES (?, ?)"],
+        "", params=[(1, b"wiremu.planted@leaktest.co.nz")]))
+    policy = write_policy(tmp_path, "version: 1\ntables:\n  contact: {columns: {id: keep, email: {mask: email}}}\n")
+    assert_clean(cli("check", str(policy), "--source", source), 2, expect="contact.email")
+    assert_clean(cli("run", str(policy), "--source", source, "--out", str(tmp_path / "out")), 2,
+                 expect="contact.email")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("rule", ["keep", "{mask: date_shift, by: id}"], ids=["kept", "date_shift"])
+def test_postgresql_infinity_timestamps(rule: str, tmp_path: Path, pg_url: str) -> None:
+    import psycopg  # the PostgreSQL driver: only this case needs it
+
+    with psycopg.connect(pg_url.replace("+psycopg", "")) as conn:
+        conn.execute("CREATE TABLE booking (id INTEGER PRIMARY KEY, starts TIMESTAMP, ends TIMESTAMPTZ, "
+                     "email TEXT)")
+        conn.execute("INSERT INTO booking VALUES (1, 'infinity', '-infinity', 'wiremu.planted@leaktest.co.nz'), "
+                     "(2, '2024-02-29 10:00', '2024-03-01 10:00+13', NULL)")
+    policy = write_policy(tmp_path, "version: 1\ntables:\n  booking: {columns: {id: keep, starts: " + rule
+                          + ", ends: " + rule + ", email: {mask: email}}}\n")
+    out = tmp_path / "out"
+    result = cli("run", str(policy), "--source", pg_url, "--out", str(out))
+    planted = ("wiremu.planted@leaktest.co.nz",)
+    assert_clean(result, 0, planted=planted)
+    assert_no_planted_in_files(out, planted)
+    assert pq.read_table(out / "parquet" / "booking.parquet").num_rows == 2
+    target = tmp_path / "target.sqlite"   # and the copy loads (infinity travels as text where a driver cannot read it)
+    assert_clean(cli("load", str(out), "--target", f"sqlite:///{target}"), 0)

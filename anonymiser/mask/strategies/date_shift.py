@@ -11,15 +11,13 @@ own layout: ISO-8601 (``YYYY-MM-DD``, with ``HH:MM:SS`` after a space or ``T``) 
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
 from anonymiser.errors import MaskError
-from anonymiser.mask.base import MaskContext
+from anonymiser.mask.base import InvalidCells, MaskContext
 from anonymiser.mask.keyed_rows import KeyedRowParams, KeyedRowStrategy, row_material
 from anonymiser.mask.registry import register
 
@@ -36,7 +34,7 @@ _TEXT_LAYOUTS = (
 class DateShiftParams(KeyedRowParams):
     max_days: int = Field(30, ge=1, le=36_500)
     domain: str = "date_shift"
-    invalid: Literal["fail", "null"] = "fail"     # text cells that are no date in a known layout
+    invalid: InvalidCells = "fail"     # text cells that are no date in a known layout
 
 
 def shift_days(arr: pa.Array, days: np.ndarray) -> pa.Array:

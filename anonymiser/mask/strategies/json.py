@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import numpy as np
 import pyarrow as pa
@@ -36,7 +36,7 @@ from pydantic import AfterValidator, Field
 from anonymiser.errors import MaskError, PolicyError, PolicyOptionError
 from anonymiser.jsonpath import JsonPath, Number, dumps, loads
 from anonymiser.mask import columnar, registry
-from anonymiser.mask.base import TEXT_KINDS, MaskContext, Strategy, StrategyParams
+from anonymiser.mask.base import TEXT_KINDS, InvalidCells, MaskContext, Strategy, StrategyParams
 from anonymiser.mask.registry import register
 from anonymiser.schema import ColumnInfo, ColumnKind
 
@@ -57,7 +57,7 @@ PathRule = str | dict[str, Any] | None
 
 class JsonParams(StrategyParams):
     json_paths: dict[Annotated[str, AfterValidator(_path)], PathRule] = Field(min_length=1)
-    invalid: Literal["fail", "null"] = "fail"     # cells that are not JSON: stop the run, or blank them
+    invalid: InvalidCells = "fail"     # cells that are not JSON: stop the run, or blank them
 
 
 @register
