@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
@@ -187,14 +188,26 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
             if os.environ.get(DEBUG_ENV):
                 raise
             code, what = _classify_unexpected(exc)
-            output().error(AnonymiserError(
-                what,
-                hint=f"Set {DEBUG_ENV}=1 to see the traceback (it may show data values: do not share it "
-                     "outside your organisation).",
-            ))
+            hint = (f"Set {DEBUG_ENV}=1 to see the traceback (it may show data values: do not share it outside "
+                    "your organisation).")
+            if _disk_full(exc):
+                what = "the disk is full (or a file-size limit was reached) while writing: " + what
+                hint = ("Free space where the output is written (or raise the limit) and run again; a run's "
+                        "partial output was removed and the previous output at --out is unchanged.")
+            output().error(AnonymiserError(what, hint=hint))
             raise typer.Exit(code) from None
 
     return wrapper
+
+
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+
+
+def _disk_full(exc: BaseException) -> bool:
+    # Arrow's write errors carry no errno, only the system's text.
+    text = str(exc)
+    return (isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS) or any(
+        reason in text for reason in ("No space left on device", "File too large", "Disk quota exceeded"))
 
 
 def _classify_unexpected(exc: Exception) -> tuple[int, str]:
