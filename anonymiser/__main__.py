@@ -1,3 +1,3 @@
-from anonymiser.cli.app import main
+from anonymiser.cli.entry import main
 
 main()

@@ -105,3 +105,34 @@ interrupts.finish = finish_after_a_signal
     assert result.returncode == 0, result.stderr
     assert "done" in result.stdout and "Traceback" not in result.stderr, result.stderr
 
+
+
+SIGNAL_DURING_IMPORTS = """
+import os, signal, sys
+
+class SignalWhileImportingTheApplication:
+    def find_spec(self, name, path=None, target=None):
+        if name == "typer":            # the application's imports (~0.3 s of typer, rich ...) have begun
+            os.kill(os.getpid(), signal.{signum})
+        return None
+
+sys.meta_path.insert(0, SignalWhileImportingTheApplication())
+sys.argv = ["anonymiser", *{args!r}]
+from anonymiser.cli.entry import main
+main()
+"""
+
+
+@pytest.mark.parametrize("signum", ["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("args", [["keygen"], ["--json", "keygen"]], ids=["text", "json"])
+def test_an_interrupt_while_the_application_loads_exits_130(signum: str, args: list[str]) -> None:
+    """Before the entry module, a signal in the first ~0.3 s (typer and rich loading) got Python's default:
+    a KeyboardInterrupt traceback, or a bare kill by SIGTERM (exit -15)."""
+    script = SIGNAL_DURING_IMPORTS.format(signum=signum, args=args)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANONYMISER_")}
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    text = result.stdout + result.stderr
+    assert result.returncode == 130, (result.returncode, text)
+    assert "Traceback" not in text and text.count(MESSAGE) == 1, text
+    if "--json" in args:
+        assert all(line.startswith("{") for line in result.stderr.splitlines()), result.stderr
