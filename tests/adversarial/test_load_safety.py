@@ -202,5 +202,12 @@ def test_an_interrupted_replace_restores_the_previous_tables(engine: str, big: P
     assert_clean(cli("load", str(small), "--target", target), 0)   # the previous copy, smaller than the new
     before = _engine_state(target)
     result = _interrupted_load(engine, target, big, signal.SIGTERM, "--replace")
-    assert result.returncode == 130 and "Traceback" not in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    if result.returncode == 0:
+        # The signal was sent while the server still showed the last COPY as active, but landed after the
+        # load's commit (the handler runs when the driver call returns): then the load is whole, never mixed.
+        assert "replaced 2 table(s)" in result.stdout + result.stderr, result.stderr
+        assert {t: state[0] for t, state in _engine_state(target).items()} == {"child": CHILD_ROWS, "parent": 1_000}
+        return
+    assert result.returncode == 130, result.stderr
     assert _engine_state(target) == before
