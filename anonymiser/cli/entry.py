@@ -14,7 +14,7 @@ from anonymiser.cli import interrupts
 def main() -> None:
     interrupts.install()
     try:
-        from anonymiser.cli.app import main as run_command
+        from anonymiser.cli.app import main as run_command  # after the handlers: see the module docstring
     except KeyboardInterrupt:
         interrupts.finish()
         if "--json" in sys.argv[1:]:

@@ -19,6 +19,7 @@ HEAVY = ("pandas", "sqlalchemy", "presidio_analyzer", "spacy", "faker", "anonymi
 OWN_CODE_ON_FIRST_USE = {
     "detect/engine.py": "the recognizer modules import Presidio and read the word lists",
     "testing/plugin.py": "pytest loads the plugin into every run; its machinery only when configured",
+    "cli/entry.py": "the signal handlers are installed before the application (typer, rich) is imported",
 }
 
 
