@@ -25,7 +25,7 @@ from anonymiser.errors import SourceError
 from anonymiser.lazy import lazy_import
 from anonymiser.subset import keys as K
 from anonymiser.subset.graph import SubsetGraph
-from anonymiser.subset.sql import arrow_type, fetch_matching, fetch_with_ancestors
+from anonymiser.subset.sql import arrow_type, fetch_matching
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -107,11 +107,8 @@ class Closure:
         carry = self.graph.carry[table]
         loops = [(fk.columns, fk.ref_columns) for fk in self.graph.parents[table] if fk.ref_table == table]
         try:
-            if with_ancestors and loops:
-                return list(fetch_with_ancestors(self.conn, info, carry, where, values, loops, self.batch_size,
-                                                 self.types[table]))
-            return list(fetch_matching(self.conn, info, carry, where, values, self.batch_size,
-                                       self.types[table]))
+            return list(fetch_matching(self.conn, info, carry, where, values, self.batch_size, self.types[table],
+                                       loops if with_ancestors else ()))
         except sa.exc.DBAPIError as exc:
             raise SourceError(
                 f"reading keys of {table!r} for the subset failed ({type(exc.orig).__name__})", table=table,

@@ -162,38 +162,28 @@ def scan(conn: sa.Connection, stmt: sa.Select[Any], names: Sequence[str],
 
 
 def fetch_matching(conn: sa.Connection, info: TableInfo, select: Sequence[str], where: Sequence[str],
-                   keys: pa.Table, batch_size: int | None,
-                   types: Mapping[str, pa.DataType | None]) -> Iterator[pa.Table]:
-    """``select`` columns of the rows of ``info`` whose ``where`` tuple is in ``keys``, batch by batch."""
-    batch_size = batch_size or default_batch_size(conn.dialect.name, len(where), info, where)
-    table = table_clause(info, sorted({*select, *where}))
-    for start in range(0, keys.num_rows, batch_size):
-        batch = keys.slice(start, batch_size)
-        clause = key_clause(table, where, batch, dialect=conn.dialect.name, info=info)
-        stmt = sa.select(*[table.c[c] for c in select]).where(clause)
-        yield fetch(conn, stmt, select, types)
+                   keys: pa.Table, batch_size: int | None, types: Mapping[str, pa.DataType | None],
+                   self_references: Sequence[tuple[Sequence[str], Sequence[str]]] = ()) -> Iterator[pa.Table]:
+    """``select`` columns of the rows of ``info`` whose ``where`` tuple is in ``keys``, batch by batch.
 
-
-def fetch_with_ancestors(conn: sa.Connection, info: TableInfo, select: Sequence[str], where: Sequence[str],
-                         keys: pa.Table, self_references: Sequence[tuple[Sequence[str], Sequence[str]]],
-                         batch_size: int | None, types: Mapping[str, pa.DataType | None]) -> Iterator[pa.Table]:
-    """Like ``fetch_matching``, plus every ancestor of those rows through the table's self-references
-    (``(fk columns, referenced columns)`` pairs: ``node.parent_id -> node.id``), in one recursive query
-    per batch instead of one round trip per level: a 5,000-deep chain of parents is one statement.
-    ``UNION`` (not ``UNION ALL``) ends the recursion on cycles in the data. ``select`` must hold the
-    foreign key and referenced columns."""
+    With ``self_references`` (``(fk columns, referenced columns)`` pairs: ``node.parent_id -> node.id``),
+    every ancestor of those rows too, in one recursive query per batch instead of one round trip per
+    level: a 5,000-deep chain of parents is one statement. ``UNION`` (not ``UNION ALL``) ends the
+    recursion on cycles in the data. ``select`` must then hold the foreign key and referenced columns."""
     batch_size = batch_size or default_batch_size(conn.dialect.name, len(where), info, where)
     table = table_clause(info, sorted({*select, *where}))
     parent = table.alias("anon_subset_parent")
     for start in range(0, keys.num_rows, batch_size):
         batch = keys.slice(start, batch_size)
         clause = key_clause(table, where, batch, dialect=conn.dialect.name, info=info)
-        found = sa.select(*[table.c[c] for c in select]).where(clause).cte("anon_subset_up", recursive=True)
-        links = [sa.and_(*[parent.c[ref] == found.c[col] for col, ref in zip(cols, refs, strict=True)])
-                 for cols, refs in self_references]
-        step = sa.select(*[parent.c[c] for c in select]).join(found, sa.or_(*links))
-        found = found.union(step)
-        yield fetch(conn, sa.select(*[found.c[c] for c in select]), select, types)
+        stmt = sa.select(*[table.c[c] for c in select]).where(clause)
+        if self_references:
+            found = stmt.cte("anon_subset_up", recursive=True)
+            links = [sa.and_(*[parent.c[ref] == found.c[col] for col, ref in zip(cols, refs, strict=True)])
+                     for cols, refs in self_references]
+            found = found.union(sa.select(*[parent.c[c] for c in select]).join(found, sa.or_(*links)))
+            stmt = sa.select(*[found.c[c] for c in select])
+        yield fetch(conn, stmt, select, types)
 
 
 def count_rows(conn: sa.Connection, info: TableInfo) -> int:
