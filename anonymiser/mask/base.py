@@ -88,6 +88,10 @@ class MaskStats:
     collisions_resolved: int = 0
     extra: dict[str, int] = field(default_factory=dict)
 
+    def count(self, name: str, n: int) -> None:
+        """Add ``n`` to the strategy's own counter ``name`` (kept in ``extra``)."""
+        self.extra[name] = self.extra.get(name, 0) + n
+
 
 class Span(Protocol):
     """A personal span found in a text: character offsets and the entity type (never the text)."""

@@ -97,7 +97,7 @@ class PseudonymStrategy(Strategy):
                 return out
             rows = np.flatnonzero(hit)
             out = pc.replace_with_mask(out, pa.array(hit), rerender(rows, attempt))
-            self.stats.extra["source_redrawn"] = self.stats.extra.get("source_redrawn", 0) + len(rows)
+            self.stats.count("source_redrawn", len(rows))
         return out
 
     def _avoid_identity(self, m: Material, out: pa.Array,
@@ -112,7 +112,7 @@ class PseudonymStrategy(Strategy):
                 return out
             rows = np.flatnonzero(same.fill_null(False).to_numpy(zero_copy_only=False))
             out = pc.replace_with_mask(out, same.fill_null(False), rerender(rows, attempt))
-            self.stats.extra["identity_redrawn"] = self.stats.extra.get("identity_redrawn", 0) + len(rows)
+            self.stats.count("identity_redrawn", len(rows))
         return out
 
     def mask(self, values: pa.Array, ctx: MaskContext) -> pa.Array:

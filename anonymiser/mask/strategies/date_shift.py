@@ -101,7 +101,7 @@ class DateShift(KeyedRowStrategy):
         invalid = pc.invert(handled)
         count = pc.sum(pc.cast(invalid, pa.int64())).as_py() or 0
         if count and p.invalid == "null":
-            self.stats.extra["invalid_nulled"] = self.stats.extra.get("invalid_nulled", 0) + count
+            self.stats.count("invalid_nulled", count)
             return pc.if_else(invalid, pa.scalar(None, arr.type), out)
         if count:
             raise MaskError(

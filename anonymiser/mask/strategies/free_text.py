@@ -161,7 +161,7 @@ class FreeText(Strategy):
         self.stats.cells += len(values)
         self.stats.distinct += len(distinct)
         self.stats.nulls += arr.null_count
-        self.stats.extra["spans"] = self.stats.extra.get("spans", 0) + sum(len(s) for s in spans)
+        self.stats.count("spans", sum(len(s) for s in spans))
         return result
 
 

@@ -107,11 +107,11 @@ class Json(Strategy):
         out = pa.array([dumps(h[0]) if hit and h is not None else None if h is None and s else s
                         for h, hit, s in zip(holders, changed, sources, strict=True)], pa.string())
         if bad:
-            self.stats.extra["invalid_nulled"] = self.stats.extra.get("invalid_nulled", 0) + bad
+            self.stats.count("invalid_nulled", bad)
         self.stats.cells += len(values)
         self.stats.distinct += len(sources)
         self.stats.nulls += values.null_count
-        self.stats.extra["documents_changed"] = self.stats.extra.get("documents_changed", 0) + int(changed.sum())
+        self.stats.count("documents_changed", int(changed.sum()))
         result = out if take is None else pc.take(out, take)
         return columnar.cast_like(result, values.type)
 
