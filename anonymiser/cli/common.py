@@ -156,8 +156,7 @@ def report_interrupted() -> None:
     if not interrupts.report_once():
         return
     if output().json:
-        output().stderr.write(json.dumps({"ts": round(time.time(), 3), "event": "interrupted", "exit_code": 130,
-                                          "message": interrupts.MESSAGE}) + "\n")
+        output().stderr.write(interrupts.json_event() + "\n")
     else:
         output().err.print(interrupts.MESSAGE, markup=False)
 

@@ -4,9 +4,7 @@ application (typer, rich, ~0.3 s of imports) is loaded. A signal during those im
 
 from __future__ import annotations
 
-import json
 import sys
-import time
 
 from anonymiser.cli import interrupts
 
@@ -17,11 +15,6 @@ def main() -> None:
         from anonymiser.cli.app import main as run_command  # after the handlers: see the module docstring
     except KeyboardInterrupt:
         interrupts.finish()
-        if "--json" in sys.argv[1:]:
-            line = json.dumps({"ts": round(time.time(), 3), "event": "interrupted", "exit_code": 130,
-                               "message": interrupts.MESSAGE})
-        else:
-            line = interrupts.MESSAGE
-        sys.stderr.write(line + "\n")
+        sys.stderr.write((interrupts.json_event() if "--json" in sys.argv[1:] else interrupts.MESSAGE) + "\n")
         raise SystemExit(130) from None
     run_command()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import _thread
 import ctypes
+import json
 import signal
 import threading
 import time
@@ -72,6 +73,11 @@ def _redeliver() -> None:
         if not _delivered:
             _thread.interrupt_main(signal.SIGINT)
         time.sleep(REDELIVERY_SECONDS)
+
+
+def json_event() -> str:
+    """The 'interrupted' line as a JSON event (--json)."""
+    return json.dumps({"ts": round(time.time(), 3), "event": "interrupted", "exit_code": 130, "message": MESSAGE})
 
 
 def report_once() -> bool:
