@@ -124,6 +124,21 @@ def make_sqlite_source(path: Path, rows: list[tuple[object, ...]] = PLANTED_ROWS
     return f"sqlite:///{path}"
 
 
+def make_event_source(directory: Path, rows: int) -> tuple[str, Path]:
+    """A SQLite source with one table of ``rows`` events (nothing personal, all kept) and its policy: a run
+    that takes long enough to be interrupted at a chosen stage."""
+    path = directory / "big.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE event (id INTEGER PRIMARY KEY, kind VARCHAR(10), amount INTEGER)")
+        conn.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
+                     "INSERT INTO event SELECT i, 'k' || (i % 7), i * 3 FROM n", (rows,))
+    conn.close()
+    policy = directory / "policy.yaml"
+    policy.write_text("version: 1\ntables:\n  event:\n    columns:\n      id: keep\n      kind: keep\n"
+                      "      amount: keep\n")
+    return f"sqlite:///{path}", policy
+
+
 def write_policy(directory: Path, text: str = CUSTOMER_POLICY, name: str = "policy.yaml") -> Path:
     path = directory / name
     path.write_text(text, encoding="utf-8")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.adversarial.harness import snapshot
+from tests.adversarial.harness import make_event_source, snapshot
 from tests.cli_runner import TEST_KEY
 
 ROWS = 400_000
@@ -29,17 +28,7 @@ SIGNALS = {"SIGTERM": signal.SIGTERM, "SIGKILL": signal.SIGKILL}   # SIGINT: tes
 
 @pytest.fixture(scope="module")
 def source(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
-    directory = tmp_path_factory.mktemp("run-signals")
-    path = directory / "big.sqlite"
-    with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE event (id INTEGER PRIMARY KEY, kind VARCHAR(10), amount INTEGER)")
-        conn.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
-                     "INSERT INTO event SELECT i, 'k' || (i % 7), i * 3 FROM n", (ROWS,))
-    conn.close()
-    policy = directory / "policy.yaml"
-    policy.write_text("version: 1\ntables:\n  event:\n    columns:\n      id: keep\n      kind: keep\n"
-                      "      amount: keep\n")
-    return f"sqlite:///{path}", policy
+    return make_event_source(tmp_path_factory.mktemp("run-signals"), ROWS)
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.adversarial.harness import make_event_source
 from tests.cli_runner import TEST_KEY, anonymiser
 
 ROWS = 400_000
@@ -19,18 +19,7 @@ ROWS = 400_000
 
 @pytest.fixture(scope="module")
 def big_source(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
-    directory = tmp_path_factory.mktemp("big")
-    path = directory / "big.sqlite"
-    with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE event (id INTEGER PRIMARY KEY, kind VARCHAR(10), amount INTEGER)")
-        conn.execute(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
-            "INSERT INTO event SELECT i, 'k' || (i % 7), i * 3 FROM n", (ROWS,))
-    conn.close()
-    policy = directory / "policy.yaml"
-    policy.write_text("version: 1\ntables:\n  event:\n    columns:\n      id: keep\n      kind: keep\n"
-                      "      amount: keep\n")
-    return f"sqlite:///{path}", policy
+    return make_event_source(tmp_path_factory.mktemp("big"), ROWS)
 
 
 def _start(source: str, policy: Path, out: Path) -> subprocess.Popen[str]:
