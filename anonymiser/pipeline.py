@@ -156,8 +156,8 @@ def run(loaded: LoadedPolicy, options: RunOptions, *, progress: Progress, event:
                          f"{len(plan.tables)} tables", tables=len(plan.tables))
         subset = _subset(conn, plan, loaded, progress)
         detection = _detect(conn, plan.schema, loaded, options.detect_sample, progress)
-        work = out.prepare()
         try:
+            work = out.prepare()   # inside: a signal landing as prepare returns must not leave the partial behind
             (work / "policy.yaml").write_text(loaded.text, encoding="utf-8")  # provenance; holds no credentials
             # The known-entity index and the source values are no longer needed after masking (hundreds of MB
             # on a 10M-row table): built in the call, freed before the dump and verification.
