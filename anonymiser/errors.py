@@ -134,3 +134,9 @@ class VerificationFailed(AnonymiserError):
 
     exit_code = EXIT_VERIFICATION_FAILED
     reason_code = "verification"
+
+
+class OutputTampered(VerificationFailed):
+    """An output's signed files differ from what the run signed (manifest.sig): exit 1."""
+
+    reason_code = "manifest_tampered"

@@ -54,12 +54,13 @@ def _atomic_write(path: Path, text: str) -> None:
         raise
 
 
-def write_all(directory: Path, report: Report) -> list[Path]:
+def write_all(directory: Path, report: Report, *, names: tuple[str, ...] = NAMES) -> list[Path]:
     folder = Path(directory) / REPORT_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    texts = {"report.json": to_json(report), "report.md": to_markdown(report), "report.html": to_html(report)}
+    render = {"report.json": to_json, "report.md": to_markdown, "report.html": to_html}
+    texts = {name: render[name](report) for name in names}
     paths = []
-    for name in NAMES:
+    for name in names:
         path = folder / name
         _atomic_write(path, texts[name])
         paths.append(path)

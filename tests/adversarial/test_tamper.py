@@ -124,3 +124,34 @@ def test_a_new_key_at_the_same_out_warns_that_every_pseudonym_changed(tmp_path: 
                           (["--json"], '"event": "key_changed", "level": "warning"')):
         result = cli(*flags, "run", str(policy), "--source", source, "--out", str(out), key=generate_key())
         assert_clean(result, 0, expect=expect)
+
+
+SIGNED_FILE_EDITS = {
+    "manifest-row-count": ("manifest.json", EDITS["manifest-row-count"]),
+    "report-json-verdict": ("report/report.json", EDITS["report-json-verdict"]),
+    "policy-yaml": ("policy.yaml", EDITS["policy-yaml"]),
+    "signature-deleted": ("manifest.sig", EDITS["signature-deleted"]),
+    "signature-mac-edited": ("manifest.sig", EDITS["signature-mac-edited"]),
+}
+
+
+@pytest.mark.parametrize(("named", "edit"), list(SIGNED_FILE_EDITS.values()), ids=list(SIGNED_FILE_EDITS))
+def test_report_refuses_to_render_an_edited_output(tmp_path: Path, signed_output: Path, named: str,
+                                                   edit: Callable[[Path], None]) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(signed_output, out)
+    edit(out)
+    html = (out / "report" / "report.html").read_bytes()
+    text = assert_clean(cli("report", str(out)), 1, expect=named)
+    assert "refusing to render" in text
+    assert (out / "report" / "report.html").read_bytes() == html      # nothing re-rendered
+    result = cli("--json", "report", str(out))
+    assert_clean(result, 1, expect='"reason": "manifest_tampered"')
+
+
+@pytest.mark.parametrize("key", [None, "another"], ids=["no-key", "another-key"])
+def test_report_needs_the_run_key(tmp_path: Path, signed_output: Path, key: str | None) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(signed_output, out)
+    result = cli("report", str(out), key=generate_key() if key else None)
+    assert_clean(result, 1 if key else 2, expect="key id" if key else "ANONYMISER_KEY is not set")
