@@ -22,6 +22,7 @@ from typer import _click as click  # typer vendors click: TyperGroup's own types
 from anonymiser import __version__
 from anonymiser.cli import interrupts
 from anonymiser.cli.common import configure, output, report_interrupted
+from anonymiser.mask.keys import remember_key
 from anonymiser.redact import scrub_db_message
 
 # name → the summary ``anonymiser --help`` lists (the first line of the module's HELP; a test checks).
@@ -143,6 +144,7 @@ class _LogToOutput(logging.Handler):
 
 
 def main() -> None:
+    remember_key()   # before click parses anything: a bad option's value could be the key
     sys.unraisablehook = _unraisable
     warnings.showwarning = _show_warning
     logging.lastResort = _LogToOutput(logging.WARNING)

@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from anonymiser.cli import interrupts
 from anonymiser.errors import EXIT_DATABASE, EXIT_USAGE, AnonymiserError
+from anonymiser.mask.keys import remember_key
 from anonymiser.progress import Progress as ProgressUpdate
 from anonymiser.redact import scrub
 
@@ -149,6 +150,7 @@ def output() -> Output:
 def configure(quiet: bool, json_logs: bool) -> None:
     global _state
     _state = Output(quiet=quiet, json=json_logs)
+    remember_key()   # whatever the command, the masking key is never shown
 
 
 def report_interrupted() -> None:

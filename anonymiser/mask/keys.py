@@ -22,6 +22,7 @@ import re
 import secrets
 from collections import Counter
 from functools import lru_cache
+from urllib.parse import quote
 
 from anonymiser.errors import ConfigError
 from anonymiser.redact import remember
@@ -38,6 +39,7 @@ KEYGEN_HINT = (f"Create a key with 'anonymiser keygen' and export it: export {KE
 DEMO_KEY = b"anonymiser-demo-key: public, for the demo only, never for real data"
 
 _HEX = re.compile(r"[0-9a-fA-F]+")
+_OTHER_BASE64_ALPHABET = str.maketrans("-_+/", "+/-_")
 _ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=")
 
 
@@ -128,8 +130,21 @@ def key_from_env() -> bytes:
                 "'anonymiser run'. Keep the same key across monthly runs so pseudonyms stay consistent."
             ),
         )
-    remember(text.strip())   # never shown, even if a library echoed it back
+    remember_key(text)   # never shown, even if a library echoed it back
     return parse_key(text)
+
+
+def remember_key(text: str | None = None) -> None:
+    """The key's text (default: ``ANONYMISER_KEY``'s value) and the forms a message could quote it in are
+    scrubbed from everything shown: set at start-up, before any command could echo it (in a bad option value,
+    a URL, a policy value)."""
+    text = (os.environ.get(KEY_ENV, "") if text is None else text).strip()
+    if not text:
+        return
+    forms = {text, text.rstrip("="), quote(text, safe=""), text.translate(_OTHER_BASE64_ALPHABET)}
+    if _HEX.fullmatch(text):
+        forms |= {text.lower(), text.upper()}
+    remember(*forms)
 
 
 def key_id(key: bytes) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 import jinja2
 
+from anonymiser.redact import scrub
 from anonymiser.report.charts import class_size_chart, coverage_bar
 from anonymiser.report.model import Report
 
@@ -58,7 +59,8 @@ def write_all(directory: Path, report: Report, *, names: tuple[str, ...] = NAMES
     folder = Path(directory) / REPORT_DIR
     folder.mkdir(parents=True, exist_ok=True)
     render = {"report.json": to_json, "report.md": to_markdown, "report.html": to_html}
-    texts = {name: render[name](report) for name in names}
+    # scrub: a policy's reason or a failure's message could quote a password or the masking key.
+    texts = {name: scrub(render[name](report)) for name in names}
     paths = []
     for name in names:
         path = folder / name
