@@ -44,6 +44,8 @@ class Engine:
     recognizers: tuple[str, ...] = field(default=())
     _by_entities: dict[tuple[str, ...], list[tuple[Any, list[str]]]] = field(default_factory=dict, compare=False,
                                                                               repr=False)
+    # The span finder's per-recognizer functions, by (candidate entities, extra context words): detect/analyze.py.
+    finders: dict[Any, list[Any]] = field(default_factory=dict, compare=False, repr=False)
 
     def info(self) -> dict[str, Any]:
 

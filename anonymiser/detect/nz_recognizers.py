@@ -104,12 +104,11 @@ def nz_recognizers() -> list[EntityRecognizer]:
             def validate_result(self, pattern_text: str, _check: Any = validator) -> bool | None:
                 return _check(pattern_text) if _check is not None else None
 
-            def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None,
-                        regex_flags: int | None = None, _compiled: Any = compiled,
-                        _name: str = name) -> list[Any]:
+            def spans(self, text: str, _compiled: Any = compiled,
+                      _entity: str = entity) -> list[tuple[int, int, str, float, tuple[()]]]:
                 # Presidio's loop builds an explanation object per match and runs the third-party
                 # ``regex`` engine with a timeout; these simple patterns need neither (~10x faster).
-                results = []
+                found = []
                 seen: set[tuple[int, int]] = set()
                 for pattern, score in _compiled:
                     for m in pattern.finditer(text):
@@ -119,11 +118,15 @@ def nz_recognizers() -> list[EntityRecognizer]:
                         if valid is False:
                             continue
                         seen.add(m.span())
-                        results.append(RecognizerResult(self.supported_entities[0], m.start(), m.end(),
-                                                        1.0 if valid else score, recognition_metadata={
-                                                            RecognizerResult.RECOGNIZER_NAME_KEY: _name,
-                                                            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: str(self.id)}))
-                return results
+                        found.append((m.start(), m.end(), _entity, 1.0 if valid else score, ()))
+                return found
+
+            def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None,
+                        regex_flags: int | None = None, _name: str = name) -> list[Any]:
+                metadata = {RecognizerResult.RECOGNIZER_NAME_KEY: _name,
+                            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: str(self.id)}
+                return [RecognizerResult(found, start, end, score, recognition_metadata=dict(metadata))
+                        for start, end, found, score, _ in self.spans(text)]
 
         _Recognizer.__name__ = name
         recognizers.append(_Recognizer(

@@ -4,6 +4,8 @@ free text all see the same detections: person names (gazetteer + cues), whole ad
 
 Each result carries its parts (name parts with their role; address parts) in ``recognition_metadata``
 under ``PARTS_KEY`` so that masking can replace a name part by part and an address line by line.
+``spans(text)`` gives the same findings as plain tuples (start, end, entity, score, parts): the span
+finder (``analyze.py``) calls it directly, without Presidio's result objects.
 """
 
 from __future__ import annotations
@@ -33,9 +35,19 @@ def _result(recognizer: Any, entity: str, start: int, end: int, score: float,
     return RecognizerResult(entity, start, end, score, recognition_metadata=metadata)
 
 
+Found = tuple[int, int, str, float, tuple[tuple[int, int, str], ...]]
+
+
 class _Local(EntityRecognizer):
     def load(self) -> None:
         pass
+
+    def spans(self, text: str) -> list[Found]:
+        raise NotImplementedError
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
+        return [_result(self, entity, start, end, score, parts)
+                for start, end, entity, score, parts in self.spans(text)]
 
 
 class PersonGazetteerRecognizer(_Local):
@@ -43,8 +55,8 @@ class PersonGazetteerRecognizer(_Local):
         super().__init__(supported_entities=["PERSON"], name=PERSON_RECOGNIZER, supported_language="en")
         self.finder = PersonFinder()
 
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
-        return [_result(self, "PERSON", s.start, s.end, s.score, s.parts) for s in self.finder.find(text)]
+    def spans(self, text: str) -> list[Found]:
+        return [(s.start, s.end, "PERSON", s.score, s.parts) for s in self.finder.find(text)]
 
 
 class WholeAddressRecognizer(_Local):
@@ -52,16 +64,16 @@ class WholeAddressRecognizer(_Local):
         super().__init__(supported_entities=["STREET_ADDRESS"], name=ADDRESS_RECOGNIZER, supported_language="en")
         self.finder = AddressFinder()
 
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
-        return [_result(self, "STREET_ADDRESS", s.start, s.end, s.score, s.parts) for s in self.finder.find(text)]
+    def spans(self, text: str) -> list[Found]:
+        return [(s.start, s.end, "STREET_ADDRESS", s.score, s.parts) for s in self.finder.find(text)]
 
 
 class LuhnCardRecognizer(_Local):
     def __init__(self) -> None:
         super().__init__(supported_entities=["CREDIT_CARD"], name=CARD_RECOGNIZER, supported_language="en")
 
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
-        return [_result(self, s.entity, s.start, s.end, s.score) for s in find_cards(text)]
+    def spans(self, text: str) -> list[Found]:
+        return [(s.start, s.end, s.entity, s.score, ()) for s in find_cards(text)]
 
 
 class PhoneMatcherRecognizer(_Local):
@@ -69,8 +81,8 @@ class PhoneMatcherRecognizer(_Local):
         super().__init__(supported_entities=["PHONE_NUMBER"], name=PHONE_RECOGNIZER, supported_language="en")
         self.region = region
 
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
-        return [_result(self, s.entity, s.start, s.end, s.score) for s in find_phones(text, self.region)]
+    def spans(self, text: str) -> list[Found]:
+        return [(s.start, s.end, s.entity, s.score, ()) for s in find_phones(text, self.region)]
 
 
 def model_free_recognizers(region: str = DEFAULT_REGION) -> list[EntityRecognizer]:
