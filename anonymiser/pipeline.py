@@ -345,7 +345,7 @@ def _verify_and_report(work: Path, manifest: Manifest, conn: Any, progress: Prog
 @dataclass
 class ReverifyResult:
     result: VerifyResult
-    report_html: Path
+    report_html: Path | None  # None: the report was left as it was (no source: a partial check)
     signed: bool              # the rewritten report was signed again (only an authentic output is)
 
 
@@ -357,10 +357,14 @@ def signing_key(manifest: Manifest) -> bytes | None:
     return key_from_env() if os.environ.get(KEY_ENV, "").strip() else None
 
 
-def reverify(directory: Path, manifest: Manifest, source_url: str, *, progress: Progress) -> ReverifyResult:
+def reverify(directory: Path, manifest: Manifest, source_url: str | None, *, progress: Progress) -> ReverifyResult:
     """``verify``: every gate again against the source, the signature checked, the report rewritten and,
-    when the output is authentic, signed again."""
+    when the output is authentic, signed again. Without a source, the gates that need it (leak scan,
+    drift) do not run and the report is left as it is: a partial check never replaces the run's verdict."""
     key = signing_key(manifest)
+    if source_url is None:
+        result = verify_output(directory, manifest, source=None, progress=progress, authenticate=True, key=key)
+        return ReverifyResult(result=result, report_html=None, signed=False)
     with connect(source_url) as conn:
         result = verify_output(directory, manifest, source=conn, progress=progress, authenticate=True, key=key)
     authentic = key is not None and not any(f.reason in (MANIFEST_TAMPERED, MANIFEST_NOT_AUTHENTICATED)

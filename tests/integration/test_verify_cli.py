@@ -43,11 +43,30 @@ def test_verify_exit_code_and_reasons(tmp_path: Path, fault: str | None, reasons
     assert {f["reason"] for f in report["verification"]["failures"]} == reasons
 
 
-def test_verify_needs_a_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    built = build_output(tmp_path)
+@pytest.mark.parametrize(("fault", "code", "verdict", "reasons"), [
+    (None, 0, "INCOMPLETE", set()),
+    ("drop_parent", 1, "FAIL", {m.ORPHAN_FK, m.FILE_MISMATCH, m.MANIFEST_TAMPERED}),
+], ids=["clean", "dropped-parent"])
+def test_verify_without_a_source_runs_the_output_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        fault: str | None, code: int, verdict: str,
+                                                        reasons: set[str]) -> None:
+    built = build_output(tmp_path, **({fault: True} if fault else {}))
     monkeypatch.delenv("ANONYMISER_SOURCE_URL", raising=False)
-    proc = _cli("verify", str(built.directory))
-    assert proc.returncode == 2 and "--source" in proc.stderr
+    before = sorted(built.directory.rglob("*"))
+    proc = _cli("--json", "verify", str(built.directory))
+    assert proc.returncode == code, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["verdict"] == verdict
+    assert {f["reason"] for f in result["failures"]} == reasons       # leak_scan_not_run is a skip, not a failure
+    assert [s["gate"] for s in result["skipped"]] == ["leaks", "drift"]
+    assert all("--source" in s["why"] for s in result["skipped"])
+    events = [json.loads(line) for line in proc.stderr.splitlines()]
+    assert any(e["event"] == "verify_without_source" and e["level"] == "warning" for e in events)
+    assert sorted(built.directory.rglob("*")) == before   # no report written: the run's verdict stands
+    text = _cli("verify", str(built.directory))
+    assert text.returncode == code
+    assert f"Verification: {verdict}" in text.stdout
+    assert "skipped: leaks, drift" in text.stdout and "checked: at_risk, orphans, duplicates" in text.stdout
 
 
 def test_verify_rejects_a_directory_without_manifest(tmp_path: Path) -> None:
