@@ -22,10 +22,14 @@ Normalised forms (what makes two spellings one value):
 - e-mail: lower case; phone: digits, with +64 / 0064 / 0 folded to one national form; identifiers:
   letters and digits only, upper case (IRD "049-091-850" = "49091850"); street lines: like names.
 
-Hashes use Python's string hash (stable within a process and its forked workers, which is where the
-index lives; nothing is persisted), except for names: those are polynomial hashes of folded code
-points (mod 2**64), so the candidate windows of a whole buffer are hashed with numpy
-(``name_windows``) rather than one Python string each.
+Hashes are polynomial hashes of folded code points (mod 2**64), so the candidate windows of a whole
+buffer are hashed with numpy rather than one Python string each; e-mails, few, use Python's string hash
+(stable within a process and its forked workers, which is where the index lives; nothing is persisted).
+
+**Speed** (``benchmarks/bench_known_entities.py``): the texts of a batch are one buffer, read once into
+numpy arrays (code points, their fold, their character classes) that every kind shares; digit runs and
+street windows are cut in numpy, e-mails, identifiers and PO boxes are matched by their regex only at
+anchors ("@", a letter before a digit, "box"/"bag"), and the longest-leftmost choice is made in numpy.
 """
 
 from __future__ import annotations
@@ -222,7 +226,7 @@ class KnownEntities:
         return self._target_ids[target]
 
     def _table(self, kind: Kind) -> _Table:
-        return self._tables.setdefault(kind, _Table(polynomial=kind in ("name", "name_part", "phone", "identifier")))
+        return self._tables.setdefault(kind, _Table(polynomial=kind != "email"))
 
     def add(self, entity: str, values: Iterable[str], domain: str | None = None) -> None:
         """Source values of one masked column whose strategy fakes ``entity``."""
@@ -273,12 +277,15 @@ class KnownEntities:
         return self.values > 0
 
     def find(self, texts: Sequence[str]) -> list[list[KnownMatch]]:
-        """Matches per text. All texts are scanned as one buffer (one regex pass per kind, in C), every
-        candidate is hashed once, and each kind is looked up with one ``searchsorted``."""
+        """Matches per text. All texts are scanned as one buffer: its code points, their fold and their
+        character classes are numpy arrays computed once and shared by every kind; candidates are cut
+        from them (or found by a regex started only at anchors: "@", a letter before a digit, "box"),
+        hashed in numpy, looked up with one ``searchsorted`` per kind, and the longest-leftmost choice
+        among overlapping matches is made in numpy too (Python only for the rare overlaps)."""
         if not texts or not self.values:
             return [[] for _ in texts]
-        # The candidates are many short-lived tuples and no cycles: the cyclic collector would only walk
-        # the heap again and again (about a fifth of the time).
+        # The matches are many short-lived objects and no cycles: the cyclic collector would only walk
+        # the heap again and again.
         collecting = gc.isenabled()
         gc.disable()
         try:
@@ -289,92 +296,223 @@ class KnownEntities:
 
     def _find(self, texts: Sequence[str]) -> list[list[KnownMatch]]:
         self.freeze()
-        buffer = _SEPARATOR.join(texts)
+        buffer = _Buffer(_SEPARATOR.join(texts))
         starts = np.cumsum([0] + [len(t) + len(_SEPARATOR) for t in texts[:-1]])
-        found: list[tuple[int, int, int]] = []
-        for kind, candidates in self._candidates(buffer):
-            table = self._tables.get(kind)
-            if table is None or not candidates:
-                continue
-            hits = table.lookup([form for _, _, form in candidates])
-            found += [(start, end, target) for (start, end, _), target in zip(candidates, hits.tolist(), strict=True)
-                      if target >= 0]
-        windows: list[tuple[Kind, Windows]] = []
-        if "name" in self._tables or "name_part" in self._tables:
-            windows += zip(("name", "name_part"), name_windows(buffer), strict=True)
-        if "phone" in self._tables or "identifier" in self._tables:
-            windows += zip(("phone", "identifier"), digit_runs(buffer), strict=True)
-        if windows:
-            for kind, (begins, ends, hashes) in windows:
-                table = self._tables.get(kind)
-                if table is None or not len(hashes):
-                    continue
-                hit = table.lookup_hashes(hashes)
-                keep = np.flatnonzero(hit >= 0)
-                found += list(zip(begins[keep].tolist(), ends[keep].tolist(), hit[keep].tolist(), strict=True))
+        found: list[Windows] = []          # (begins, ends, targets), in the order ties are settled
+        tables = self._tables
+        if "email" in tables:
+            found.append(self._hits("email", None, _emails(buffer)))
+        if "identifier" in tables:
+            found.append(self._hits("identifier", None, _identifier_tokens(buffer)))
+        if "street" in tables:
+            found += [self._hits("street", _street_windows(buffer)), self._hits("street", None, _boxes(buffer))]
+        if "name" in tables or "name_part" in tables:
+            names, parts = name_windows(buffer)
+            found += [self._hits("name", names), self._hits("name_part", parts)]
+        if "phone" in tables or "identifier" in tables:
+            phones, identifiers = digit_runs(buffer)
+            found += [self._hits("phone", phones), self._hits("identifier", identifiers)]
         out: list[list[KnownMatch]] = [[] for _ in texts]
-        if found:
-            owner = np.searchsorted(starts, np.array([f[0] for f in found]), side="right") - 1
-            for (start, end, target), i in zip(found, owner.tolist(), strict=True):
-                out[i].append(KnownMatch(start - int(starts[i]), end - int(starts[i]), self._targets[target]))
-        return [_longest_first(m) if len(m) > 1 else m for m in out]
+        begin, end, target = (np.concatenate(a) for a in zip(*found, strict=True))
+        if not len(begin):
+            return out
+        begin, end, target = _longest_leftmost(begin, end, target)
+        owner = np.searchsorted(starts, begin, side="right") - 1
+        offset = starts[owner]
+        targets = self._targets
+        for i, start, stop, t in zip(owner.tolist(), (begin - offset).tolist(), (end - offset).tolist(),
+                                     target.tolist(), strict=True):
+            out[i].append(KnownMatch(start, stop, targets[t]))
+        return out
+
+    def _hits(self, kind: Kind, windows: Windows | None, spans: list[tuple[int, int, str]] | None = None) -> Windows:
+        """The windows (or string candidates) whose value is known: (begins, ends, target indexes)."""
+        table = self._tables.get(kind)
+        if table is None:
+            return _NO_WINDOWS
+        if spans is not None:
+            hit = table.lookup([form for _, _, form in spans])
+            keep = np.flatnonzero(hit >= 0)
+            bounds = np.array([(s, e) for s, e, _ in spans], dtype=np.int64).reshape(-1, 2)
+            return bounds[keep, 0], bounds[keep, 1], hit[keep].astype(np.int64)
+        assert windows is not None
+        begins, ends, hashes = windows
+        if not len(hashes):
+            return _NO_WINDOWS
+        hit = table.lookup_hashes(hashes)
+        keep = np.flatnonzero(hit >= 0)
+        return begins[keep], ends[keep], hit[keep].astype(np.int64)
 
     def find_one(self, text: str) -> list[KnownMatch]:
         return self.find([text])[0]
 
-    def _candidates(self, text: str) -> Iterable[tuple[Kind, list[tuple[int, int, str]]]]:
-        tables = self._tables
-        if "email" in tables and "@" in text:
-            yield "email", [(m.start(), m.end(), m.group().lower()) for m in _EMAIL.finditer(text)]
-        if "identifier" in tables:
-            yield "identifier", [(m.start(), m.end(), norm_identifier(m.group())) for m in _ID_TOKEN.finditer(text)]
-        if "street" in tables:
-            yield "street", self._streets(text)
 
-    @staticmethod
-    def _streets(text: str) -> list[tuple[int, int, str]]:
-        """Street lines (a number and one to five words: every length is a candidate) and PO boxes."""
-        out = []
-        for m in _STREET_LINE.finditer(text):
-            start, base = m.start(), m.start("words")
-            form = norm_street(text[start:base])         # the number: "12", "3/18", "87a"
-            for word in _WORD.finditer(m.group("words")):
-                form += " " + norm_name(word.group())  # each window's form, as norm_street would give it
-                out.append((start, base + word.end(), form))
-        out += [(m.start(), m.end(), norm_street(m.group())) for m in _BOX_LINE.finditer(text)]
-        return out
-
-
-Windows = tuple[np.ndarray, np.ndarray, np.ndarray]      # starts, ends, hashes
+Windows = tuple[np.ndarray, np.ndarray, np.ndarray]      # starts, ends, hashes (or targets)
 
 
 _NO_WINDOWS: Windows = (np.zeros(0, dtype=np.int64),) * 3
 
+# Character classes, as ``re`` reads them: \w, \d, and the blanks and punctuation of digit runs.
+_WORD_CLASS, _DIGIT_CLASS, _BLANK_CLASS, _RUN_PUNCT_CLASS, _LOCAL_CLASS = 1, 2, 4, 8, 16
 
-def _spans_and_points(pattern: re.Pattern[str], text: str) -> tuple[np.ndarray, np.ndarray] | None:
-    """The pattern's matches as (start, end) rows, and the text's code points; None without a match."""
-    spans = [m.span() for m in pattern.finditer(text)]
+
+class _CharTables:
+    """Per code point, its fold (as ``fold_chars`` gives it) and its classes; filled the first time a
+    character is met (1.1 M code points: 5.5 MB per process)."""
+
+    def __init__(self) -> None:
+        self.folded = np.arange(0x110000, dtype=np.uint32)
+        self.classes = np.zeros(0x110000, dtype=np.uint8)
+        self.seen = np.zeros(0x110000, dtype=bool)
+        self.learn(range(128))
+
+    def learn(self, points: Iterable[int]) -> None:
+        for point in points:
+            c = chr(point)
+            self.folded[point] = ord(fold_chars(c))
+            self.classes[point] = ((c.isalnum() or c == "_") * _WORD_CLASS | c.isdecimal() * _DIGIT_CLASS
+                                   | (c in " \t") * _BLANK_CLASS | (c in " \t().-/") * _RUN_PUNCT_CLASS
+                                   | (c.isalnum() or c in "_.+'-") * _LOCAL_CLASS)
+            self.seen[point] = True
+
+    def lookup(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        high = points[points > 127]
+        if len(high):
+            new = high[~self.seen[high]]
+            if len(new):
+                self.learn(np.unique(new).tolist())
+        return self.folded[points], self.classes[points]
+
+
+_CHARS: list[_CharTables] = []
+
+
+class _Buffer:
+    """A text with its code points, their fold (+1, as polynomial hash weights) and classes."""
+
+    def __init__(self, text: str) -> None:
+        if not _CHARS:
+            _CHARS.append(_CharTables())
+        self.text = text
+        self.points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        folded, self.classes = _CHARS[0].lookup(self.points)
+        self.dropped = folded == ord(_DROPPED)
+        self.weights = folded.astype(np.uint64) + np.uint64(1)
+
+    def has(self, cls: int) -> np.ndarray:
+        return (self.classes & cls) != 0
+
+
+def _emails(buffer: _Buffer) -> list[tuple[int, int, str]]:
+    """``_EMAIL``'s matches (as ``finditer`` gives them), each tried only where an "@" is: its local part is
+    the run of local-part characters just before the "@"."""
+    out: list[tuple[int, int, str]] = []
+    text, last = buffer.text, 0
+    for at in np.flatnonzero(buffer.points == 64).tolist():
+        if at < last:
+            continue
+        local = _local_start(buffer, at, last)
+        if local < at and (m := _EMAIL.match(text, local)):
+            out.append((m.start(), m.end(), m.group().lower()))
+            last = m.end()
+    return out
+
+
+def _local_start(buffer: _Buffer, at: int, floor: int) -> int:
+    local = buffer.classes[max(floor, at - 64):at]
+    outside = np.flatnonzero((local & _LOCAL_CLASS) == 0)
+    if len(outside) or at - 64 <= floor:
+        return at - len(local) + (int(outside[-1]) + 1 if len(outside) else 0)
+    run = np.flatnonzero((buffer.classes[floor:at] & _LOCAL_CLASS) == 0)
+    return floor + (int(run[-1]) + 1 if len(run) else 0)
+
+
+def _identifier_tokens(buffer: _Buffer) -> list[tuple[int, int, str]]:
+    """``_ID_TOKEN``'s matches (one to three letters, maybe a blank or hyphen, a digit, ...), tried only at
+    the word start of each digit that follows letters."""
+    p = buffer.points
+    letter = ((p >= 65) & (p <= 90)) | ((p >= 97) & (p <= 122))
+    digit = np.flatnonzero(buffer.has(_DIGIT_CLASS))
+    digit = digit[digit >= 1]
+    after_letter = letter[digit - 1]
+    after_sep = ~after_letter & ((p[digit - 1] == 32) | (p[digit - 1] == 45)) & (digit >= 2) & \
+        letter[np.maximum(digit - 2, 0)]
+    last = np.sort(np.concatenate([digit[after_letter] - 1, digit[after_sep] - 2]))   # the letters' last
+    run = np.ones(len(last), dtype=np.int64)        # letters up to it, counted up to 4 (4+ fail the \b)
+    for back in (1, 2, 3):
+        run += (run == back) & (last - back >= 0) & letter[np.maximum(last - back, 0)]
+    candidates = (last - run + 1)[run <= 3]
+    out: list[tuple[int, int, str]] = []
+    text, end = buffer.text, 0
+    for start in candidates.tolist():
+        if start >= end and (m := _ID_TOKEN.match(text, start)):
+            out.append((m.start(), m.end(), norm_identifier(m.group())))
+            end = m.end()
+    return out
+
+
+def _boxes(buffer: _Buffer) -> list[tuple[int, int, str]]:
+    """``_BOX_LINE``'s matches (PO boxes, private bags), tried only around each "box" or "bag"."""
+    f = buffer.weights - np.uint64(1)
+    b = np.flatnonzero(f[:-2] == ord("b"))
+    anchors = b[((f[b + 1] == ord("o")) & (f[b + 2] == ord("x"))) | ((f[b + 1] == ord("a")) & (f[b + 2] == ord("g")))]
+    out: list[tuple[int, int, str]] = []
+    text, last = buffer.text, 0
+    n = len(text)
+    for at in anchors.tolist():
+        if at < last:
+            continue
+        before, after = at, at + 3              # the blanks around "box": a match is "Private" + blanks
+        while before > 0 and text[before - 1] in " \t":     # + "Bag" + blanks + 6 digits at most
+            before -= 1
+        while after < n and text[after] in " \t":
+            after += 1
+        stop = min(n, after + 7)                # room for the digits and the (?!\d) after them
+        m = _BOX_LINE.search(text, max(last, before - 7), stop)
+        if m and (m.end() < stop or stop == n):
+            out.append((m.start(), m.end(), norm_street(m.group())))
+            last = m.end()
+    return out
+
+
+def _street_windows(buffer: _Buffer) -> Windows:
+    """(starts, ends, hashes) of each street line (``_STREET_LINE``: a number and one to five words) cut
+    after each of its words, hashed as ``norm_street`` would write it: the number, then the words one
+    blank apart ("12, Queen  Street" as "12 queen street")."""
+    spans = [(m.start(), m.start("words"), m.end()) for m in _STREET_LINE.finditer(buffer.text)]
     if not spans:
-        return None
-    return np.array(spans, dtype=np.int64), np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        return _NO_WINDOWS
+    start, words, stop = np.array(spans, dtype=np.int64).T
+    blank = buffer.has(_BLANK_CLASS)
+    at, row = _ranges(words, stop)
+    last = ~blank[at] & ((at + 1 == stop[row]) | blank[np.minimum(at + 1, len(blank) - 1)])
+    begin, end = start[row[last]], at[last] + 1
+    follows_blank = np.concatenate([[False], blank[:-1]])
+    dropped = buffer.dropped | (buffer.points == ord(",")) | (blank & follows_blank)
+    return begin, end, _window_hashes(buffer.weights, dropped, begin, end)
 
 
-def name_windows(text: str) -> tuple[Windows, Windows]:
+def _ranges(begin: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every position of the ranges [begin, end), and the index of its range."""
+    lengths = end - begin
+    offsets = np.cumsum(lengths) - lengths
+    row = np.repeat(np.arange(len(begin)), lengths)
+    return begin[row] + (np.arange(int(lengths.sum())) - offsets[row]), row
+
+
+def name_windows(buffer: _Buffer) -> tuple[Windows, Windows]:
     """(starts, ends, hashes) of every window of two to four words that starts and ends capitalised ("Aroha
     Ngata", "Ludo van der Berg"), and of each capitalised word alone ("Ngata's" as "Ngata"), in runs of
     name-like words one blank apart on a line. One regex pass finds the runs; words, windows and their
     polynomial hashes are numpy arrays."""
-    found = _spans_and_points(_NAME_RUN, text)
-    if found is None:
+    text = buffer.text
+    spans = [m.span() for m in _NAME_RUN.finditer(text)]
+    if not spans:
         return _NO_WINDOWS, _NO_WINDOWS
-    run, points = found
-    folded = np.frombuffer(fold_chars(text).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64) + np.uint64(1)
-    dropped = folded == np.uint64(ord(_DROPPED) + 1)
-    depth = np.zeros(len(points) + 1, dtype=np.int64)
-    np.add.at(depth, run[:, 0], 1)
-    np.add.at(depth, run[:, 1], -1)
-    inside = np.cumsum(depth[:-1]) > 0
-    blanks = np.flatnonzero(inside & ((points == 32) | (points == 9)))
+    run = np.array(spans, dtype=np.int64)
+    points, folded, dropped = buffer.points, buffer.weights, buffer.dropped
+    at, row = _ranges(run[:, 0], run[:, 1])
+    blanks = at[buffer.has(_BLANK_CLASS)[at]]
     word_start = np.sort(np.concatenate([run[:, 0], blanks + 1]))
     word_end = np.sort(np.concatenate([blanks, run[:, 1]]))
     run_of = np.searchsorted(run[:, 0], word_start, side="right") - 1
@@ -401,14 +539,36 @@ def name_windows(text: str) -> tuple[Windows, Windows]:
     return (begin[parts:], end[parts:], hashes[parts:]), (begin[:parts], end[:parts], hashes[:parts])
 
 
-def digit_runs(text: str) -> tuple[Windows, Windows]:
+def _digit_run_spans(buffer: _Buffer) -> np.ndarray:
+    """``_DIGIT_RUN``'s matches as (start, end) rows: in each run of digits, blanks and ( ) . - /, from
+    its first digit (with a "(" and a "+" just before it) to its last, when they are at least 5 apart."""
+    digit = buffer.has(_DIGIT_CLASS)
+    inside = digit | buffer.has(_RUN_PUNCT_CLASS)
+    edges = np.diff(inside.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    run_start, run_end = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    at = np.flatnonzero(digit)
+    if not len(at):
+        return np.zeros((0, 2), dtype=np.int64)
+    first = np.searchsorted(at, run_start)
+    last = np.searchsorted(at, run_end) - 1
+    ok = (first < len(at)) & (first <= last)
+    first, last = at[first[ok]], at[last[ok]]
+    long_enough = last - first >= 5
+    begin, end = first[long_enough], last[long_enough] + 1
+    points = buffer.points
+    begin = begin - ((begin > 0) & (points[np.maximum(begin - 1, 0)] == ord("(")))
+    begin = begin - ((begin > 0) & (points[np.maximum(begin - 1, 0)] == ord("+")))
+    return np.stack([begin, end], axis=1).astype(np.int64)
+
+
+def digit_runs(buffer: _Buffer) -> tuple[Windows, Windows]:
     """(starts, ends, hashes) of each run of digits and separators, as a phone (``norm_phone``: digits,
     a leading 00 dropped, a leading 0 read as 64) and as an identifier (``norm_identifier``: digits
     without leading zeros), hashed in numpy like names."""
-    found = _spans_and_points(_DIGIT_RUN, text)
-    if found is None:
+    run = _digit_run_spans(buffer)
+    if not len(run):
         return _NO_WINDOWS, _NO_WINDOWS
-    run, points = found
+    points = buffer.points
     digit = (points >= 48) & (points <= 57)
     at = np.flatnonzero(digit)
     first = np.searchsorted(at, run[:, 0])                   # rank of each run's first digit
@@ -432,39 +592,62 @@ def digit_runs(text: str) -> tuple[Windows, Windows]:
 
 def _window_hashes(folded: np.ndarray, dropped: np.ndarray, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
     """poly_hashes of the folded text between begin and end, dropped characters left out."""
-    kept_before = np.concatenate([[0], np.cumsum(~dropped)])
+    at, row = _ranges(begin, end)
+    if not len(at):
+        return np.zeros(len(begin), dtype=np.int64)
+    kept = ~dropped[at]
+    before = np.cumsum(kept) - kept                  # kept characters before each, from the first window
     lengths = end - begin
     offsets = np.cumsum(lengths) - lengths
-    at = np.repeat(begin, lengths) + (np.arange(int(lengths.sum())) - np.repeat(offsets, lengths))
-    exponent = np.minimum(kept_before[at] - np.repeat(kept_before[begin], lengths), _MAX_POWER)
+    exponent = np.minimum(before - before[np.minimum(offsets, len(at) - 1)][row], _MAX_POWER)
     with np.errstate(over="ignore"):
-        weights = np.where(dropped[at], np.uint64(0), folded[at] * _POWERS[exponent])
-        return np.add.reduceat(weights, offsets).view(np.int64)
+        weights = np.where(kept, folded[at] * _POWERS[exponent], np.uint64(0))
+    with np.errstate(over="ignore"):
+        sums = np.add.reduceat(weights, np.minimum(offsets, len(at) - 1))
+    return np.where(lengths > 0, sums, np.uint64(0)).view(np.int64)
 
 
-_CAP = r"[^\W\d_a-z][\w'\u2019\-\u0300-\u036f]*"   # combining marks: decomposed macrons
+def _longest_leftmost(begin: np.ndarray, end: np.ndarray, target: np.ndarray) -> Windows:
+    """The non-overlapping matches, in text order: a longer match wins over those it overlaps ("Aroha
+    Ngata" over "Aroha"), then the leftmost, then the first found. Matches that overlap no other are
+    kept in numpy; only clusters of overlapping ones are settled one by one. (Texts are apart in the
+    buffer, so no match overlaps one of another text.)"""
+    order = np.lexsort((-(end - begin), begin))          # by start, longest first, then as found (stable)
+    begin, end, target = begin[order], end[order], target[order]
+    reach = np.maximum.accumulate(end)
+    overlaps = np.zeros(len(begin), dtype=bool)
+    overlaps[1:] = begin[1:] < reach[:-1]
+    overlaps[:-1] |= begin[1:] < end[:-1]
+    keep = ~overlaps
+    clustered = np.flatnonzero(overlaps)
+    if len(clustered):
+        # A cluster: consecutive overlapping matches (by start) whose reach has not ended.
+        idx = clustered.tolist()
+        cluster_start = np.ones(len(clustered), dtype=bool)
+        cluster_start[1:] = begin[clustered[1:]] >= reach[clustered[:-1]]
+        bounds = np.append(np.flatnonzero(cluster_start), len(clustered)).tolist()
+        b, e = begin.tolist(), end.tolist()
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+            members = sorted(idx[lo:hi], key=lambda i: (b[i] - e[i], b[i], int(order[i])))
+            chosen: list[int] = []
+            for i in members:
+                if all(e[i] <= b[c] or b[i] >= e[c] for c in chosen):
+                    chosen.append(i)
+            keep[chosen] = True
+    return begin[keep], end[keep], target[keep]
+
+
+_CAP_FIRST, _CAP_REST = r"[^\W\d_a-z]", r"[\w'\u2019\-\u0300-\u036f]*"   # combining marks: decomposed macrons
+_CAP = _CAP_FIRST + _CAP_REST
 _MIDDLE = rf"(?:{_CAP}|te|van|der|den|de|la|le|del|di|da|dos|von|bin|binti|ibn|al|el|ter|ten|st|mac|mc)"
 # A run of name-like words on one line: a capitalised word, then capitalised words or particles, one blank apart.
-_NAME_RUN = re.compile(rf"(?<![\w'\u2019\-]){_CAP}(?:[ \t]{_MIDDLE}(?![\w\-]))*")
+# (The look-behind comes after the first character, so that re scans for that character's class in C.)
+_NAME_RUN = re.compile(rf"{_CAP_FIRST}(?<![\w'\u2019\-][\s\S]){_CAP_REST}(?:[ \t]{_MIDDLE}(?![\w\-]))*")
 _SEPARATOR = "\n\x00\n"      # no candidate crosses it: name runs and digit runs stay on one line
-_STREET_LINE = re.compile(r"\b\d{1,5}[A-Za-z]?(?:/\d{1,5})?,?[ \t]+(?P<words>[^\W\d_][\w'\-]*"
+_STREET_LINE = re.compile(r"\d(?<!\w\d)\d{0,4}[A-Za-z]?(?:/\d{1,5})?,?[ \t]+(?P<words>[^\W\d_][\w'\-]*"
                           r"(?:[ \t]+[^\W\d_][\w'\-]*){0,4})")
 # A PO box or private bag: "PO Box 17", "P.O. Box 4411", "Private Bag 92019" (the number whole).
 _BOX_LINE = re.compile(r"\b(?:P\.?[ \t]?O\.?[ \t]?Box|Private[ \t]+Bag|Locked[ \t]+Bag|GPO[ \t]+Box)"
                        r"[ \t]+\d{1,6}(?!\d)", re.IGNORECASE)
 _PO = re.compile(r"\bP\.?[ \t]?O\.?[ \t]*(?=Box\b)", re.IGNORECASE)
 _LINE_BREAK = re.compile(r"[\r\n,]+")
-
-
-def _without_possessive(start: int, end: int, folded: str) -> tuple[int, int, str]:
-    """"Ngata's" is found as "Ngata"."""
-    return (start, end - 2, folded[:-2]) if folded.endswith(("'s", "\u2019s")) else (start, end, folded)
-
-
-def _longest_first(matches: list[KnownMatch]) -> list[KnownMatch]:
-    """Non-overlapping matches, longest first ("Aroha Ngata" before "Aroha"), in text order."""
-    chosen: list[KnownMatch] = []
-    for m in sorted(matches, key=lambda m: (-(m.end - m.start), m.start)):
-        if all(m.end <= c.start or m.start >= c.end for c in chosen):
-            chosen.append(m)
-    return sorted(chosen, key=lambda m: m.start)

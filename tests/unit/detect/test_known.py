@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from anonymiser.detect import known as km
 from anonymiser.detect.known import KnownEntities
 
 
@@ -83,3 +86,32 @@ def test_names_match_in_any_unicode_form_and_blank() -> None:
     known.add("PERSON", ["Hēmi Walker", "Kaʻiulani Kawānanakoa"])
     text = "Hoki: He\u0304mi\tWALKER; Kaiulani Kawananakoa's form."
     assert _found(known, text) == [("He\u0304mi\tWALKER", "PERSON", ""), ("Kaiulani Kawananakoa", "PERSON", "")]
+
+
+# Candidates are cut in numpy, or found by a regex started only at anchors: they must be exactly the
+# regexes' own matches, in any text (these characters are the ones the patterns turn on).
+_PIECES = [*"aAbBoOxXgGzZ0159 \t\n,.'\u2019-/()+@_\u00e9\u00c9\u0301\u02bb\u0663",
+           "P.O. ", "PO ", "Private ", "Bag ", "Box ", "gpo ", "12 ", "IRD ", "te ", "Queen Street", "x@y.nz", "00"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+def test_candidates_are_the_patterns_matches(text: str) -> None:
+    buffer = km._Buffer(text)
+    assert km._digit_run_spans(buffer).tolist() == [list(m.span()) for m in km._DIGIT_RUN.finditer(text)]
+    assert km._emails(buffer) == [(m.start(), m.end(), m.group().lower()) for m in km._EMAIL.finditer(text)]
+    assert km._identifier_tokens(buffer) == [(m.start(), m.end(), km.norm_identifier(m.group()))
+                                                for m in km._ID_TOKEN.finditer(text)]
+    assert km._boxes(buffer) == [(m.start(), m.end(), km.norm_street(m.group()))
+                                    for m in km._BOX_LINE.finditer(text)]
+    # Street windows: the number and each prefix of the words, as norm_street writes them.
+    expected: list[tuple[int, int, str]] = []
+    for m in km._STREET_LINE.finditer(text):
+        form = km.norm_street(text[m.start():m.start("words")])
+        for word in km._WORD.finditer(m.group("words")):
+            form += " " + km.norm_name(word.group())
+            expected.append((m.start(), m.start("words") + word.end(), form))
+    begin, end, hashes = km._street_windows(buffer)
+    assert list(zip(begin.tolist(), end.tolist(), hashes.tolist(), strict=True)) == [
+        (s, e, h) for (s, e, _), h in zip(expected, km.poly_hashes([f for _, _, f in expected]).tolist(),
+                                          strict=True)]
