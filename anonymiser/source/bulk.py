@@ -12,7 +12,9 @@ would differ from the reference path, the column is selected in a form that does
 - ``uuid`` as its text (the driver gives 16 raw bytes);
 - ``real`` (float4) as its text, parsed as a double like psycopg parses it ("1.1" stays 1.1, not
   the float4 value widened to 1.100000023841858), and arrays of ``real`` likewise as JSON;
-- multi-dimensional arrays as JSON (the driver flattens them), built into nested lists.
+- multi-dimensional arrays as JSON (the driver flattens them), built into nested lists;
+- dates and timestamps, and arrays of them, as ``read.py`` selects them: integers (days / microseconds
+  since 1970), with PostgreSQL's ``infinity`` as the storage extremes.
 
 A table the driver still cannot give exactly (a type it does not decode, a cast Arrow lacks) is read
 by ``read.read_table`` instead, before any of its rows is used: the fallback is per table and silent
@@ -63,9 +65,10 @@ def available(conn: sa.Connection) -> bool:
     return True
 
 
-def _json_texts(target: pa.DataType) -> Convert:
-    """Multi-dimensional arrays arrive as JSON of their elements' text: nested lists, then Arrow's own cast."""
-    as_text = _with_leaf(target, pa.string())
+def _json_texts(target: pa.DataType, leaf: pa.DataType | None = None) -> Convert:
+    """Multi-dimensional arrays arrive as JSON of their elements' text (or, for dates and timestamps, of
+    their storage integers): nested lists, then Arrow's own cast."""
+    as_text = _with_leaf(target, leaf or pa.string())
 
     def convert(array: pa.Array) -> pa.Array:
         values = [None if v is None else json.loads(v) for v in array.to_pylist()]   # rare columns: per cell
@@ -88,8 +91,15 @@ def _plan_column(column: ColumnInfo, expression: Any) -> tuple[Any, Convert | No
         return expression, None
     if column.kind == "uuid" or (column.kind == "float" and native in _FLOAT4):
         return sa.cast(inner, sa.Text()).label(column.name), None
+    if column.kind == "array" and column.element_kind in ("date", "datetime") and column.dimensions <= 1:
+        return expression, None   # read.py's infinity-aware integers: Arrow casts them to dates
     if column.kind == "array":
         as_text = sa.cast(inner, postgresql.ARRAY(sa.Text(), dimensions=column.dimensions or None))
+        if column.dimensions > 1 and column.element_kind in ("date", "datetime"):
+            # read.py's infinity-aware form: days / microseconds since 1970, shape kept
+            leaf = pa.int32() if column.element_kind == "date" else pa.int64()
+            return sa.cast(sa.func.array_to_json(inner), sa.Text()).label(column.name), _json_texts(
+                arrow_type(column), leaf)
         if column.dimensions > 1:
             if (column.element_kind or "text") not in _TEXT_CASTABLE:
                 raise _Unsupported(column.name)

@@ -106,9 +106,12 @@ def select_list(clause: sa.TableClause, table: TableInfo, dialect: str) -> list[
 
 def _infinity_aware(column: Any, info: ColumnInfo) -> Any:
     """PostgreSQL dates and timestamps as Arrow's storage integers (days / microseconds since 1970), so
-    'infinity' and '-infinity' travel as the storage extremes, beyond any real date (docs/types.md)."""
+    'infinity' and '-infinity' travel as the storage extremes, beyond any real date (docs/types.md).
+    Arrays of them likewise, element by element, keeping their dimensions."""
     import sqlalchemy as sa  # heavy (~0.3 s): imported on first use
 
+    if info.kind == "array":
+        return _infinity_aware_array(column, info)
     if info.kind == "date":
         top, bottom = DATE_INFINITY
         finite: Any = column - sa.literal_column("DATE '1970-01-01'")
@@ -117,6 +120,33 @@ def _infinity_aware(column: Any, info: ColumnInfo) -> Any:
         finite = sa.cast(sa.func.extract("epoch", column) * 1_000_000, sa.BigInteger)
     return sa.case((column == sa.literal_column("'infinity'"), top),
                    (column == sa.literal_column("'-infinity'"), bottom), else_=finite)
+
+
+def _infinity_aware_array(column: Any, info: ColumnInfo) -> Any:
+    """``ARRAY(SELECT <element as integer> FROM generate_subscripts(…))``, one level per declared
+    dimension: the array's shape, element order and NULL elements are kept; a NULL array stays NULL."""
+    import sqlalchemy as sa  # heavy (~0.3 s): imported on first use
+    from sqlalchemy.dialects import postgresql  # heavy (~0.3 s): imported on first use
+
+    reference = str(column.compile(dialect=postgresql.dialect()))
+    dimensions = max(info.dimensions, 1)
+    indexes = [f"anonymiser_i{level}" for level in range(1, dimensions + 1)]
+    element = reference + "".join(f"[{i}]" for i in indexes)
+    integer: sa.types.TypeEngine[int]
+    if info.element_kind == "date":
+        (top, bottom), integer = DATE_INFINITY, sa.Integer()
+        finite = f"({element} - DATE '1970-01-01')"
+    else:
+        (top, bottom), integer = TIMESTAMP_INFINITY, sa.BigInteger()
+        finite = f"CAST(extract(epoch FROM {element}) * 1000000 AS BIGINT)"
+    sql = (f"CASE WHEN {element} = 'infinity' THEN {top} WHEN {element} = '-infinity' THEN {bottom} "
+           f"ELSE {finite} END")
+    for level in range(dimensions, 0, -1):
+        index = indexes[level - 1]
+        sql = (f"ARRAY(SELECT {sql} FROM generate_subscripts({reference}, {level}) AS {index} "
+               f"ORDER BY {index})")
+    sql = f"CASE WHEN {reference} IS NULL THEN NULL ELSE {sql} END"
+    return sa.literal_column(sql, type_=postgresql.ARRAY(integer, dimensions=dimensions))
 
 
 def _read_cast(column: ColumnInfo, dialect: str) -> Any:
@@ -130,7 +160,7 @@ def _read_cast(column: ColumnInfo, dialect: str) -> Any:
         return sa.Text()   # the engine's own text loads back exactly (interval months, ranges, json as written)
     if column.native_type == "money":
         return sa.Numeric()
-    if column.kind in ("date", "datetime"):
+    if column.kind in ("date", "datetime") or (column.kind == "array" and column.element_kind in ("date", "datetime")):
         return "infinity"
     if column.kind == "array" and column.element_kind in ("string", "text", "enum", "other", "uuid", "json"):
         from sqlalchemy.dialects import postgresql  # heavy (~0.3 s): imported on first use

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from anonymiser.lazy import lazy_import
+from anonymiser.schema import DATE_INFINITY, TIMESTAMP_INFINITY
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,12 +61,23 @@ def as_text(values: pa.Array | pa.ChunkedArray) -> pa.Array | None:
         kind = values.type
     if pa.types.is_list(kind) or pa.types.is_large_list(kind):   # a whole array as one text (same-row check)
         return _joined(values)
+    if pa.types.is_date32(kind) or (pa.types.is_timestamp(kind) and kind.unit == "us"):
+        values = _finite(values)
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         try:
             values = pc.cast(values, pa.string())
         except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
             return None
     return values
+
+
+def _finite(values: pa.Array) -> pa.Array:
+    """PostgreSQL's infinity (the storage extremes, docs/types.md) as NULL: like NULL it says nothing about
+    anyone, and ``date_shift`` keeps it infinite."""
+    extremes = DATE_INFINITY if pa.types.is_date32(values.type) else TIMESTAMP_INFINITY
+    storage = pa.int32() if pa.types.is_date32(values.type) else pa.int64()
+    infinite = pc.fill_null(pc.is_in(values.cast(storage), pa.array(extremes, storage)), False)
+    return pc.if_else(infinite, pa.scalar(None, values.type), values) if pc.any(infinite).as_py() else values
 
 
 def _joined(values: pa.Array) -> pa.Array | None:

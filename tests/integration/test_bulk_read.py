@@ -130,3 +130,15 @@ def test_a_whole_table_streams_in_bounded_batches(monkeypatch: pytest.MonkeyPatc
             assert _parquet(ours, arrow_schema(table)) == _parquet(reference, arrow_schema(table))
     assert chunks == [5000] * 4
     assert len(arrived) > 4 and max(arrived) < 10000, arrived
+
+
+def test_infinite_dates_in_arrays_are_read_in_bulk(catalogue: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Arrays of dates and timestamps (1-D and 2-D, with infinity) take the bulk path, not the fallback."""
+    with connect(catalogue) as conn, bulk.BulkReader(conn) as reader:
+        table = introspect(conn, PG_SCHEMA).tables["every_type"]
+        table = table.model_copy(update={"columns": tuple(c for c in table.columns if c.name in (
+            "id", "c_date_array", "c_timestamptz_array", "c_timestamp_grid"))})
+        reference = list(read_table(conn, table))
+        monkeypatch.setattr(bulk, "read_table", lambda *a, **k: pytest.fail("fell back to the cursor"))
+        schema = arrow_schema(table)
+        assert _parquet(reader.read_table(table), schema) == _parquet(reference, schema)

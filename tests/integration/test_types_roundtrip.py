@@ -150,6 +150,8 @@ def test_postgresql_catalogue_round_trips_exactly(pg_db: Callable[[], str], tmp_
         assert run("SELECT count(*) FROM film WHERE release_year > 2005")[0][0] == 3
         assert run("SELECT c_timestamptz = 'infinity', c_date = 'infinity', c_timestamp = '-infinity' "
                    "FROM every_type WHERE id = 2")[0] == (True, True, True)
+        assert run("SELECT c_date_array[2] = '-infinity', c_timestamptz_array[1] = 'infinity', "
+                   "c_timestamp_grid[1][2] = 'infinity' FROM every_type WHERE id = 2")[0] == (True, True, True)
         assert run("SELECT count(*) FROM film_titles")[0][0] == 5
 
     parquet_types(out, "every_type")

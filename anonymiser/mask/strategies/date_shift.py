@@ -20,6 +20,7 @@ from anonymiser.errors import MaskError
 from anonymiser.mask.base import InvalidCells, MaskContext
 from anonymiser.mask.keyed_rows import KeyedRowParams, KeyedRowStrategy, row_material
 from anonymiser.mask.registry import register
+from anonymiser.schema import DATE_INFINITY, TIMESTAMP_INFINITY
 
 _UNITS_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
 # Text layouts, each with the pattern a cell must match whole before it is parsed in that layout.
@@ -38,15 +39,22 @@ class DateShiftParams(KeyedRowParams):
 
 
 def shift_days(arr: pa.Array, days: np.ndarray) -> pa.Array:
+    """Each value moved by its number of days; PostgreSQL's infinity (the storage extremes) stays infinite."""
     t = arr.type
     if pa.types.is_date32(t):
-        return pc.cast(pc.add(pc.cast(arr, pa.int32()), pa.array(days.astype(np.int32))), t)
-    if pa.types.is_date64(t):
-        return pc.cast(pc.add(pc.cast(arr, pa.int64()), pa.array(days * 86_400_000)), t)
-    if pa.types.is_timestamp(t):
-        moved = pc.add(pc.cast(arr, pa.int64()), pa.array(days * _UNITS_PER_DAY[t.unit]))
-        return pc.cast(moved, t)
-    raise TypeError(t)
+        raw, step, extremes = pc.cast(arr, pa.int32()), pa.array(days.astype(np.int32)), DATE_INFINITY
+    elif pa.types.is_date64(t):
+        raw, step, extremes = pc.cast(arr, pa.int64()), pa.array(days * 86_400_000), None
+    elif pa.types.is_timestamp(t):
+        raw, step = pc.cast(arr, pa.int64()), pa.array(days * _UNITS_PER_DAY[t.unit])
+        extremes = TIMESTAMP_INFINITY if t.unit == "us" else None
+    else:
+        raise TypeError(t)
+    moved = pc.add(raw, step)
+    if extremes is not None:
+        infinite = pc.fill_null(pc.is_in(raw, pa.array(extremes, raw.type)), False)
+        moved = pc.if_else(infinite, raw, moved)
+    return pc.cast(moved, t)
 
 
 @register

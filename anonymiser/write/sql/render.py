@@ -161,6 +161,8 @@ def json_array_text(array: pa.Array) -> pa.Array:
             text = values.cast(TEXT) if not pa.types.is_decimal(values.type) else decimal_text(values)
         elif pa.types.is_boolean(values.type):
             text = choose(values, "true", "false")
+        elif pa.types.is_date32(values.type) or pa.types.is_timestamp(values.type):
+            text = concat('"', _json_date_text(values), '"')
         else:
             text = values if pa.types.is_string(values.type) or pa.types.is_large_string(values.type) \
                 else values.cast(pa.string())
@@ -170,6 +172,19 @@ def json_array_text(array: pa.Array) -> pa.Array:
         return pc.fill_null(text.cast(TEXT), "null")
 
     return list_join(array, element, "[", ",", "]", null=None)
+
+
+def _json_date_text(values: pa.Array) -> pa.Array:
+    """Dates and timestamps as Arrow spells them; PostgreSQL's infinity as the scalar columns' stand-ins of
+    the engines without infinite dates (docs/types.md)."""
+    if pa.types.is_date32(values.type):
+        return _with_infinity(values, pa.int32(), DATE_INFINITY, ("9999-12-31", "0001-01-01"),
+                              lambda a: a.cast(pa.string()))
+    zone = "Z" if values.type.tz is not None else ""
+    values = _microseconds(values)
+    return _with_infinity(values, pa.int64(), TIMESTAMP_INFINITY,
+                          ("9999-12-31 23:59:59.999999" + zone, "0001-01-01 00:00:00.000000" + zone),
+                          lambda a: a.cast(pa.string()))
 
 
 def uuid_text(array: pa.Array) -> pa.Array:
