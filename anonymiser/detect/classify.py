@@ -157,6 +157,8 @@ def suggest_rule(table: TableInfo, column: ColumnInfo) -> ColumnRule:
         return _rule_from_name(rule, column)
     if looks_like_free_text_name(column):
         return ColumnRule(mask="free_text")
+    if is_spatial(column):   # the rule scan would draft (location data beside people)
+        return _location_finding(table, column).rule
     return KEEP
 
 

@@ -49,14 +49,18 @@ def is_spatial(column: ColumnInfo) -> bool:
 
 
 def refuse_spatial(schema: SchemaInfo) -> None:
-    """Spatial columns (PostGIS, MySQL GEOMETRY…) are not supported: refused before any data is read."""
+    """Spatial columns read as text (PostGIS geometry and geography) are not supported: refused before any
+    data is read. MySQL/MariaDB spatial columns are read as their own bytes (kind ``binary``: keep, null, or
+    redact to a placeholder geometry) and PostgreSQL's built-in point as its text form."""
     found = [f"{t.name}.{c.name} ({c.native_type})" for t in schema.tables.values() for c in t.columns
-             if is_spatial(c) and not (schema.dialect == "postgresql" and (c.native_type or "").lower() == "point")]
+             if is_spatial(c) and c.kind != "binary"
+             and not (schema.dialect == "postgresql" and (c.native_type or "").lower() == "point")]
     if found:
         raise ConfigError(
-            f"spatial column(s) are not supported: {', '.join(found)}",
+            f"spatial column(s) of this engine are not supported: {', '.join(found)}",
             hint="Exclude their tables in the policy (tables: NAME: {exclude: true}); spatial data is "
-                 "location data, so a masked copy should not carry it as it is.",
+                 "location data, so a masked copy should not carry it as it is. (MySQL and MariaDB spatial "
+                 "columns are supported: null, redact to a placeholder geometry, or keep.)",
         )
 
 
@@ -365,6 +369,8 @@ def _mysql(conn: sa.Connection, schema: SchemaInfo) -> SchemaInfo:
                     else None
         if native.lower().startswith("float"):
             entry["bits"] = 32
+        if _SPATIAL.match(native):   # read, masked and written as the engine's own bytes (SRID + WKB)
+            entry["kind"] = "binary"
         facts.setdefault(table, {})[column] = entry
     table_checks: dict[str, list[CheckConstraint]] = {}
     for table, name, clause in conn.execute(sa.text(_MY_CHECKS)):

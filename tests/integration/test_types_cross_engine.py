@@ -1,6 +1,6 @@
 """Issue 10 item 4: the type catalogue loads across engines (PostgreSQL → MariaDB and SQLite, MariaDB →
 PostgreSQL and SQLite) by the mapping of docs/types.md, with a warning naming table.column wherever a
-type has no equivalent, and never a crash or a silent truncation. Spatial columns are refused at check."""
+type has no equivalent, and never a crash or a silent truncation (spatial columns: test_spatial.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from tests import dbs
-from tests.cli_runner import anonymiser, assert_clean_failure
+from tests.cli_runner import anonymiser
 from tests.integration.test_types_roundtrip import run_to
 from tests.types import catalogue
 
@@ -112,15 +112,3 @@ def test_mariadb_catalogue_loads_into_postgresql_and_sqlite(tmp_path: Path) -> N
                 assert conn.execute("SELECT COUNT(*) FROM film").fetchone() == (4,)
             finally:
                 conn.close()
-
-
-def test_spatial_columns_are_refused_at_check(tmp_path: Path) -> None:
-    with dbs.mariadb_database() as source:
-        dbs.run_mariadb(source, "CREATE TABLE place (id INT PRIMARY KEY, spot POINT, name TEXT);")
-        policy = tmp_path / "policy.yaml"
-        policy.write_text("version: 1\ntables:\n  place:\n    columns:\n      id: keep\n      spot: keep\n"
-                          "      name: keep\n", encoding="utf-8")
-        text = assert_clean_failure(anonymiser("check", str(policy), "--source", source), 2)
-        assert "place.spot" in text and "exclude" in text
-        policy.write_text("version: 1\ntables:\n  place:\n    exclude: true\n", encoding="utf-8")
-        assert anonymiser("check", str(policy), "--source", source).returncode == 0

@@ -2,7 +2,8 @@
 placeholder gets a keyed suffix, ``REDACTED-3f9a0c1d``, so the column stays unique and joins hold.
 
 Blobs (bytea, BLOB, VARBINARY) get the placeholder's UTF-8 bytes, never a byte of the source; the
-keyed suffix there is 128 bits, so distinct blobs stay distinct without a uniqueness resolver."""
+keyed suffix there is 128 bits, so distinct blobs stay distinct without a uniqueness resolver. MySQL/MariaDB
+spatial columns get a placeholder geometry of their declared type at the origin (``mask/geometry.py``)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ import pyarrow.compute as pc
 
 from anonymiser.mask.base import TEXT_KINDS, MaskContext
 from anonymiser.mask.core import prf
+from anonymiser.mask.geometry import redact_geometries
 from anonymiser.mask.material import Material
 from anonymiser.mask.pseudonym import FakeParams, PseudonymStrategy
 from anonymiser.mask.registry import register
 from anonymiser.mask.textbuf import hex_strings
+from anonymiser.source.catalog import is_spatial
 
 
 class RedactParams(FakeParams):
@@ -41,6 +44,9 @@ class Redact(PseudonymStrategy):
         assert isinstance(self.params, RedactParams)
         encoded = pc.dictionary_encode(values)      # bytes as they are: a blob need not be UTF-8
         distinct = encoded.dictionary
+        if is_spatial(ctx.column):   # a MySQL/MariaDB geometry: a placeholder geometry the engine accepts
+            return self._counted(values, distinct, pc.take(redact_geometries(distinct, ctx.column.native_type or "")
+                                                           .cast(values.type), encoded.indices))
         placeholder = self.params.value.encode("utf-8")
         length = ctx.column.length
         if self.params.keyed or ctx.unique:
@@ -55,10 +61,13 @@ class Redact(PseudonymStrategy):
         else:
             fakes = pa.array([placeholder[:length] if length else placeholder] * len(distinct), pa.binary())
         fakes = pc.if_else(pc.equal(pc.binary_length(distinct), 0), pa.scalar(b"", pa.binary()), fakes)
+        return self._counted(values, distinct, pc.take(fakes.cast(values.type), encoded.indices))
+
+    def _counted(self, values: pa.Array, distinct: pa.Array, masked: pa.Array) -> pa.Array:
         self.stats.cells += len(values)
         self.stats.distinct += len(distinct)
         self.stats.nulls += values.null_count
-        return pc.take(fakes.cast(values.type), encoded.indices)
+        return masked
 
     def render(self, m: Material) -> pa.Array:
         assert isinstance(self.params, RedactParams)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from anonymiser.schema import ColumnKind
+from anonymiser.source.catalog import is_spatial
 from anonymiser.write.sql.plans import TablePlan
 
 CURRENT_TIMESTAMP = "CURRENT_TIMESTAMP"   # the dialect spells it for the column (MySQL: with its precision)
@@ -49,6 +50,8 @@ def mapping_warnings(plan: TablePlan, source: str, target: str) -> list[str]:
         reason = _NEAREST.get(column.kind)
         if column.kind == "array" and target == "postgresql":
             reason = None
+        if column.kind == "binary" and is_spatial(info):
+            reason = "a spatial column: MySQL's stored bytes (a 4-byte SRID, then WKB), not a geometry"
         if column.kind == "set" and target == "mysql":
             reason = None
         if column.kind == "integer" and info.unsigned and column.type_info.bits == 64 and column.sql_type == "bigint":
