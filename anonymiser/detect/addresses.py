@@ -105,7 +105,9 @@ _NOT_PLACES = frozenset({"Thanks", "Thank", "Regards", "Cheers", "Please", "Phon
 
 _NUMBER_THEN_CAP = re.compile(r"\d[A-Za-z]?,?[ \t]+[A-ZÀ-ÖØ-ÞĀ-Ž]")
 _UNIT_WORD = re.compile(r"\b(?:Flat|Unit|Apt|Apartment|Suite|Ste|Level|Lvl|Shop|Room|Rm|Studio)\.?\s*\d")
-_WORD_THEN_NUMBER = re.compile(r"([^\W\d_][\w\-]*)\.?[ \t]+\d")
+# (?<!letter): a match never starts right after a letter (the one from that letter is leftmost), and
+# saying so spares a backtracking try at every letter of every word.
+_WORD_THEN_NUMBER = re.compile(r"(?<![^\W\d_])([^\W\d_][\w\-]*)\.?[ \t]+\d")
 _LOWER_WORD = re.compile(r"\b[^\W\d_]+\.?")
 _NUMBER_BEFORE = re.compile(rf"\b{_NUMBER},?[ \t]+$")
 _BOX_WORD = re.compile(r"\b(?:P\.?\s?O|Private|Locked|GPO|PSC|Unit|CMR|US[SNCG])")
@@ -137,6 +139,8 @@ class AddressFinder:
         self.english, self.unit_first, self.compound, self.prefix_first, self.box = _patterns(g)
         self.compounds = tuple(g.street_compounds)
         self.prefixes = g.street_prefixes
+        # The words the prefix check below accepts (as written or with a dot after): one set look-up per text.
+        self.prefix_words = frozenset(g.street_prefixes) | {p + "." for p in g.street_prefixes}
 
     def _anchors(self, text: str) -> list[re.Match[str]]:
         """Anchor matches. Each pattern runs only where a cheap check says it can match: a big
@@ -152,7 +156,8 @@ class AddressFinder:
                 hit = self.compound.match(text, m.start())
                 if hit:
                     found.append(hit)
-        for m in _LOWER_WORD.finditer(text):
+        street_words = not self.prefix_words.isdisjoint(map(str.lower, _LOWER_WORD.findall(text)))
+        for m in _LOWER_WORD.finditer(text) if street_words else ():
             word = m.group().lower()
             if word in self.prefixes or word.rstrip(".") in self.prefixes:
                 before = _NUMBER_BEFORE.search(text, max(0, m.start() - 14), m.start())

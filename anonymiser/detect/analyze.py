@@ -19,7 +19,7 @@ import functools
 import multiprocessing
 import os
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, NamedTuple
 
@@ -129,6 +129,8 @@ class _PatternSpans:
                 compiled: Any = re.compile(pattern.regex, flags)
             except re.error:
                 compiled = regex.compile(pattern.regex, flags)
+            else:
+                compiled = _DottedRuns.wrap(pattern.regex, compiled, flags)
             self.patterns.append((compiled, float(pattern.score)))
         self.entity = str(recognizer.supported_entities[0])
         # Presidio's validators are pure functions of the matched text (checksums, a domain's suffix).
@@ -155,6 +157,48 @@ class _PatternSpans:
                 if score > 0:
                     found.append((start, end, score))
         return [(start, end, self.entity, score, ()) for start, end, score in _without_contained(found)]
+
+
+class _DottedRuns:
+    """``finditer`` of Presidio's schemeless-URL pattern, ``[a-z0-9.\\-]{1,253}[.](?:com|…)`` with an
+    optional ``www.`` and path, with the same matches in a fraction of the time. Tried at every position
+    of every word, that pattern backtracks through its ~600 top-level domains once per dot: a
+    quadratic cost per word. Its core is made of the run's characters only, so a match lies in a run of
+    them that holds a dot before its last character, and (in a run shorter than the bound) a run with a match at
+    some position also has one at its first untried position: one ``match`` call per match finds it."""
+
+    _PREFIX = r"(?i)((www\d{0,3}[.])?[a-z0-9.\-]{1,253}[.](?:"
+    _SUFFIX = r""")(?:/[^\s()<>\"']*)?)"""
+    _TLDS = re.compile(r"\(\?:[a-z]+\)(?:\|\(\?:[a-z]+\))*")
+    _LONGEST = 250
+
+    def __init__(self, pattern: re.Pattern[str], flags: int) -> None:
+        self.pattern = pattern
+        self.runs = re.compile(r"[a-z0-9\-]*\.[a-z0-9.\-]*", flags | re.IGNORECASE)
+
+    @classmethod
+    def wrap(cls, source: str, pattern: re.Pattern[str], flags: int) -> Any:
+        if source.startswith(cls._PREFIX) and source.endswith(cls._SUFFIX) and \
+                cls._TLDS.fullmatch(source, len(cls._PREFIX), len(source) - len(cls._SUFFIX)):
+            return cls(pattern, flags)
+        return pattern
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        pattern = self.pattern
+        pos = 0
+        for run in self.runs.finditer(text):
+            start, end = max(run.start(), pos), run.end()
+            # A top-level domain is letters of the run after a dot: a dot must come before the run's last character.
+            while start < end and text.find(".", start, end - 1) >= 0:
+                if end - start > self._LONGEST:
+                    found = pattern.search(text, start, end)        # the bound may matter: no shortcut
+                    m = None if found is None else pattern.match(text, found.start())
+                else:
+                    m = pattern.match(text, start)
+                if m is None:
+                    break
+                yield m
+                start = pos = max(m.end(), start + 1)
 
 
 def _without_contained(found: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:

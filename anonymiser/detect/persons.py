@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import NamedTuple
 
 from anonymiser.detect.gazetteer import Gazetteer, fold, load
@@ -55,6 +56,7 @@ STRONG_BEFORE: tuple[tuple[str, ...], ...] = tuple(tuple(p.split()) for p in (
     "saw", "pay", "paid", "ping", "bcc", "mr", "mrs", "ms", "dr", "miss", "mx",
 ))
 CUE_WORDS = frozenset(p[0] for p in STRONG_BEFORE if len(p) == 1)
+_STRONG_BEFORE = frozenset(STRONG_BEFORE)
 # Of those, the ones that need a known name beside them (they also precede places and products).
 WEAK_BEFORE = frozenset({("from",), ("by",), ("to",), ("with",), ("according", "to"), ("and",), ("or",),
                          ("for",), ("of",), ("cc",), ("&",), ("at",), ("via",)})
@@ -73,6 +75,8 @@ STRONG_AFTER = PERSON_VERBS | frozenset(["sent", "reported", "confirmed", "reque
 WEAK_AFTER = frozenset(["has", "had", "was", "is", "will", "would", "can", "could", "should", "did", "does"])
 
 _TOKEN = re.compile(r"[^\W\d_](?:[\w'\u2019\-]*[^\W_])?|\d+|\n|[^\w\s]")
+_TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")
+_KNOWN_WORDS = 200_000      # distinct tokens remembered per finder (then forgotten at once: bounded memory)
 _POSSESSIVE = re.compile(r"['\u2019]s$")
 _PREFIXED = re.compile(r"^(?:al|el|ibn|bin|d|l|o)[-'\u2019][^\W\d_]", re.IGNORECASE)
 _SENTENCE_END = frozenset(".!?")
@@ -83,12 +87,6 @@ _DETAILS_AFTER = re.compile(r"\s*[(<]\s*[^\s@()<>]+@|\s*,\s*(?:\+?\d[\d\s().\-]{
                             r"phone|mobile|email|born|aged?)\b)", re.IGNORECASE)
 # A phrase's last word may be followed by "is"/"was": "the account holder is", "emergency contact was".
 _COPULA = frozenset({"is", "was", "are", "were", "be"})
-
-
-class Token(NamedTuple):
-    start: int
-    end: int
-    text: str
 
 
 @dataclass
@@ -142,8 +140,8 @@ def name_parts(words: list[Word], titled: bool) -> tuple[NamePart, ...]:
         role = "family" if titled or only[-1].kind == "F" else "given"
         return (NamePart(only[0].start, only[-1].end, role),)
     half = len(groups) // 2
-    folded = [" ".join(w.folded for w in g) for g in groups]
-    if len(groups) >= 4 and len(groups) % 2 == 0 and folded[:half] == folded[half:]:
+    if len(groups) >= 4 and len(groups) % 2 == 0 and \
+            [[w.folded for w in g] for g in groups[:half]] == [[w.folded for w in g] for g in groups[half:]]:
         # "Kiri Walker Kiri Walker": one name written twice, each part with its own pseudonym both times.
         roles = (["given"] + ["middle"] * (half - 2) + ["family"]) * 2
     else:
@@ -181,72 +179,89 @@ def _is_cap(text: str) -> bool:
     return text[0].isupper() or bool(_PREFIXED.match(text) and text[-1].isalpha())
 
 
-def _title_case_lines(text: str, tokens: list[Token]) -> set[int]:
+def _title_case_lines(tokens: list[str]) -> set[int]:
     """Line numbers where most words of three letters or more are capitalised (titles, catalogue prose)."""
     counts: dict[int, list[int]] = {}
     line = 0
     for tok in tokens:
-        if tok.text == "\n":
+        if tok == "\n":
             line += 1
             continue
-        if len(tok.text) >= 3 and tok.text[0].isalpha():
+        if len(tok) >= 3 and tok[0].isalpha():
             c = counts.setdefault(line, [0, 0])
             c[0] += 1
-            c[1] += tok.text[0].isupper()
+            c[1] += tok[0].isupper()
     return {ln for ln, (n, caps) in counts.items() if n >= 6 and caps / n >= 0.7}
 
 
 class PersonFinder:
     def __init__(self, gazetteer: Gazetteer | None = None) -> None:
         self.g = gazetteer or load()
+        self._known: dict[str, tuple[int, str, bool, bool, bool, str] | tuple[()]] = {}    # token → _word(token)
 
     def find(self, text: str) -> list[PersonSpan]:
         if not _ANY_CAPITAL.search(text):
             return []
-        tokens = [Token(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
-        title_lines = _title_case_lines(text, tokens)
+        # Tokens as three lists (text, start, end): re.split keeps the tokens and the gaps between them,
+        # whose running lengths are the offsets, without a Python object per token.
+        pieces = _TOKEN_SPLIT.split(text)
+        offsets = list(accumulate(map(len, pieces)))
+        tokens, starts, ends = pieces[1::2], offsets[0::2], offsets[1::2]
         words: dict[int, Word] = {}
         line_of: dict[int, int] = {}
         line = 0
-        g = self.g
-        for i, tok in enumerate(tokens):
-            t = tok.text
+        known = self._known
+        if len(known) > _KNOWN_WORDS:
+            known.clear()
+        for i, t in enumerate(tokens):
             if t == "\n":
                 line += 1
                 continue
-            first = t[0]
-            if not first.isalpha():
-                continue
-            lower = t.lower()
-            if not (first.isupper() or lower in PARTICLES or _PREFIXED.match(t)):
-                continue        # lower-case words only end runs; they are never part of a name
-            possessive = lower.endswith(("'s", "\u2019s"))
-            core = t[:-2] if possessive else t
-            folded = fold(core)
-            low_core = lower[:-2] if possessive else lower
-            # "Lê" is a name, "le" a particle: particles and stop words are matched as written.
-            if not core.replace("'", "").replace("-", "").replace("\u2019", "").isalpha() or \
-                    (core.isupper() and len(core) > 1):
-                kind = "N"
-            elif low_core == folded or folded not in g.never:
-                kind = word_kind(folded, g)
-            else:
-                kind = "U"
-            words[i] = Word(i, tok.start, tok.start + len(core), folded, _is_cap(core), possessive,
-                            low_core in PARTICLES, kind)
-            line_of[i] = line
+            seen = known.get(t)
+            if seen is None:
+                seen = known[t] = self._word(t)
+            if seen:
+                start = starts[i]
+                words[i] = Word(i, start, start + seen[0], *seen[1:])
+                line_of[i] = line
+        # A title-case line has five capitalised words or more, and each of them is in ``words``.
+        title_lines = _title_case_lines(tokens) if len(words) >= 5 else set()
         runs: list[tuple[list[Word], PersonSpan | None]] = []
         after = -1
         for i in words:
             if i <= after:
                 continue
-            run = self._run(text, tokens, words, i)
+            run = self._run(text, tokens, starts, ends, words, i)
             if run:
                 runs.append((run, self._judge(text, tokens, words, run, line_of[run[0].index] in title_lines)))
                 after = run[-1].index
         return [span for _, span in _coordinated(text, runs) if span is not None]
 
-    def _run(self, text: str, tokens: list[Token], words: dict[int, Word], i: int) -> list[Word]:
+    def _word(self, t: str) -> tuple[int, str, bool, bool, bool, str] | tuple[()]:
+        """What a token is as a name word: (length without a possessive, folded, capitalised, possessive,
+        particle, kind), or () for a token that is never part of a name. A function of the token alone."""
+        first = t[0]
+        if not first.isalpha():
+            return ()
+        lower = t.lower()
+        if not (first.isupper() or lower in PARTICLES or _PREFIXED.match(t)):
+            return ()           # lower-case words only end runs; they are never part of a name
+        possessive = lower.endswith(("'s", "\u2019s"))
+        core = t[:-2] if possessive else t
+        folded = fold(core)
+        low_core = lower[:-2] if possessive else lower
+        # "Lê" is a name, "le" a particle: particles and stop words are matched as written.
+        if not core.replace("'", "").replace("-", "").replace("\u2019", "").isalpha() or \
+                (core.isupper() and len(core) > 1):
+            kind = "N"
+        elif low_core == folded or folded not in self.g.never:
+            kind = word_kind(folded, self.g)
+        else:
+            kind = "U"
+        return len(core), folded, _is_cap(core), possessive, low_core in PARTICLES, kind
+
+    def _run(self, text: str, tokens: list[str], starts: list[int], ends: list[int], words: dict[int, Word],
+             i: int) -> list[Word]:
         """The capitalised run starting at token i (particles inside only), or []."""
         first = words.get(i)
         if first is None or not (first.cap or first.particle) or first.folded in TITLES or \
@@ -256,7 +271,7 @@ class PersonFinder:
         j = i + 1
         while j < len(tokens) and not run[-1].possessive:
             w = words.get(j)
-            gap = text[tokens[j - 1].end:tokens[j].start]
+            gap = text[ends[j - 1]:starts[j]]
             if w is None or gap not in (" ", "\t") or not (w.cap or w.particle) or (w.kind == "N" and not w.particle):
                 break
             if w.folded in TITLES:
@@ -272,48 +287,48 @@ class PersonFinder:
             return []
         return run
 
-    def _before(self, tokens: list[Token], index: int) -> tuple[tuple[str, ...], str | None, bool]:
+    def _before(self, tokens: list[str], index: int) -> tuple[tuple[str, ...], str | None, bool]:
         """(up to four lower-case words before token ``index``, the punctuation right before, initial?)."""
         k = index - 1
         punct = None
-        while k >= 0 and tokens[k].text in _OPENERS:
+        while k >= 0 and tokens[k] in _OPENERS:
             k -= 1
-        if k >= 0 and not tokens[k].text[0].isalnum() and tokens[k].text != "\n":
-            punct = tokens[k].text
-        initial = k < 0 or tokens[k].text == "\n" or (tokens[k].text in _SENTENCE_END and not (
-            k > 0 and fold(tokens[k - 1].text) in TITLES))
+        if k >= 0 and not tokens[k][0].isalnum() and tokens[k] != "\n":
+            punct = tokens[k]
+        initial = k < 0 or tokens[k] == "\n" or (tokens[k] in _SENTENCE_END and not (
+            k > 0 and fold(tokens[k - 1]) in TITLES))
         back: list[str] = []
         m = k - 1 if punct in (",", ":") else k
-        while m >= 0 and len(back) < 4 and tokens[m].text != "\n" and (tokens[m].text[0].isalnum()
-                                                                        or tokens[m].text in ("'", "&")):
-            back.insert(0, tokens[m].text.lower())
+        while m >= 0 and len(back) < 4 and tokens[m] != "\n" and (tokens[m][0].isalnum()
+                                                                        or tokens[m] in ("'", "&")):
+            back.insert(0, tokens[m].lower())
             m -= 1
         # "Regards,\nAroha", "Ship to:\nAroha Ngata": a sign-off or a label ending the line before.
-        if not back and k >= 0 and tokens[k].text == "\n":
+        if not back and k >= 0 and tokens[k] == "\n":
             m = k - 1
-            if m >= 0 and tokens[m].text in (",", "!", ":"):
-                punct = tokens[m].text
+            if m >= 0 and tokens[m] in (",", "!", ":"):
+                punct = tokens[m]
                 m -= 1
-            while m >= 0 and len(back) < 4 and tokens[m].text != "\n" and tokens[m].text[0].isalnum():
-                back.insert(0, tokens[m].text.lower())
+            while m >= 0 and len(back) < 4 and tokens[m] != "\n" and tokens[m][0].isalnum():
+                back.insert(0, tokens[m].lower())
                 m -= 1
             initial = True
         while len(back) > 1 and back[-1] in _COPULA:
             back.pop()
         return tuple(back), punct, initial
 
-    def _judge(self, text: str, tokens: list[Token], words: dict[int, Word], run: list[Word],
+    def _judge(self, text: str, tokens: list[str], words: dict[int, Word], run: list[Word],
                title_line: bool) -> PersonSpan | None:
         g = self.g
         back, punct, initial = self._before(tokens, run[0].index)
-        prev = tokens[run[0].index - 1].text if run[0].index > 0 else ""
+        prev = tokens[run[0].index - 1] if run[0].index > 0 else ""
         titled = fold(prev.rstrip(".")) in TITLES or (prev == "." and run[0].index > 1
-                                                         and fold(tokens[run[0].index - 2].text) in TITLES)
+                                                         and fold(tokens[run[0].index - 2]) in TITLES)
         strong = titled
         weak = False
         for n in range(min(len(back), 4), 0, -1):
             phrase = back[-n:]
-            if phrase in STRONG_BEFORE:
+            if phrase in _STRONG_BEFORE:
                 strong = strong or punct in (None, ",", ":", "!")
                 break
             if phrase in WEAK_BEFORE:
@@ -322,7 +337,7 @@ class PersonFinder:
         if punct == ":" and back and back[-1] in COLON_CUES:
             strong = True
         after_index = run[-1].index + 1
-        nxt = tokens[after_index].text.lower() if after_index < len(tokens) else ""
+        nxt = tokens[after_index].lower() if after_index < len(tokens) else ""
         last = run[-1]
         names = [w for w in run if not w.particle]
         kinds = [w.kind for w in names]
