@@ -78,10 +78,9 @@ def candidate_entities(text: str, wanted: Collection[str] | None, has_ner: bool)
     for pattern, entities in _TRIGGERS:
         if pattern.search(text):
             found.update(entities)
-    if _HAS_CAPITAL.search(text):
-        found.add("PERSON")
-        if has_ner:
-            found.update(NER_ENTITIES)
+    found.add("PERSON")          # names in lower case too ("call aroha ngata"): persons.py holds them to cues
+    if has_ner and _HAS_CAPITAL.search(text):
+        found.update(NER_ENTITIES)
     if wanted is not None:
         found &= set(wanted)
     return sorted(found)

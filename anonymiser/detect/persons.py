@@ -18,6 +18,16 @@ Capitalisation carries no information at the start of a sentence, nor in title-c
 ("A Boring Drama of a Dentist And a Cat who must Chase a Monkey"): there only a strong cue or a
 pair of known, unambiguous names counts. Scores: 0.85 strong cue, 0.6 known pair or weak cue,
 0.45 a single known word; the free-text threshold is 0.35, and scan's evidence counts ≥ 0.6.
+
+Names not capitalised as names are (trial F16) are held to the gazetteer:
+
+- a word in **capitals** ("AROHA NGATA", "CALL AROHA NGATA RE REFUND") is a name word only when the
+  gazetteer knows it as a name, it is no cue or verb, and it has three letters or more (acronyms:
+  "IRD", "GST", "KX"); alone, it needs a strong cue and must not be an everyday word ("paid with
+  VISA", "RING, KING SIZE BED" are no names);
+- words in **lower case** ("call aroha ngata", "hi ilona") are a name only with a cue (a phrase before,
+  a verb after, a title) and only as a known given name followed by a known family name, or as a
+  given name alone after a strong cue, neither of them an everyday word, cue or verb.
 """
 
 from __future__ import annotations
@@ -87,6 +97,8 @@ _DETAILS_AFTER = re.compile(r"\s*[(<]\s*[^\s@()<>]+@|\s*,\s*(?:\+?\d[\d\s().\-]{
                             r"phone|mobile|email|born|aged?)\b)", re.IGNORECASE)
 # A phrase's last word may be followed by "is"/"was": "the account holder is", "emergency contact was".
 _COPULA = frozenset({"is", "was", "are", "were", "be"})
+# Words never read as a name when not capitalised as one ("aroha said": "said" is also a family name).
+_NOT_UNCASED = PERSON_VERBS | STRONG_AFTER | WEAK_AFTER | CUE_WORDS | frozenset(w for p in STRONG_BEFORE for w in p)
 
 
 @dataclass
@@ -99,6 +111,7 @@ class Word:
     possessive: bool
     particle: bool
     kind: str                   # G given, F family, B both, A ambiguous, P place, N never, U unknown
+    shouted: bool = False       # written in capitals ("NGATA")
 
 
 class NamePart(NamedTuple):
@@ -197,16 +210,17 @@ def _title_case_lines(tokens: list[str]) -> set[int]:
 class PersonFinder:
     def __init__(self, gazetteer: Gazetteer | None = None) -> None:
         self.g = gazetteer or load()
-        self._known: dict[str, tuple[int, str, bool, bool, bool, str] | tuple[()]] = {}    # token → _word(token)
+        self._known: dict[str, tuple[int, str, bool, bool, bool, str, bool] | tuple[()]] = {}   # token → _word
+        self._lower: dict[str, str] = {}        # lower-case token → its kind as a name (_lower_kind)
 
     def find(self, text: str) -> list[PersonSpan]:
-        if not _ANY_CAPITAL.search(text):
-            return []
         # Tokens as three lists (text, start, end): re.split keeps the tokens and the gaps between them,
         # whose running lengths are the offsets, without a Python object per token.
         pieces = _TOKEN_SPLIT.split(text)
         offsets = list(accumulate(map(len, pieces)))
         tokens, starts, ends = pieces[1::2], offsets[0::2], offsets[1::2]
+        if not _ANY_CAPITAL.search(text):
+            return self._lower_case(text, tokens, starts, ends, [])
         words: dict[int, Word] = {}
         line_of: dict[int, int] = {}
         line = 0
@@ -235,11 +249,13 @@ class PersonFinder:
             if run:
                 runs.append((run, self._judge(text, tokens, words, run, line_of[run[0].index] in title_lines)))
                 after = run[-1].index
-        return [span for _, span in _coordinated(text, runs) if span is not None]
+        found = [span for _, span in _coordinated(text, runs) if span is not None]
+        return self._lower_case(text, tokens, starts, ends, found)
 
-    def _word(self, t: str) -> tuple[int, str, bool, bool, bool, str] | tuple[()]:
+    def _word(self, t: str) -> tuple[int, str, bool, bool, bool, str, bool] | tuple[()]:
         """What a token is as a name word: (length without a possessive, folded, capitalised, possessive,
-        particle, kind), or () for a token that is never part of a name. A function of the token alone."""
+        particle, kind, in capitals), or () for a token that is never part of a name. A function of the
+        token alone."""
         first = t[0]
         if not first.isalpha():
             return ()
@@ -251,14 +267,85 @@ class PersonFinder:
         folded = fold(core)
         low_core = lower[:-2] if possessive else lower
         # "Lê" is a name, "le" a particle: particles and stop words are matched as written.
-        if not core.replace("'", "").replace("-", "").replace("\u2019", "").isalpha() or \
-                (core.isupper() and len(core) > 1):
+        shouted = core.isupper() and len(core) > 1
+        if not core.replace("'", "").replace("-", "").replace("\u2019", "").isalpha():
             kind = "N"
+        elif shouted:
+            kind = self._capitals_kind(folded)
         elif low_core == folded or folded not in self.g.never:
             kind = word_kind(folded, self.g)
         else:
             kind = "U"
-        return len(core), folded, _is_cap(core), possessive, low_core in PARTICLES, kind
+        return len(core), folded, _is_cap(core), possessive, low_core in PARTICLES, kind, shouted
+
+    def _capitals_kind(self, folded: str) -> str:
+        """A word in capitals ("NGATA") is a name word only as a known name of three letters or more that is
+        no cue or verb; else it is an acronym or a shouted word ("IRD", "REFUND")."""
+        if len(folded) < 3 or folded in _NOT_UNCASED:
+            return "N"
+        kind = word_kind(folded, self.g)
+        return kind if kind in "GFBA" else "N"
+
+    def _lower_kind(self, token: str) -> str:
+        """A lower-case word's kind as a name: "N" unless a known name that no everyday word, cue or verb is."""
+        kind = self._lower.get(token)
+        if kind is None:
+            if len(self._lower) > _KNOWN_WORDS:
+                self._lower.clear()
+            kind = "N"
+            if len(token) >= 3 and token not in _NOT_UNCASED and token not in PARTICLES:
+                kind = word_kind(fold(token), self.g)
+                kind = kind if kind in "GFB" else "N"
+            self._lower[token] = kind
+        return kind
+
+    def _lower_case(self, text: str, tokens: list[str], starts: list[int], ends: list[int],
+                    found: list[PersonSpan]) -> list[PersonSpan]:
+        """Names written in lower case ("call aroha ngata", "hi ilona"), added to those already found."""
+        extra: list[PersonSpan] = []
+        i = 0
+        n = len(tokens)
+        while i < n:
+            t = tokens[i]
+            if not t[0].islower() or (t not in PARTICLES and self._lower_kind(t) == "N"):
+                i += 1
+                continue
+            # A given name may open with a particle ("te rangi").
+            given = i + 1 if t in PARTICLES and i + 1 < n and text[ends[i]:starts[i + 1]] == " " else i
+            word = tokens[given]
+            kind = self._lower_kind(word) if word[0].islower() else "N"
+            titled = i > 0 and fold(tokens[i - 1].rstrip(".")) in TITLES
+            if kind not in "GB" and not (kind == "F" and titled):       # "mrs ngata"
+                i += 1
+                continue
+            j = given + 1      # the family name, maybe after particles ("tama del río", "raúl di stefano")
+            while j < n and tokens[j] in PARTICLES and text[ends[j - 1]:starts[j]] == " ":
+                j += 1
+            pair = kind != "F" and j < n and text[ends[j - 1]:starts[j]] == " " and tokens[j][0].islower() and \
+                self._lower_kind(tokens[j]) in ("GFB" if j > given + 1 else "FB")
+            last = j if pair else given
+            span = self._lower_case_span(text, tokens, starts, ends, i, last, pair)
+            if span is not None and not any(s.start < span.end and span.start < s.end for s in found):
+                extra.append(span)
+                i = last + 1
+            else:
+                i += 1
+        return sorted(found + extra) if extra else found
+
+    def _lower_case_span(self, text: str, tokens: list[str], starts: list[int], ends: list[int], first: int,
+                         last: int, pair: bool) -> PersonSpan | None:
+        back, punct, _ = self._before(tokens, first)
+        titled = first > 0 and fold(tokens[first - 1].rstrip(".")) in TITLES
+        strong, weak = _cues_before(back, punct)
+        strong = strong or titled
+        nxt = tokens[last + 1].lower() if last + 1 < len(tokens) else ""
+        after = nxt in STRONG_AFTER or bool(_DETAILS_AFTER.match(text, ends[last]))
+        if not (strong or (pair and (weak or after))):
+            return None
+        words = [Word(k, starts[k], ends[k], fold(tokens[k]), False, False, tokens[k] in PARTICLES, "U")
+                 for k in range(first, last + 1)]
+        return PersonSpan(starts[first], ends[last], STRONG if strong else MEDIUM, "context",
+                          name_parts(words, titled))
 
     def _run(self, text: str, tokens: list[str], starts: list[int], ends: list[int], words: dict[int, Word],
              i: int) -> list[Word]:
@@ -324,18 +411,8 @@ class PersonFinder:
         prev = tokens[run[0].index - 1] if run[0].index > 0 else ""
         titled = fold(prev.rstrip(".")) in TITLES or (prev == "." and run[0].index > 1
                                                          and fold(tokens[run[0].index - 2]) in TITLES)
-        strong = titled
-        weak = False
-        for n in range(min(len(back), 4), 0, -1):
-            phrase = back[-n:]
-            if phrase in _STRONG_BEFORE:
-                strong = strong or punct in (None, ",", ":", "!")
-                break
-            if phrase in WEAK_BEFORE:
-                weak = punct is None
-                break
-        if punct == ":" and back and back[-1] in COLON_CUES:
-            strong = True
+        strong, weak = _cues_before(back, punct)
+        strong = strong or titled
         after_index = run[-1].index + 1
         nxt = tokens[after_index].lower() if after_index < len(tokens) else ""
         last = run[-1]
@@ -350,7 +427,8 @@ class PersonFinder:
         elif last.possessive and any(known):
             strong = True
         if strong:
-            if len(names) == 1 and (names[0].folded in g.not_after_cue or kinds[0] == "N"):
+            if len(names) == 1 and (names[0].folded in g.not_after_cue or kinds[0] == "N" or
+                                    (names[0].shouted and kinds[0] == "A")):    # "RING, KING SIZE BED"
                 return None
             return PersonSpan(run[0].start, run[-1].end, STRONG, "title" if titled else "context",
                               name_parts(run, titled))
@@ -370,12 +448,24 @@ class PersonFinder:
                 return PersonSpan(run[0].start, run[-1].end, MEDIUM, "gazetteer", name_parts(run, titled))
             return None
         word = names[0]
-        if word.kind not in "GFB" or title_line:
+        if word.kind not in "GFB" or title_line or word.shouted:      # "paid with VISA": a brand, an acronym
             return None
         if initial and not weak_after:
             return None
         return PersonSpan(run[0].start, run[-1].end, MEDIUM if (weak or weak_after) else WEAK, "gazetteer",
                           name_parts(run, titled))
+
+
+def _cues_before(back: tuple[str, ...], punct: str | None) -> tuple[bool, bool]:
+    """(strong, weak): the words and punctuation before a run are a cue that a person follows."""
+    strong = punct == ":" and bool(back) and back[-1] in COLON_CUES
+    for n in range(min(len(back), 4), 0, -1):
+        phrase = back[-n:]
+        if phrase in _STRONG_BEFORE:
+            return strong or punct in (None, ",", ":", "!"), False
+        if phrase in WEAK_BEFORE:
+            return strong, punct is None
+    return strong, False
 
 
 _AND = re.compile(r"\s*(?:,|and|&|or|,\s*and)\s*")

@@ -11,8 +11,9 @@ Mourik but everyone calls me Aantje"), *unseen* names (from a list checked to be
 Faker locales nor our NZ lists: detection must find them from context, not from a gazetteer),
 one-line and multi-line addresses of eight countries, Luhn-valid cards of 12 to 19 digits,
 phone numbers of 40 regions in international and national layouts, emails, NZ identifiers with
-valid check digits, and sentences with no personal data at all (catalogue prose in title case,
-order notes, words that are also names: "Mark the invoice", "Rose gold", "in May").
+valid check digits, names written in lower case or in capitals, and sentences with no personal data
+at all (catalogue prose in title case, order notes, words that are also names: "Mark the invoice",
+"Rose gold", "in May", and such sentences in lower case or capitals).
 
 Nothing here is real personal data: names come from Faker's lists and common-name lists, numbers
 are random (check digits made valid), addresses are Faker's or built from NZ street/place words.
@@ -284,6 +285,27 @@ CONTACT_TEMPLATES = [
     ("mixed", "{a.full} ({a.email}, {phone}) lives at {addr} and paid with {card}."),
     ("mixed", "From: {a.full} <{a.email}>\nPhone: {phone}\nAddress: {addr}"),
     ("mixed", "Spoke with {a.given} on {phone}; confirmation to {a.email}. IRD {ird} updated."),
+]
+
+# Names written in lower case or in capitals (trial F16): (case, template). "lower" / "upper" write the
+# whole sentence so; "lower name" / "upper name" only the names, in an ordinary sentence.
+CASED_TEMPLATES = [
+    ("lower", "call {a.full} re the refund"),
+    ("lower", "spoke with {a.full} about the late parcel, will ring back"),
+    ("lower", "{a.full} called about the warranty claim"),
+    ("lower", "hi {a.given}, your replacement is on its way"),
+    ("lower", "complaint from {a.full}: courier was rude"),
+    ("lower", "parcel for {a.full} left with the neighbour"),
+    ("upper", "CALL {a.full} RE THE REFUND"),
+    ("upper", "PARCEL FOR {a.full} LEFT AT THE DEPOT"),
+    ("upper", "ATTN: {a.full}"),
+    ("upper", "SPOKE WITH {a.full} ABOUT THE LATE PARCEL"),
+    ("upper name", "Parcel for {a.full} was left at the depot."),
+    ("upper name", "Spoke with {a.full} about the refund; {a.given} was happy."),
+    ("upper name", "Account holder: {a.full}"),
+    ("lower name", "Spoke with {a.full} about the refund."),
+    ("lower name", "Call {a.given} on the usual number after 5pm."),
+    ("lower name", "Refund approved after a chat with {a.full}."),
 ]
 
 
@@ -591,9 +613,51 @@ class Generator:
                             "slice": "none:plain"})
             else:
                 out.append(self.fill(rng.choice(PLAIN_TEMPLATES), {}, "none:template"))
+        out += self.cased(kinds)
         for i, record in enumerate(out):
             record["id"] = i
         return out
+
+    def cased(self, kinds: list[str]) -> list[dict[str, Any]]:
+        """Names in lower case or capitals (after every other record, which they leave as they were), and
+        sentences with no personal data written so too."""
+        rng = self.rng
+        out: list[dict[str, Any]] = []
+        for i in range(200):
+            case, template = CASED_TEMPLATES[i % len(CASED_TEMPLATES)]
+            people = {"a": self.person(rng.choice(kinds))}
+            record = self.fill(template, people, f"name:{case}")
+            convert = _lower if case.startswith("lower") else _upper
+            text = record["text"]
+            if case.endswith("name"):
+                for span in record["spans"]:
+                    text = text[:span["start"]] + convert(text[span["start"]:span["end"]]) + text[span["end"]:]
+            else:
+                text = convert(text)
+            record["text"] = text
+            for span in record["spans"]:
+                span["kind"] = "lower case" if case.startswith("lower") else "capitals"
+                span["parts"] = [convert(part) for part in span.get("parts", [])]
+            out.append(record)
+        for i in range(60):
+            if i % 3 == 0:
+                text = self.catalogue()
+            elif i % 3 == 1:
+                text = PLAIN_SENTENCES[(i * 11) % len(PLAIN_SENTENCES)]
+            else:
+                text = self.fill(rng.choice(PLAIN_TEMPLATES), {}, "")["text"]
+            out.append({"text": _upper(text) if i % 2 else _lower(text), "spans": [], "slice": "none:cased"})
+        return out
+
+
+def _lower(text: str) -> str:
+    """Lower case, character by character so that offsets hold ("İ" stays)."""
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+def _upper(text: str) -> str:
+    """Capitals, character by character so that offsets hold ("ß" stays)."""
+    return "".join(c.upper() if len(c.upper()) == 1 else c for c in text)
 
 
 def _ascii(text: str) -> str:

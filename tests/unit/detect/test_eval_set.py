@@ -1,6 +1,6 @@
 """The labelled evaluation set: generated deterministically, and a fixed slice meets the leak targets.
 
-The full figures (2,550 sentences, both engines, speed) come from ``benchmarks/bench_free_text.py``;
+The full figures (2,810 sentences, both engines, speed) come from ``benchmarks/bench_free_text.py``;
 the suite checks one sentence in ten with the default install, which takes a second.
 """
 

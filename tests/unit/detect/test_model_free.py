@@ -50,6 +50,36 @@ def test_no_names_in_text_without_people(text: str) -> None:
     assert _spans(text, "PERSON") == []
 
 
+# Trial F16: names written in lower case or in capitals, held to the gazetteer and a cue.
+@pytest.mark.parametrize(("text", "names"), [
+    ("call aroha ngata re the refund", ["aroha ngata"]),
+    ("spoke with te rangi apanui about the late parcel", ["te rangi apanui"]),
+    ("hi ilona, your replacement is on its way", ["ilona"]),
+    ("mrs ngata rang about the invoice", ["ngata"]),
+    ("Refund approved after a chat with lupe aumua.", ["lupe aumua"]),
+    ("CALL VILIAMI TUILAGI RE THE REFUND", ["VILIAMI TUILAGI"]),
+    ("Parcel for AROHA NGATA was left at the depot.", ["AROHA NGATA"]),
+    ("ATTN: ROBIN CRAWFORD", ["ROBIN CRAWFORD"]),
+], ids=["lower-pair-after-cue", "lower-particle-given", "lower-given-after-greeting", "lower-title-family",
+        "lower-in-sentence", "capitals-sentence", "capitals-in-sentence", "capitals-after-label"])
+def test_names_in_lower_case_or_capitals_are_found(text: str, names: list[str]) -> None:
+    assert _spans(text, "PERSON") == names
+
+
+@pytest.mark.parametrize("text", [
+    "can you call me back tomorrow, will ring the depot",
+    "aroha said the parcel was late",                      # a lower-case given name alone, no cue: kept
+    "my name is on the account; thanks heaps, hi all",
+    "Paid with VISA card; IRD and GST numbers attached.",
+    "PLEASE SEND THE INVOICE TO ACCOUNTS BY FRIDAY",
+    "ROSE GOLD RING, KING SIZE BED, LONG STREET DEPOT",
+    "stock take scheduled for saturday; the store opens at 10am.",
+], ids=["lower-cue-words", "lower-given-without-cue", "lower-phrases", "acronyms", "capitals-plain",
+        "capitals-everyday-names", "lower-plain"])
+def test_no_names_in_lower_case_or_capitals_without_people(text: str) -> None:
+    assert _spans(text, "PERSON") == []
+
+
 def test_name_parts_carry_roles_for_consistent_pseudonyms() -> None:
     text = "Te Aorere Te Whata rang. Later Te Aorere said thanks, and Mrs Whata agreed."
     hits = analyze_texts([text], engine=get_engine("blank"), entities=["PERSON"], workers=1)[0]
