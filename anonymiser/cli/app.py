@@ -11,17 +11,20 @@ import importlib
 import logging
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import typer
 import typer.core
 import typer.main
 from typer import _click as click  # typer vendors click: TyperGroup's own types
+from typer._click.exceptions import NoArgsIsHelpError
+from typer._click.exceptions import UsageError as ClickUsageError
 
 from anonymiser import __version__
 from anonymiser.cli import interrupts
-from anonymiser.cli.common import configure, output, report_interrupted
+from anonymiser.cli.common import UsageError, configure, output, report_interrupted
 from anonymiser.mask.keys import remember_key
 from anonymiser.redact import scrub_db_message
 
@@ -53,12 +56,27 @@ def load_command(name: str) -> click.Command:
 
 
 class LazyCommands(typer.core.TyperGroup):
-    """Lists ``COMMANDS`` from their summaries; loads a command when it is resolved to run."""
+    """Lists ``COMMANDS`` from their summaries; loads a command when it is resolved to run. With --json, a
+    usage error (unknown option or command, missing argument, bad value) is a JSON error event too."""
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
         for name, summary in COMMANDS.items():
             self.commands.setdefault(name, typer.core.TyperCommand(name, help=summary, short_help=summary))
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        # The global flags are not parsed yet: a usage error here is JSON when --json is among them.
+        wants_json = "--json" in (args[:args.index("--")] if "--" in args else args)
+        with _usage_errors_as_json(wants_json):
+            ctx = super().make_context(info_name, args, parent, **extra)
+        ctx.meta[JSON_META] = wants_json
+        return ctx
+
+    def invoke(self, ctx: click.Context) -> Any:
+        # A missing or unknown command fails before the global flags' callback has configured the output.
+        with _usage_errors_as_json(bool(ctx.meta.get(JSON_META))):
+            return super().invoke(ctx)
 
     def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None,
                                                                              list[str]]:
@@ -66,6 +84,25 @@ class LazyCommands(typer.core.TyperGroup):
         if name in COMMANDS and command is not None and command.callback is None:   # still the listing stub
             command = self.commands[name] = load_command(name)
         return name, command, rest
+
+
+JSON_META = "anonymiser.json"
+
+
+@contextmanager
+def _usage_errors_as_json(wants_json: bool) -> Iterator[None]:
+    try:
+        yield
+    except NoArgsIsHelpError:   # a bare command: its help, as asked
+        raise
+    except ClickUsageError as exc:
+        if not (wants_json or output().json):
+            raise
+        if not output().json:
+            configure(quiet=False, json_logs=True)
+        command = exc.ctx.command_path if exc.ctx is not None else "anonymiser"
+        output().error(UsageError(exc.format_message(), hint=f"Try '{command} --help' for help."))
+        raise typer.Exit(exc.exit_code) from None
 
 
 app = typer.Typer(

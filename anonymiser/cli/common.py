@@ -29,6 +29,12 @@ EXIT_INTERNAL = 70  # a bug in anonymiser itself (not part of the SPEC's 0-3 con
 DEBUG_ENV = "ANONYMISER_DEBUG"
 
 
+class UsageError(AnonymiserError):
+    """The command line itself is wrong (unknown option or command, missing argument, bad value): exit 2."""
+
+    reason_code = "usage"
+
+
 class ScrubbedStream:
     """stdout or stderr (looked up at each write, so test runners can swap them) with every remembered
     secret and URL password removed from what is written: the last line of defence for all output."""

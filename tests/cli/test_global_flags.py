@@ -90,3 +90,28 @@ def test_failed_verification_exits_1_with_json_events_only(tmp_path: Path, demo_
     assert [f["reason"] for f in verified["failures"]] == ["manifest_not_authenticated"]
     error = _json_lines(result.stderr)[-1]
     assert (error["event"], error["reason"], error["exit_code"]) == ("error", "verification", 1)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--json", "run"], "Missing argument 'policy'"),
+    (["--json", "check", "p.yaml", "--bogus"], "No such option: --bogus"),
+    (["check", "p.yaml", "--bogus", "--json"], "No such option: --bogus"),         # --json after the command
+    (["--json", "scan", "sqlite:///x.sqlite", "--sample", "many"], "Invalid value for '--sample'"),
+    (["--json", "--bogus"], "No such option: --bogus"),                            # a bad global option
+    (["--json", "nosuch"], "No such command 'nosuch'"),
+    (["--json"], "Missing command"),
+], ids=["missing-argument", "unknown-option", "json-after", "bad-value", "bad-global-option", "unknown-command",
+        "no-command"])
+def test_usage_errors_are_json_error_events_with_json(args: list[str], message: str) -> None:
+    result = anonymiser(*args)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == ""
+    (event,) = _json_lines(result.stderr)          # one JSON line, nothing else (no rich box)
+    assert event["event"] == "error" and event["reason"] == "usage" and event["exit_code"] == 2
+    assert message in event["message"] and "--help" in event["hint"]
+
+
+def test_usage_errors_stay_text_without_json() -> None:
+    result = anonymiser("check", "p.yaml", "--bogus")
+    assert result.returncode == 2 and "No such option: --bogus" in result.stderr
+    assert not result.stderr.lstrip().startswith("{")
