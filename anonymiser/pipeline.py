@@ -11,6 +11,7 @@ import os
 import platform
 import socket
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -47,7 +48,14 @@ from anonymiser.subset import SubsetResult, compute_subset, virtual_foreign_keys
 from anonymiser.subset.check import subset_problems
 from anonymiser.verify import VerifyResult, verify_output
 from anonymiser.verify.model import MANIFEST_NOT_AUTHENTICATED, MANIFEST_TAMPERED
-from anonymiser.write.manifest import ColumnMasking, Manifest, SourceFingerprint, TableEntry, file_entry
+from anonymiser.write.manifest import (
+    ColumnMasking,
+    Manifest,
+    SourceFingerprint,
+    TableEntry,
+    file_entry,
+    without_zero_dates,
+)
 from anonymiser.write.outdir import OutputDir, private_files
 from anonymiser.write.parquet import TableWriter
 from anonymiser.write.signature import sign
@@ -165,6 +173,9 @@ def run(loaded: LoadedPolicy, options: RunOptions, *, progress: Progress, event:
                                     _span_finder(reader, plan, subset, options, progress),
                                     _source_values(reader, plan, options, progress))
             manifest = _manifest(run_id, started, loaded, options, schema, plan, subset, detection, tables)
+            manifest.schema_, relaxed = without_zero_dates(manifest.schema_, manifest.tables)
+            for note in relaxed:
+                event("zero_dates_schema", note, as_warning=True)
             manifest.source.identity = database_identity(conn)
             manifest.write(work)
             for dialect in options.dialects:
@@ -255,12 +266,15 @@ def _write_parquet(reader: SourceReader, plan: Plan, subset: Any, options: RunOp
     entries: dict[str, TableEntry] = {}
     job = MaskJob(plan, options.key, finder, source_values)
 
+    nulled: dict[str, Counter[str]] = {}
+
     def chunks() -> Iterator[Chunk]:
         for name in plan.schema.load_order():
             row_filter = subset.filters.get(name)
             if row_filter is None or not row_filter.is_empty:
+                counts = nulled.setdefault(name, Counter())
                 for batch in reader.read_table(plan.tables[name].table, row_filter=row_filter,
-                                               chunk_rows=options.chunk_rows):
+                                               chunk_rows=options.chunk_rows, nulled=counts):
                     yield name, batch
             yield name, None
 
@@ -275,6 +289,7 @@ def _write_parquet(reader: SourceReader, plan: Plan, subset: Any, options: RunOp
                     continue
                 writers.pop(name).close()
                 entries[name] = _table_written(name, writer, work, subset, progress, event)
+                entries[name].dates_nulled = dates_nulled(name, nulled.get(name), event)
     finally:
         for writer in writers.values():
             writer.close()
@@ -289,6 +304,14 @@ def _table_written(name: str, writer: TableWriter, work: Path, subset: Any, prog
     event("table_written", f"{name}: {writer.rows:,}{of} rows", table=name, rows=writer.rows,
           source_rows=source_rows)
     return TableEntry(rows=writer.rows, source_rows=source_rows, files=[file_entry(work, writer.path)])
+
+
+def dates_nulled(table: str, counts: Counter[str] | None, event: Event) -> dict[str, int]:
+    """Warn of the MySQL dates no calendar has that the table's copy holds as NULL (docs/types.md)."""
+    for column, count in sorted((counts or {}).items()):
+        event("zero_dates", f"{table}.{column}: {count:,} zero date(s) (a zero year, month or day, which no "
+                              "calendar has) written as NULL", as_warning=True, table=table, column=column, cells=count)
+    return dict(sorted((counts or {}).items()))
 
 
 def _masking(plan: Plan, detection: DetectionResult) -> dict[str, dict[str, ColumnMasking]]:

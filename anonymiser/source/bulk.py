@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -283,11 +284,13 @@ class SourceReader:
     def method(self) -> str:
         return "bulk (ADBC, COPY binary)" if self._bulk is not None else "server-side cursor"
 
-    def read_table(self, table: TableInfo, *, row_filter: RowFilter | None = None,
-                   chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[pa.RecordBatch]:
+    def read_table(self, table: TableInfo, *, row_filter: RowFilter | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS,
+                   nulled: Counter[str] | None = None) -> Iterator[pa.RecordBatch]:
+        """The table's batches; MySQL dates no calendar has are read as NULL, counted by column in ``nulled``
+        (PostgreSQL, read in bulk, has none)."""
         if self._bulk is not None:
             return self._bulk.read_table(table, row_filter=row_filter, chunk_rows=chunk_rows)
-        return read_table(self._conn, table, row_filter=row_filter, chunk_rows=chunk_rows)
+        return read_table(self._conn, table, row_filter=row_filter, chunk_rows=chunk_rows, nulled=nulled)
 
     def close(self) -> None:
         if self._bulk is not None:

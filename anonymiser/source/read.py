@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import decimal
 import json
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -169,15 +170,39 @@ def _read_cast(column: ColumnInfo, dialect: str) -> Any:
     return None
 
 
-def _to_batch(rows: Sequence[Any], table: TableInfo, schema: pa.Schema) -> pa.RecordBatch:
+def _to_batch(rows: Sequence[Any], table: TableInfo, schema: pa.Schema, dialect: str = "",
+              nulled: Counter[str] | None = None) -> pa.RecordBatch:
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(table.columns)
     arrays = []
     for values, column, field in zip(columns, table.columns, schema, strict=True):
         try:
-            arrays.append(pa.array(_python_values(values, column, field.type), type=field.type))
+            try:
+                arrays.append(pa.array(_python_values(values, column, field.type), type=field.type))
+            except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+                if dialect != "mysql" or column.kind not in ("date", "datetime"):
+                    raise
+                dates, count = _calendar_dates(values)
+                if not count:
+                    raise exc from None
+                if column.name in table.primary_key:
+                    raise SourceError(f"{count} zero date(s) in a key column (a zero year, month or day)",
+                                      table=table.name, column=column.name,
+                                      hint="A key cannot be NULL: clean the key in the source, or exclude the "
+                                           "table.") from None
+                if nulled is not None:
+                    nulled[column.name] += count
+                arrays.append(pa.array(dates, type=field.type))
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError, ValueError) as exc:
             raise unfit_value(table, column, exc) from None
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def _calendar_dates(values: Sequence[Any]) -> tuple[list[Any], int]:
+    """MySQL's dates that no calendar has (``0000-00-00``, a zero month or day, 30 February under
+    ALLOW_INVALID_DATES), which the driver gives as text, as NULL; and how many there were. Only a batch
+    holding one takes this per-cell path (docs/types.md)."""
+    out = [None if isinstance(v, str | bytes) else v for v in values]
+    return out, sum(1 for v in values if isinstance(v, str | bytes))
 
 
 def unfit_value(table: TableInfo, column: ColumnInfo, exc: BaseException) -> SourceError:
@@ -213,8 +238,11 @@ def _text(value: Any) -> str:
 
 
 def arrow_schema(table: TableInfo) -> pa.Schema:
-    return pa.schema([pa.field(c.name, arrow_type(c), nullable=c.nullable or c.derived,
-                               metadata=field_metadata(c)) for c in table.columns])
+    """Date and timestamp fields are nullable whatever the column: a MySQL source may hold dates no calendar
+    has, read as NULL (the manifest keeps the column's NOT NULL unless it had to be dropped)."""
+    return pa.schema([pa.field(c.name, arrow_type(c), metadata=field_metadata(c),
+                               nullable=c.nullable or c.derived or c.kind in ("date", "datetime"))
+                      for c in table.columns])
 
 
 def field_metadata(column: ColumnInfo) -> dict[bytes, bytes]:
@@ -252,8 +280,10 @@ def read_table(
     *,
     row_filter: RowFilter | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    nulled: Counter[str] | None = None,
 ) -> Iterator[pa.RecordBatch]:
-    """Yield the table's rows (all, or those whose key is in ``row_filter``) as record batches."""
+    """Yield the table's rows (all, or those whose key is in ``row_filter``) as record batches. MySQL dates
+    no calendar has are read as NULL, counted by column in ``nulled``."""
     import sqlalchemy as sa  # heavy (~0.3 s): imported on first use
 
     schema = arrow_schema(table)
@@ -262,7 +292,7 @@ def read_table(
             # On the statement, not the connection: Connection.execution_options mutates the caller's connection.
             result = conn.execute(statement.execution_options(stream_results=True, yield_per=chunk_rows))
             for rows in result.partitions(chunk_rows):
-                yield _to_batch(rows, table, schema)
+                yield _to_batch(rows, table, schema, conn.dialect.name, nulled)
         except sa.exc.DBAPIError as exc:
             raise SourceError(
                 f"reading failed ({type(exc.orig).__name__ if exc.orig else type(exc).__name__})",

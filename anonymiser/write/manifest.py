@@ -76,6 +76,8 @@ class TableEntry(_Model):
     source_rows: int | None = None  # rows in the source before subsetting
     files: list[FileEntry] = Field(default_factory=list)
     masking: dict[str, ColumnMasking] = Field(default_factory=dict)
+    # MySQL zero dates (0000-00-00, a zero month or day: no calendar has them) written as NULL: cells by column.
+    dates_nulled: dict[str, int] = Field(default_factory=dict)
 
 
 class SourceFingerprint(_Model):
@@ -152,6 +154,33 @@ class Manifest(_Model):
                 f"{path} is not a valid manifest ({count} problem(s)"
                 + (f", the first at '{where}': {first['msg']}" if first else "") + ")",
                 hint="Was the file edited? Run 'anonymiser run' again to write the dataset anew.") from None
+
+
+_ZERO_DATE_DEFAULT = re.compile(r"^'?\d{4}-(00-\d{2}|\d{2}-00)")
+
+
+def without_zero_dates(schema: SchemaInfo, tables: dict[str, TableEntry]) -> tuple[SchemaInfo, list[str]]:
+    """The output schema without what MySQL's zero dates would break (docs/types.md): NOT NULL dropped from
+    a column that had such dates (now NULL), and a zero-date default dropped (no engine in strict mode, and
+    no other engine, accepts it). With a warning each, by table.column."""
+    notes: list[str] = []
+    changed = {}
+    for name, table in schema.tables.items():
+        nulled = tables[name].dates_nulled if name in tables else {}
+        columns = []
+        for column in table.columns:
+            update: dict[str, object] = {}
+            if nulled.get(column.name) and not column.nullable:
+                update["nullable"] = True
+                notes.append(f"{name}.{column.name}: NOT NULL dropped in the copy, which holds NULL for "
+                             f"{nulled[column.name]:,} zero date(s)")
+            if column.kind in ("date", "datetime") and column.default and _ZERO_DATE_DEFAULT.match(column.default):
+                update["default"] = None
+                notes.append(f"{name}.{column.name}: zero-date default dropped (no engine in strict mode accepts it)")
+            columns.append(column.model_copy(update=update) if update else column)
+        if columns != list(table.columns):
+            changed[name] = table.model_copy(update={"columns": tuple(columns)})
+    return (schema.model_copy(update={"tables": {**schema.tables, **changed}}) if changed else schema), notes
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
