@@ -175,6 +175,7 @@ class ViewInfo(_Frozen):
     definition: str                    # the SELECT, as the source prints it
     reads: tuple[str, ...] = ()        # tables and views it selects from (schema-qualified if elsewhere)
     calls: tuple[str, ...] = ()        # functions of the source it calls, which no dump carries
+    materialized: bool = False         # PostgreSQL: created again from the copy's (masked) rows, never copied
 
 
 class SchemaInfo(_Frozen):

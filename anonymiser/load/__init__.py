@@ -182,7 +182,7 @@ def _run(target: Target, directory: Path, manifest: Manifest, plans: list[TableP
     schema = manifest.schema_
     views = dialect.after_tables(plans, schema)
     if drop:   # views of the dataset depend on its tables: dropped first, created again after the data
-        target.drop_views([v.name for v in schema.views])
+        target.drop_views(list(schema.views))
     target.begin(drop=list(reversed(drop)))
     try:
         target.ddl(dialect.before_tables(created, schema, skip=target.existing_objects()) if created else [])

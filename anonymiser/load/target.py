@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from anonymiser.errors import TargetError
 from anonymiser.redact import scrub_db_message
+from anonymiser.schema import ViewInfo
 from anonymiser.write.sql.core import Dialect, Rendered, TablePlan
 from anonymiser.write.sql.postgresql import PostgreSQL
 
@@ -94,10 +95,11 @@ class Target:
         """Names of types and sequences the target already has (PostgreSQL): not created again."""
         return frozenset()
 
-    def drop_views(self, names: list[str]) -> None:
+    def drop_views(self, views: list[ViewInfo]) -> None:
         with self.errors("dropping views", schema_message=True):
-            for name in names:
-                self.execute(f"DROP VIEW IF EXISTS {self.dialect.quote(name)}")
+            for view in views:
+                kind = "MATERIALIZED VIEW" if view.materialized else "VIEW"
+                self.execute(f"DROP {kind} IF EXISTS {self.dialect.quote(view.name)}")
 
     def ddl(self, statements: list[str], phase: str = "creating tables") -> None:
         for statement in statements:
@@ -203,10 +205,10 @@ class MySQLTarget(Target):
                     self.aside_fks.append(restore)
                 self.execute("SET SESSION foreign_key_checks = 1")
 
-    def drop_views(self, names: list[str]) -> None:
+    def drop_views(self, views: list[ViewInfo]) -> None:
         """Dropped as the base class does, their definitions kept so a failed load can put them back."""
         with self.errors("dropping views", schema_message=True):
-            for name in names:
+            for name in (v.name for v in views):
                 self.cursor.execute("SELECT COUNT(*) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() "
                                     "AND TABLE_NAME = %s", (name,))
                 if self.cursor.fetchone()[0]:
@@ -288,8 +290,8 @@ class SQLiteTarget(Target):
         self.raw.isolation_level = None   # we issue BEGIN/COMMIT ourselves, DDL included
         self.views_to_drop: list[str] = []
 
-    def drop_views(self, names: list[str]) -> None:
-        self.views_to_drop = list(names)   # in the load's transaction (begin), so a failed load keeps them
+    def drop_views(self, views: list[ViewInfo]) -> None:
+        self.views_to_drop = [v.name for v in views]   # in the load's transaction (begin): a failed load keeps them
 
     def driver_errors(self) -> tuple[type[BaseException], ...]:
         return (sqlite3.Error,)

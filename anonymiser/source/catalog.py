@@ -148,8 +148,9 @@ JOIN pg_class t ON t.oid = d.refobjid JOIN pg_attribute a ON a.attrelid = t.oid 
 WHERE s.relkind = 'S' AND n.nspname = current_schema() ORDER BY s.relname
 """
 _PG_VIEWS = """
-SELECT c.relname, pg_get_viewdef(c.oid, true) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = current_schema() AND c.relkind = 'v' ORDER BY c.oid
+SELECT c.relname, pg_get_viewdef(c.oid, true), c.relkind = 'm'
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = current_schema() AND c.relkind IN ('v', 'm') ORDER BY c.oid
 """
 # Built-in text-search triggers compute a tsvector column from other columns on every insert: the column is
 # recomputed by the target (the trigger is recreated), never copied. Other triggers call the source's own
@@ -172,7 +173,8 @@ FROM pg_class v JOIN pg_namespace n ON n.oid = v.relnamespace
 JOIN pg_rewrite w ON w.ev_class = v.oid
 JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid AND d.refclassid = 'pg_class'::regclass
 JOIN pg_class r ON r.oid = d.refobjid JOIN pg_namespace rn ON rn.oid = r.relnamespace
-WHERE n.nspname = current_schema() AND v.relkind = 'v' AND r.oid <> v.oid AND r.relkind IN ('r', 'p', 'v', 'm', 'f')
+WHERE n.nspname = current_schema() AND v.relkind IN ('v', 'm') AND r.oid <> v.oid
+  AND r.relkind IN ('r', 'p', 'v', 'm', 'f')
 """
 _PG_VIEW_CALLS = """
 SELECT DISTINCT v.relname, p.proname
@@ -180,7 +182,8 @@ FROM pg_class v JOIN pg_namespace n ON n.oid = v.relnamespace
 JOIN pg_rewrite w ON w.ev_class = v.oid
 JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid AND d.refclassid = 'pg_proc'::regclass
 JOIN pg_proc p ON p.oid = d.refobjid JOIN pg_namespace pn ON pn.oid = p.pronamespace
-WHERE n.nspname = current_schema() AND v.relkind = 'v' AND pn.nspname NOT IN ('pg_catalog', 'information_schema')
+WHERE n.nspname = current_schema() AND v.relkind IN ('v', 'm')
+  AND pn.nspname NOT IN ('pg_catalog', 'information_schema')
   AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = 'pg_proc'::regclass AND x.objid = p.oid
                   AND x.refclassid = 'pg_extension'::regclass AND x.deptype = 'e')
 """
@@ -281,7 +284,8 @@ def _postgres(conn: sa.Connection, schema: SchemaInfo) -> SchemaInfo:
                            if t in tables),
         "views": tuple(ViewInfo(name=n, definition=d.strip().rstrip(";"),
                                 reads=tuple(sorted(r for v, r in view_reads if v == n)),
-                                calls=tuple(sorted(f for v, f in view_calls if v == n))) for n, d in views),
+                                calls=tuple(sorted(f for v, f in view_calls if v == n)), materialized=m)
+                       for n, d, m in views),
     })
 
 

@@ -200,7 +200,9 @@ def plan_tables(directory: Path, manifest: Manifest, dialect: Dialect) -> list[T
         for plan in plans:
             plan.warnings += mapping_warnings(plan, schema.dialect, dialect.name)
         if schema.views and plans:
-            plans[0].warnings.append(f"{len(schema.views)} view(s) not recreated: their SQL is {schema.dialect}'s")
+            names = ", ".join(f"{v.name} (materialized)" if v.materialized else v.name for v in schema.views)
+            plans[0].warnings.append(f"{len(schema.views)} view(s) not recreated: {names}: their SQL is "
+                                     f"{schema.dialect}'s")
     elif plans:
         plans[0].warnings += recreated_views(schema, plans)[1]
     return plans
@@ -226,7 +228,7 @@ def recreated_views(schema: SchemaInfo, plans: list[TablePlan]) -> tuple[list[Vi
             why = f"it calls {', '.join(view.calls)}, the source's own function(s), which the copy does not carry"
         else:
             why = f"it reads {', '.join(r for r in view.reads if r not in made)}, not in this copy"
-        warnings.append(f"view {view.name} not recreated: {why}")
+        warnings.append(f"{'materialized view' if view.materialized else 'view'} {view.name} not recreated: {why}")
     return ready, warnings
 
 
@@ -328,7 +330,9 @@ class Dialect(ABC):
         """Views, once the data and constraints are in (same engine only: their SQL is the source's)."""
         if not plans or not plans[0].native:
             return []
-        return [f"CREATE VIEW {self.quote(v.name)} AS {v.definition};\n" for v in recreated_views(schema, plans)[0]]
+        # A materialized view is computed anew from the masked rows (WITH DATA): none of its source rows is copied.
+        return [f"CREATE {'MATERIALIZED VIEW' if v.materialized else 'VIEW'} {self.quote(v.name)} AS {v.definition};\n"
+                for v in recreated_views(schema, plans)[0]]
 
     def check_clauses(self, plan: TablePlan) -> list[str]:
         if not plan.native:
