@@ -16,7 +16,8 @@ pytestmark = pytest.mark.slow   # real PostgreSQL, the CLI in a subprocess
 
 SOURCE_SQL = """
 CREATE TABLE customer (id integer PRIMARY KEY, email text NOT NULL UNIQUE);
-CREATE TABLE orders (id integer PRIMARY KEY, customer_id integer NOT NULL REFERENCES customer(id), amount numeric(8, 2));
+CREATE TABLE orders (id integer PRIMARY KEY, customer_id integer NOT NULL REFERENCES customer(id),
+                     amount numeric(8, 2));
 INSERT INTO customer SELECT i, 'person' || i || '@source-only.example.co.nz' FROM generate_series(1, 20) i;
 INSERT INTO orders SELECT i, 1 + i % 20, i * 1.5 FROM generate_series(1, 60) i;
 CREATE MATERIALIZED VIEW customer_totals AS
