@@ -35,6 +35,7 @@ class ReportPolicy(BaseModel):
 
     k_target: int = Field(default=5, ge=1)
     environment: str | None = None          # intended environment of the copy, e.g. "staging"
+    recipients: str | None = None           # who receives it, e.g. "billing team; Acme QA (contractor)"
     data_owner: str | None = None
     privacy_officer: str | None = None
     pia_reference: str | None = None

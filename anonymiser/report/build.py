@@ -199,9 +199,10 @@ def build_report(directory: Path, manifest: Manifest, verify: VerifyResult) -> R
         verdict="PASS" if verify.passed else "FAIL", summary=summary, pseudonymisation_notice=notice,
         verification=verify, provenance=provenance(manifest, subset), inventory=rows, status_counts=counts,
         subset=subset, residual_risk=residual_risk(directory, manifest), leak_scan_method=list(LEAK_METHOD),
-        ipp=ipp_rows(rows, verify, kept, report_policy.environment), retention=kept,
+        ipp=ipp_rows(rows, verify, kept, report_policy.environment, report_policy.recipients), retention=kept,
         signoff=SignOff(data_owner=report_policy.data_owner, privacy_officer=report_policy.privacy_officer,
-                        pia_reference=report_policy.pia_reference,
+                        pia_reference=report_policy.pia_reference, environment=report_policy.environment,
+                        recipients=report_policy.recipients,
                         exceptions=[Exception_(table=r.table, column=r.column, reason=r.justification or "")
                                     for r in rows if r.status == "Kept with justification"]),
     )

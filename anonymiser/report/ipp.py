@@ -9,7 +9,7 @@ _NZ_UNIQUE = ("NZ_IRD", "NZ_NHI", "NZ_DRIVER_LICENCE", "NZ_PASSPORT", "NZ_BANK_A
 
 
 def ipp_rows(inventory: list[InventoryRow], verify: VerifyResult, retention: Retention,
-             environment: str | None) -> list[IppRow]:
+             environment: str | None, recipients: str | None = None) -> list[IppRow]:
     personal = [r for r in inventory if r.status != "Not personal"]
     protected = [r for r in inventory if r.status == "Protected"]
     at_risk = [r for r in inventory if r.status == "At risk"]
@@ -20,9 +20,13 @@ def ipp_rows(inventory: list[InventoryRow], verify: VerifyResult, retention: Ret
     expiry = (f"the copy expires on {retention.expiry_date} ({retention.retention_days} days after the run)"
               if retention.expiry_date else "no retention period is set in the policy (retention_days)")
     ok_or: IppStatus = "met" if verify.passed else "attention"
+    # Whether a principle holds for who receives the copy and why is the reviewer's call: passed gates are
+    # evidence for it, not the judgement itself.
+    judged: IppStatus = "reviewer" if verify.passed else "attention"
     scan = verify.leak_scan
     leaked = str(scan.leaks + scan.unchanged) if scan.ran else "not checked"
     where = environment or "an environment not named in the policy"
+    to_whom = f"recipients: {recipients}" if recipients else "recipients not named in the policy (report.recipients)"
     return [
         IppRow(principle="1", title="Collect only what is necessary for a lawful purpose",
                bearing="supports masking by default (minimisation)", status=ok_or,
@@ -32,8 +36,9 @@ def ipp_rows(inventory: list[InventoryRow], verify: VerifyResult, retention: Ret
                status="not applicable", evidence="No new collection: the copy derives from data already held.",
                anchors=[]),
         IppRow(principle="3A", title="Notify on indirect collection (from 1 May 2026)",
-               bearing="a vendor or tester receiving unmasked extracts", status=ok_or,
-               evidence=f"Recipients receive pseudonymised values only; verification verdict {verdict}.",
+               bearing="a vendor or tester receiving unmasked extracts", status=judged,
+               evidence=f"Recipients receive pseudonymised values only; verification verdict {verdict}; {to_whom}. "
+                        "The reviewer judges whether any recipient still needs notice.",
                anchors=["verdict", "leak-scan"]),
         IppRow(principle="5", title="Reasonable security safeguards",
                bearing="masking is the safeguard for non-production copies", status=ok_or,
@@ -53,11 +58,13 @@ def ipp_rows(inventory: list[InventoryRow], verify: VerifyResult, retention: Ret
                evidence=f"{expiry[0].upper()}{expiry[1:]}. {retention.intermediates}", anchors=["retention"]),
         IppRow(principle="10", title="Use only for the purpose collected, unless an exception applies",
                bearing="testing is a secondary use; the exception for information in a form in which the "
-                       "individual is not identified holds only if masking is effective", status=ok_or,
+                       "individual is not identified holds only if masking is effective", status=judged,
                evidence=f"Effectiveness evidence: verification {verdict}; residual risk measured on declared "
-                        "quasi-identifiers.", anchors=["verdict", "residual-risk"]),
+                        "quasi-identifiers. The reviewer judges whether the exception applies to this use.",
+               anchors=["verdict", "residual-risk"]),
         IppRow(principle="11", title="Disclose only within exceptions", bearing="testers, contractors, vendors",
-               status="reviewer", evidence=f"Intended environment: {where}. The reviewer confirms the recipients.",
+               status="reviewer", evidence=f"Intended environment: {where}; {to_whom}. The reviewer confirms "
+                                           "the recipients.",
                anchors=["retention", "sign-off"]),
         IppRow(principle="12", title="Cross-border disclosure only with comparable safeguards",
                bearing="offshore staging, foreign cloud regions, offshore testers", status="reviewer",

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from anonymiser.policy.report import RiskAcceptance
 from anonymiser.verify.model import VerifyResult
 
-REPORT_SCHEMA_VERSION = "1.0.0"
+REPORT_SCHEMA_VERSION = "1.1.0"
 SCHEMA_ID = f"https://anonymiser.invalid/schema/report/{REPORT_SCHEMA_VERSION}/report.schema.json"
 
 Status = Literal["Protected", "At risk", "Not personal", "Kept with justification"]
@@ -149,6 +149,8 @@ class SignOff(_Model):
     data_owner: str | None = None
     privacy_officer: str | None = None
     pia_reference: str | None = None
+    environment: str | None = None      # where the copy goes (policy report.environment): the reviewer signs for it
+    recipients: str | None = None       # who receives it (policy report.recipients)
     exceptions: list[Exception_] = Field(default_factory=list)
 
 

@@ -7,17 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from anonymiser.demo import build_demo_database
 from tests.cli_runner import TEST_KEY, anonymiser
 
 POLICY = Path("policies/demo.yaml").resolve()
 
-
-@pytest.fixture(scope="module")
-def demo_source(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("source") / "demo.sqlite"
-    build_demo_database(path, customers=50)
-    return f"sqlite:///{path}"
 
 
 def _policy_quoting_the_key(tmp_path: Path, old: str, new: str) -> Path:
