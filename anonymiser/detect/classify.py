@@ -6,7 +6,8 @@ or lower its score; otherwise an integer primary key is a surrogate (kept); a sp
 people is location data; value shapes decide (credentials, images, logins, whole-cell person names, NZ
 licence/passport numbers: shapes.py); otherwise prose is free text; otherwise the values decide when
 enough of them match one entity, or identifiers stand inside short text in a real share of cells.
-Finally every foreign-key column takes the rule of the key it references, so joins still match.
+Finally every foreign-key column takes the rule of the key it references, so joins still match, and
+quasi-identifiers are kept only where people are (``people_quasi_identifiers``).
 """
 
 from __future__ import annotations
@@ -365,6 +366,39 @@ def propagate_keys(schema: SchemaInfo, findings: dict[tuple[str, str], ColumnFin
             })
 
 
+# Entities that make a table hold people (a postcode, a phone or a street line alone may be reference data:
+# an address table, a store's phone).
+_PEOPLE_ENTITIES = frozenset({"PERSON", "EMAIL_ADDRESS", "DATE_OF_BIRTH", "NZ_IRD", "NZ_NHI", "USERNAME", "US_SSN",
+                              "NZ_PASSPORT", "NZ_DRIVER_LICENCE", "CREDENTIAL", "PHOTO"})
+
+
+def people_tables(schema: SchemaInfo, findings: dict[tuple[str, str], ColumnFinding]) -> set[str]:
+    """Tables whose records are people (named so, or with a name, e-mail, birth date, ... column) or belong
+    to one (a foreign key to such a table: orders, tickets)."""
+    holding = {name for name in schema.tables if PERSON_TABLES.search(normalised(name))}
+    holding |= {table for (table, _), f in findings.items()
+                if f.entity in _PEOPLE_ENTITIES and f.classification == "direct_identifier"
+                and not (f.note or "").startswith("foreign key to")}
+    return holding | {name for name, table in schema.tables.items()
+                      if any(fk.ref_table in holding for fk in table.foreign_keys)}
+
+
+def people_quasi_identifiers(schema: SchemaInfo, findings: dict[tuple[str, str], ColumnFinding]) -> None:
+    """Quasi-identifiers only where people are (trial F39): k-anonymity is measured per table on its records,
+    so a postcode or a region in a table of addresses, stores or films ("address.postal_code" that customers
+    reference) would be measured on records that are no one, and fail the draft's own residual-risk gate.
+    Such a column keeps its masking rule (a kept one is reference data) and is not listed."""
+    people = people_tables(schema, findings)
+    for key, f in findings.items():
+        if f.classification != "quasi_identifier" or f.table in people:
+            continue
+        rule = KEEP if f.rule.mask == "keep" else f.rule
+        findings[key] = f.model_copy(update={
+            "classification": "not_personal", "rule": rule,
+            "note": f"{f.entity or 'quasi-identifier'} by name, but the records of {f.table} are not people (no person "
+                    "column, no foreign key to people): not listed as a quasi-identifier"})
+
+
 def detect_schema(conn: sa.Connection, schema: SchemaInfo, *, sample: int = 1000,
                   progress: Progress | None = None, model: str | None = None) -> DetectionResult:
     """Classify every column of every table; reads at most ``sample`` distinct values per column."""
@@ -381,5 +415,6 @@ def detect_schema(conn: sa.Connection, schema: SchemaInfo, *, sample: int = 1000
     if progress:
         progress("scan", len(names), len(names), "tables")
     propagate_keys(schema, findings)
+    people_quasi_identifiers(schema, findings)
     ordered = [findings[(n, c.name)] for n in names for c in schema.tables[n].columns]
     return DetectionResult(findings=ordered, engine=engine.info(), sample=sample)

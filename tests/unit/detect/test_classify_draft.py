@@ -134,3 +134,41 @@ def test_quasi_identifiers_are_proposed() -> None:
     policy = Policy.model_validate(yaml.safe_load(draft_policy(schema, DetectionResult(findings=findings))))
     assert policy.quasi_identifiers == ["person.dob"] and policy.sensitive_attributes == ["person.salary"]
     assert policy.tables["person"].columns["dob"].options == {"max_days": 180}
+
+
+def test_quasi_identifiers_only_where_people_are(tmp_path: Path) -> None:
+    # Trial F39: a postcode in a table of addresses that customers reference, a country in a film catalogue
+    # are measured per table on records that are no one; the people's own (and their orders') are listed.
+    path = tmp_path / "shop.sqlite"
+    rng = random.Random(39)
+    with sqlite3.connect(path) as conn:
+        conn.executescript("""
+            CREATE TABLE address (address_id INTEGER PRIMARY KEY, address TEXT, district TEXT, postal_code TEXT);
+            CREATE TABLE customer (customer_id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT, email TEXT,
+                                   postcode TEXT, address_id INTEGER REFERENCES address(address_id));
+            CREATE TABLE rental (rental_id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customer(customer_id),
+                                 delivery_postcode TEXT);
+            CREATE TABLE film (film_id INTEGER PRIMARY KEY, title TEXT, country TEXT, release_year INTEGER);
+        """)
+        conn.executemany("INSERT INTO address VALUES (?,?,?,?)", [
+            (i, f"{i} Queen Street", "Auckland", f"{rng.randint(1000, 9999)}") for i in range(1, 41)])
+        conn.executemany("INSERT INTO customer VALUES (?,?,?,?,?,?)", [
+            (i, rng.choice(FIRST), rng.choice(LAST), f"c{i}@example.co.nz", f"{rng.randint(1000, 9999)}", i)
+            for i in range(1, 41)])
+        conn.executemany("INSERT INTO rental VALUES (?,?,?)", [(i, i, f"{rng.randint(1000, 9999)}")
+                                                               for i in range(1, 41)])
+        conn.executemany("INSERT INTO film VALUES (?,?,?,?)", [(i, f"Film {i}", "New Zealand", 2000 + i % 20)
+                                                               for i in range(1, 41)])
+    conn.close()
+    with connect(f"sqlite:///{path}") as conn:
+        schema = introspect(conn)
+        result = detect_schema(conn, schema, sample=50, model="blank")
+    found = {(f.table, f.column): f for f in result.findings}
+    assert {k for k, f in found.items() if f.classification == "quasi_identifier"} == {
+        ("customer", "postcode"), ("rental", "delivery_postcode")}
+    assert found[("address", "postal_code")].rule.mask == "postcode"      # still masked, not listed
+    assert found[("address", "district")].rule.mask == "keep" and not found[("address", "district")].rule.reason
+    assert "not people" in (found[("address", "postal_code")].note or "")
+    assert found[("film", "country")].classification == "not_personal"
+    policy = Policy.model_validate(yaml.safe_load(draft_policy(schema, result)))
+    assert sorted(policy.quasi_identifiers) == ["customer.postcode", "rental.delivery_postcode"]
