@@ -38,22 +38,24 @@ CONTEXT_BOOST, CONTEXT_MIN = 0.35, 0.4     # Presidio's LemmaContextAwareEnhance
 CONTEXT_WORDS_BEFORE = 5
 
 _DIGITS = ("PHONE_NUMBER", "NZ_IRD", "NZ_BANK_ACCOUNT", "NZBN", "STREET_ADDRESS")
-# (pre-screen regex, entities it makes possible). A text matching none is never analysed.
-_TRIGGERS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
-    (re.compile(r"@"), ("EMAIL_ADDRESS",)),
-    (re.compile(r"\d(?:[\s().\-/+]{0,3}\d){6}"), _DIGITS),
-    (re.compile(r"\d(?:[ \-]?\d){11}"), ("CREDIT_CARD",)),
-    (re.compile(r"(?<!\d)\d{3}[- .]?\d{2}[- .]?\d{4}(?!\d)"), ("US_SSN", "US_ITIN")),
-    (re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9a-fA-F]{1,4}:[0-9a-fA-F]{0,4}:"), ("IP_ADDRESS",)),
-    (re.compile(r"[A-Za-z]{2}\d{2}[A-Za-z0-9 ]{10,}"), ("IBAN_CODE",)),
-    (re.compile(r"[A-Za-z]{3}\s?\d{2}"), ("NZ_NHI",)),
-    (re.compile(r"[A-Za-z]\d{6}"), ("NZ_DRIVER_LICENCE", "NZ_PASSPORT")),
-    (re.compile(r"\d"), ("STREET_ADDRESS",)),
-    (re.compile(r"(?i)https?://|www\.|\w\.[a-z]{2,}\b"), ("URL",)),
-    (re.compile(r"[0-9a-fA-F]{2}[:\-][0-9a-fA-F]{2}[:\-][0-9a-fA-F]{2}"), ("MAC_ADDRESS",)),
-    (re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}"), ("UUID",)),
-    (re.compile(r"\b(?:bc1|[13])[a-km-zA-HJ-NP-Z1-9]{25,}"), ("CRYPTO",)),
+# (pre-screen regex, entities it makes possible, digits (\d) it needs). A text matching none is never analysed.
+_TRIGGERS: tuple[tuple[re.Pattern[str], tuple[str, ...], int], ...] = (
+    (re.compile(r"@"), ("EMAIL_ADDRESS",), 0),
+    (re.compile(r"\d(?:[\s().\-/+]{0,3}\d){6}"), _DIGITS, 7),
+    (re.compile(r"\d(?:[ \-]?\d){11}"), ("CREDIT_CARD",), 12),
+    (re.compile(r"(?<!\d)\d{3}[- .]?\d{2}[- .]?\d{4}(?!\d)"), ("US_SSN", "US_ITIN"), 9),
+    (re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9a-fA-F]{1,4}:[0-9a-fA-F]{0,4}:"), ("IP_ADDRESS",), 0),
+    (re.compile(r"[A-Za-z]{2}\d{2}[A-Za-z0-9 ]{10,}"), ("IBAN_CODE",), 2),
+    (re.compile(r"[A-Za-z]{3}\s?\d{2}"), ("NZ_NHI",), 2),
+    (re.compile(r"[A-Za-z]\d{6}"), ("NZ_DRIVER_LICENCE", "NZ_PASSPORT"), 6),
+    (re.compile(r"\d"), ("STREET_ADDRESS",), 1),
+    (re.compile(r"(?i)https?://|www\.|\w\.[a-z]{2,}\b"), ("URL",), 0),
+    (re.compile(r"[0-9a-fA-F]{2}[:\-][0-9a-fA-F]{2}[:\-][0-9a-fA-F]{2}"), ("MAC_ADDRESS",), 0),
+    (re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}"), ("UUID",), 0),
+    (re.compile(r"\b(?:bc1|[13])[a-km-zA-HJ-NP-Z1-9]{25,}"), ("CRYPTO",), 1),
 )
+_DIGIT = re.compile(r"\d")
+_NOT_DIGIT = re.compile(r"\D+")
 _HAS_CAPITAL = re.compile(r"[A-Z\u00C0-\u00DE\u0100-\u024F]")
 _CONTEXT_WORD = re.compile(r"[^\W\d_]+")
 
@@ -74,16 +76,36 @@ class Hit(NamedTuple):
 
 
 def candidate_entities(text: str, wanted: Collection[str] | None, has_ner: bool) -> list[str]:
-    found: set[str] = set()
-    for pattern, entities in _TRIGGERS:
-        if pattern.search(text):
-            found.update(entities)
-    found.add("PERSON")          # names in lower case too ("call aroha ngata"): persons.py holds them to cues
-    if has_ner and _HAS_CAPITAL.search(text):
-        found.update(NER_ENTITIES)
-    if wanted is not None:
-        found &= set(wanted)
-    return sorted(found)
+    return sorted(_candidates(text, *_screens(None if wanted is None else frozenset(wanted), has_ner)))
+
+
+Screen = tuple[re.Pattern[str], frozenset[str], int]
+
+
+@functools.lru_cache(maxsize=64)
+def _screens(wanted: frozenset[str] | None,
+             has_ner: bool) -> tuple[tuple[Screen, ...], frozenset[str], frozenset[str]]:
+    """The pre-screens worth running for ``wanted`` (with the entities they open among those wanted), the
+    entities every text may hold, and those a capital letter opens."""
+    def keep(entities: Collection[str]) -> frozenset[str]:
+        return frozenset(entities) if wanted is None else frozenset(entities) & wanted
+    screens = tuple((pattern, keep(entities), digits) for pattern, entities, digits in _TRIGGERS if keep(entities))
+    # Names in lower case too ("call aroha ngata"): persons.py holds them to cues.
+    return screens, keep(("PERSON",)), keep(NER_ENTITIES if has_ner else ())
+
+
+def _candidates(text: str, screens: tuple[Screen, ...], always: frozenset[str],
+                capital: frozenset[str]) -> frozenset[str]:
+    """The entities ``text`` could hold. A screen is skipped when the text has fewer digits than it needs
+    or when every entity it opens is open already."""
+    digits = len(_NOT_DIGIT.sub("", text)) if _DIGIT.search(text) else 0
+    found = always
+    for pattern, entities, needs in screens:
+        if digits >= needs and not entities <= found and pattern.search(text):
+            found |= entities
+    if capital and _HAS_CAPITAL.search(text):
+        found |= capital
+    return found
 
 
 def _context_score(text: str, start: int, score: float, context: frozenset[str]) -> float:
@@ -239,14 +261,14 @@ def _finder(recognizer: Any, supported: list[str], context: frozenset[str]) -> F
     return analyze
 
 
-def _finders(engine: Engine, candidates: list[str], extra: frozenset[str]) -> list[Finder]:
+def _finders(engine: Engine, candidates: frozenset[str], extra: frozenset[str]) -> list[Finder]:
     """The finders of the recognizers for a set of candidate entities; built once per engine and set."""
-    key = (tuple(candidates), extra)
+    key = (candidates, extra)
     found = engine.finders.get(key)
     if found is None:
         found = [_finder(recognizer, supported,
                          frozenset(w.lower() for w in (getattr(recognizer, "context", None) or ())) | extra)
-                 for recognizer, supported in engine.recognizers_for(candidates)]
+                 for recognizer, supported in engine.recognizers_for(sorted(candidates))]
         engine.finders[key] = found
     return found
 
@@ -254,8 +276,9 @@ def _finders(engine: Engine, candidates: list[str], extra: frozenset[str]) -> li
 def _analyze_serial(engine: Engine, texts: Sequence[str], entities: Collection[str] | None,
                     threshold: float, extra_context: list[str] | None) -> list[list[Hit]]:
     out: list[list[Hit]] = [[] for _ in texts]
-    todo = [(i, cands) for i, text in enumerate(texts)
-            if (cands := candidate_entities(text, entities, engine.has_ner))]
+    wanted = None if entities is None else frozenset(entities)
+    screens, always, capital = _screens(wanted, engine.has_ner)
+    todo = [(i, cands) for i, text in enumerate(texts) if (cands := _candidates(text, screens, always, capital))]
     artifacts: dict[int, Any] = {}
     if engine.has_ner:
         ner = [i for i, cands in todo if any(e in NER_ENTITIES for e in cands)]
@@ -263,7 +286,6 @@ def _analyze_serial(engine: Engine, texts: Sequence[str], entities: Collection[s
         batch = engine.analyzer.nlp_engine.process_batch([texts[i] for i in ner], language="en", batch_size=128)
         artifacts = {i: nlp for i, (_, nlp) in zip(ner, batch, strict=True)}
     extra = frozenset(w.lower() for w in extra_context or ())
-    wanted = None if entities is None else frozenset(entities)
     for i, cands in todo:
         text = texts[i]
         nlp = artifacts.get(i)
@@ -319,8 +341,10 @@ def with_name_parts(text: str, hits: list[Hit]) -> list[Hit]:
     persons = [h for h in hits if h.entity == "PERSON"]
     if not persons:
         return hits
-    words = [(m.start(), m.start() + len(core), core) for m in _NAME_WORD.finditer(text)
-             if (core := _POSSESSIVE.sub("", m.group()))[0].isupper()]
+    # Capitalised words without a possessive 's (a word never ends in a line break: endswith is the $ of
+    # _POSSESSIVE).
+    words = [(m.start(), m.end() - 2, word[:-2]) if word.endswith(_POSSESSIVE_ENDS) else (m.start(), m.end(), word)
+             for m in _NAME_WORD.finditer(text) if (word := m.group())[0].isupper()]
     roles: dict[str, str] = {}
     part_roles: dict[str, str] = {}      # whole parts of full names: "bin ismail", "van der berg" -> family
     for h in persons:
@@ -358,6 +382,7 @@ def _with_role(hit: Hit, text: str, part_roles: dict[str, str], roles: dict[str,
 
 _NAME_WORD = re.compile(r"(?<![\w\-])[^\W\d_][\w'\u2019\-]*")
 _POSSESSIVE = re.compile(r"['\u2019]s$")
+_POSSESSIVE_ENDS = ("'s", "\u2019s")
 _PARTICLE_WORDS = frozenset({"te", "van", "der", "den", "de", "la", "le", "del", "della", "di", "da", "dos", "das",
                              "von", "bin", "binti", "ibn", "al", "el", "ter", "ten", "st", "mac", "mc"})
 
