@@ -42,7 +42,7 @@ from anonymiser.schema import SchemaInfo
 from anonymiser.source.bulk import SourceReader
 from anonymiser.source.catalog import refuse_spatial
 from anonymiser.source.connect import connect, database_identity, normalise_url, resolve_source_url, safe_url
-from anonymiser.source.introspect import introspect
+from anonymiser.source.introspect import introspect, schemas_with_tables
 from anonymiser.source.read import DEFAULT_CHUNK_ROWS
 from anonymiser.subset import SubsetResult, compute_subset, virtual_foreign_keys
 from anonymiser.subset.check import subset_problems
@@ -160,6 +160,7 @@ def run(loaded: LoadedPolicy, options: RunOptions, *, progress: Progress, event:
     with private_files(), analyzer_processes(options.jobs), connect(options.source_url) as conn, \
             SourceReader(conn) as reader:
         schema, plan = prepare(conn, loaded)
+        warn_outside_foreign_keys(schema, event)
         event("planned", f"policy covers all {sum(len(t.columns) for t in plan.tables.values())} columns of "
                          f"{len(plan.tables)} tables", tables=len(plan.tables))
         subset = _subset(conn, plan, loaded, progress)
@@ -400,6 +401,29 @@ def reverify(directory: Path, manifest: Manifest, source_url: str | None, *, pro
                           signed=authentic)
 
 
+def warn_outside_foreign_keys(schema: SchemaInfo, event: Event) -> None:
+    """Foreign keys into another schema cannot be followed (the copy holds one schema): said, by name."""
+    found = list(schema.outside_foreign_keys)
+    if found:
+        where = f"schema {schema.schema_name}" if schema.schema_name else "the default schema"
+        event("outside_foreign_keys", f"{len(found)} foreign key(s) point outside {where} and are not followed "
+                                      f"(the copy holds {where} only; their parents are not kept): "
+                                      f"{'; '.join(found)}", as_warning=True, foreign_keys=found)
+
+
+def _no_tables(conn: Any, schema_name: str | None, source_url: str) -> ConfigError:
+    where = f"schema {schema_name!r}" if schema_name else "the default schema"
+    elsewhere = schemas_with_tables(conn)
+    if not elsewhere:
+        return ConfigError(f"no tables in {where} of {safe_url(source_url)}, nor in any other schema it can see",
+                           hint="Check the database name in the URL, and that the user may read its tables.")
+    listed = ", ".join(f"{name} ({n} table{'s' if n > 1 else ''})" for name, n in sorted(elsewhere.items()))
+    first = max(elsewhere, key=lambda name: elsewhere[name])
+    return ConfigError(f"no tables in {where} of {safe_url(source_url)}; tables are in: {listed}",
+                       hint=f"Scan one of them with --schema, e.g. 'anonymiser scan URL --schema {first}'; the "
+                            "draft policy records it (schema: …) for check and run.")
+
+
 @dataclass
 class ScanResult:
     schema: SchemaInfo            # the whole source schema
@@ -414,6 +438,9 @@ def scan(source_url: str, *, schema_name: str | None, sample: int, model: str | 
     columns the reviewed policy does not cover yet."""
     with connect(source_url) as conn:
         schema = introspect(conn, schema_name=schema_name)
+        if not schema.tables:
+            raise _no_tables(conn, schema_name, source_url)
+        warn_outside_foreign_keys(schema, event)
         scope = schema
         if update is not None:
             missing = missing_columns(update.text, schema)

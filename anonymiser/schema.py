@@ -187,6 +187,8 @@ class SchemaInfo(_Frozen):
     sequences: tuple[SequenceInfo, ...] = ()
     views: tuple[ViewInfo, ...] = ()
     extensions: tuple[str, ...] = ()   # PostgreSQL extensions whose types or functions the tables or views use
+    # "table(columns) -> schema.table": foreign keys to another schema, which the copy cannot follow
+    outside_foreign_keys: tuple[str, ...] = ()
 
     def table(self, name: str) -> TableInfo:
         return self.tables[name]

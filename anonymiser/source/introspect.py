@@ -126,6 +126,7 @@ def introspect(conn: sa.Connection, schema_name: str | None = None) -> SchemaInf
         ) from None
 
     infos: dict[str, TableInfo] = {}
+    outside: list[str] = []
     for name in tables:
         key = (schema_name, name)
         cols = [_column_info(col, conn.dialect) for col in columns.get(key, [])]
@@ -137,6 +138,8 @@ def introspect(conn: sa.Connection, schema_name: str | None = None) -> SchemaInf
             for fk in fks.get(key, [])
             if fk.get("referred_schema") in (None, schema_name) and fk["constrained_columns"]
         )
+        outside += [f"{name}({', '.join(fk['constrained_columns'])}) -> {fk['referred_schema']}.{fk['referred_table']}"
+                    for fk in fks.get(key, []) if fk.get("referred_schema") not in (None, schema_name)]
         unique_sets: list[tuple[str, ...]] = [tuple(u["column_names"]) for u in uniques.get(key, [])]
         unique_sets += [tuple(str(c) for c in i["column_names"]) for i in indexes.get(key, [])
                         if i.get("unique") and None not in i["column_names"]]
@@ -147,7 +150,7 @@ def introspect(conn: sa.Connection, schema_name: str | None = None) -> SchemaInf
         infos[name] = TableInfo(name=name, schema_name=schema_name, columns=tuple(cols), primary_key=pk,
                                 foreign_keys=foreign, unique=unique, checks=table_checks)
     schema = SchemaInfo(dialect=conn.dialect.name, database=_database_name(conn), schema_name=schema_name,
-                        tables=infos)
+                        tables=infos, outside_foreign_keys=tuple(outside))
     try:
         return catalog.enrich(conn, schema)
     except sa.exc.DBAPIError as exc:
@@ -155,6 +158,22 @@ def introspect(conn: sa.Connection, schema_name: str | None = None) -> SchemaInf
             f"cannot read the source's catalogue ({type(exc.orig).__name__ if exc.orig else type(exc).__name__})",
             hint="The user needs read access to the catalogue (information_schema / pg_catalog).",
         ) from None
+
+
+_SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "pg_toast", "mysql", "performance_schema", "sys"})
+
+
+def schemas_with_tables(conn: sa.Connection) -> dict[str, int]:
+    """Every non-system schema (MySQL: database) of the source that holds tables, with its table count."""
+    import sqlalchemy as sa  # heavy (~0.3 s): imported on first use
+
+    inspector = sa.inspect(conn)
+    try:
+        names = [n for n in inspector.get_schema_names() if n not in _SYSTEM_SCHEMAS and not n.startswith("pg_")]
+        counts = {name: len(inspector.get_table_names(schema=name)) for name in names}
+    except sa.exc.DBAPIError:   # schemas the user may not list: no hint rather than a failure
+        return {}
+    return {name: n for name, n in counts.items() if n}
 
 
 def _column_info(col: Any, dialect: Any) -> ColumnInfo:
