@@ -276,13 +276,28 @@ def _line_for(lines: dict[Path_, int], loc: Path_) -> int | None:
     return None
 
 
+MAX_POLICY_BYTES = 10 * 1024 * 1024   # a policy is a few thousand lines; far more is not a policy (or an attack)
+
+
 def load_policy(path: str | Path) -> LoadedPolicy:
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
+        with file.open("rb") as handle:   # never more than the limit read: a huge file, a device, a pipe
+            raw = handle.read(MAX_POLICY_BYTES + 1)
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise PolicyError(f"policy file not found: {file}",
                           hint="Create one with 'anonymiser scan SOURCE_URL --out policy.yaml'.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(f"cannot read policy file {file}: {type(exc).__name__}") from None
-    return parse_policy(text, file)
+    if len(raw) > MAX_POLICY_BYTES:
+        raise PolicyError(f"the policy file is larger than {MAX_POLICY_BYTES // (1024 * 1024)} MB: refused unread",
+                          file=str(file),
+                          hint="A policy holds one rule per column: even thousands of tables fit in a few MB. "
+                               "Check that this is the policy (not a dump), or split the source by --schema.")
+    try:
+        return parse_policy(text, file)
+    except RecursionError:   # the YAML parser and the validators recurse once per nesting level
+        raise PolicyError("the policy nests too deeply to be read (brackets or mappings within each other "
+                          "hundreds of levels down)", file=str(file), line=1,
+                          hint=f"A policy nests a few levels only. A valid policy looks like:\n{EXAMPLE}") from None

@@ -70,6 +70,8 @@ CASES: dict[str, tuple[str, int, str]] = {
     "python-object-tag": ("version: 1\ntables: !!python/object/apply:os.system ['touch /tmp/pwned']\n", 2,
                           "not valid YAML"),
     "alias-bomb": (_bomb(), 1, "aliases"),
+    "nested-20000-deep": ("version: 1\ntables: " + "[" * 20000 + "]" * 20000 + "\n", 1, "nests too deeply"),
+    "mappings-5000-deep": ("version: 1\ntables: " + "{a: " * 5000 + "1" + "}" * 5000 + "\n", 1, "nests too deeply"),
     "unset-environment-variable": (_with("retention_days: ${NOT_SET_ANYWHERE_123}\n"), 12, "NOT_SET_ANYWHERE_123"),
     "boolean-looking-column-name": (VALID.replace("      id: keep", "      id: keep\n      no: keep"), 6,
                                     "'no' is read by YAML as a bool.*Quote"),
@@ -96,6 +98,16 @@ def test_unreadable_or_empty_policy_files(tmp_path: Path, planted_sqlite: tuple[
     policy = tmp_path / "policy.yaml"
     policy.write_bytes(content)
     assert_clean(cli("check", str(policy), "--source", source), 2, expect="policy")
+
+
+@pytest.mark.parametrize("where", ["file", "device"])
+def test_a_policy_over_10_mb_is_refused_unread(tmp_path: Path, where: str) -> None:
+    if where == "file":   # a valid start, then comments past the limit
+        policy = tmp_path / "policy.yaml"
+        policy.write_text(VALID + ("#" + "x" * 1023 + "\n") * (10 * 1024 + 1), encoding="utf-8")
+    else:                 # endless: only the limit is read
+        policy = Path("/dev/zero")
+    assert_clean(cli("check", str(policy)), 2, expect=r"larger than 10 MB: refused unread")
 
 
 def test_a_directory_or_a_missing_file_as_the_policy(tmp_path: Path) -> None:
