@@ -289,7 +289,14 @@ class KnownEntities:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            return self._find(texts)
+            out: list[list[KnownMatch]] = []
+            start, size = 0, 0
+            for end, text in enumerate(texts, 1):
+                size += len(text)
+                if size >= _BUFFER_CHARS or end == len(texts):
+                    out += self._find(texts[start:end])
+                    start, size = end, 0
+            return out
         finally:
             if collecting:
                 gc.enable()
@@ -643,6 +650,9 @@ _MIDDLE = rf"(?:{_CAP}|te|van|der|den|de|la|le|del|di|da|dos|von|bin|binti|ibn|a
 # A run of name-like words on one line: a capitalised word, then capitalised words or particles, one blank apart.
 # (The look-behind comes after the first character, so that re scans for that character's class in C.)
 _NAME_RUN = re.compile(rf"{_CAP_FIRST}(?<![\w'\u2019\-][\s\S]){_CAP_REST}(?:[ \t]{_MIDDLE}(?![\w\-]))*")
+# Texts are searched a buffer of about this many characters at a time: its arrays (about 40 bytes a
+# character) stay small enough for the CPU's caches, and memory stays bounded whatever the batch.
+_BUFFER_CHARS = 1 << 18
 _SEPARATOR = "\n\x00\n"      # no candidate crosses it: name runs and digit runs stay on one line
 _STREET_LINE = re.compile(r"\d(?<!\w\d)\d{0,4}[A-Za-z]?(?:/\d{1,5})?,?[ \t]+(?P<words>[^\W\d_][\w'\-]*"
                           r"(?:[ \t]+[^\W\d_][\w'\-]*){0,4})")
