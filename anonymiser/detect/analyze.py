@@ -46,7 +46,8 @@ _TRIGGERS: tuple[tuple[re.Pattern[str], tuple[str, ...], int], ...] = (
     (re.compile(r"(?<!\d)\d{3}[- .]?\d{2}[- .]?\d{4}(?!\d)"), ("US_SSN", "US_ITIN"), 9),
     (re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9a-fA-F]{1,4}:[0-9a-fA-F]{0,4}:"), ("IP_ADDRESS",), 0),
     (re.compile(r"[A-Za-z]{2}\d{2}[A-Za-z0-9 ]{10,}"), ("IBAN_CODE",), 2),
-    (re.compile(r"[A-Za-z]{3}\s?\d{2}"), ("NZ_NHI",), 2),
+    # Every NHI pattern starts at a word boundary (the \b makes e-mail locals such as "ngata12" no NHI candidate).
+    (re.compile(r"(?i)\b[a-z]{3}\s?\d{2}"), ("NZ_NHI",), 2),
     (re.compile(r"[A-Za-z]\d{6}"), ("NZ_DRIVER_LICENCE", "NZ_PASSPORT"), 6),
     (re.compile(r"\d"), ("STREET_ADDRESS",), 1),
     (re.compile(r"(?i)https?://|www\.|\w\.[a-z]{2,}\b"), ("URL",), 0),
@@ -292,7 +293,9 @@ def _analyze_serial(engine: Engine, texts: Sequence[str], entities: Collection[s
         hits: list[Hit] = []
         for find in _finders(engine, cands, extra):
             hits += find(text, nlp)
-        hits = [h for h in _checked_ner(text, hits) if h.score >= threshold and (wanted is None or h.entity in wanted)]
+        if nlp is not None:
+            hits = _checked_ner(text, hits)
+        hits = [h for h in hits if h.score >= threshold and (wanted is None or h.entity in wanted)]
         out[i] = with_name_parts(text, hits)
     return out
 
