@@ -330,7 +330,17 @@ class PersonFinder:
                 i = last + 1
             else:
                 i += 1
-        return sorted(found + extra) if extra else found
+        if not extra:
+            return found
+        # "call aroha ngata ...; aroha said": each part found in lower case, where it stands again.
+        roles = {fold(text[p.start:p.end]): p.role for span in extra for p in span.parts
+                 if " " not in text[p.start:p.end]}
+        taken = found + extra
+        for k, t in enumerate(tokens):
+            role = roles.get(fold(t)) if t[0].islower() else None
+            if role is not None and not any(s.start < ends[k] and starts[k] < s.end for s in taken):
+                extra.append(PersonSpan(starts[k], ends[k], MEDIUM, "repeat", (NamePart(starts[k], ends[k], role),)))
+        return sorted(found + extra)
 
     def _lower_case_span(self, text: str, tokens: list[str], starts: list[int], ends: list[int], first: int,
                          last: int, pair: bool) -> PersonSpan | None:
