@@ -183,15 +183,21 @@ class _PatternSpans:
 
 class _DottedRuns:
     """``finditer`` of Presidio's schemeless-URL pattern, ``[a-z0-9.\\-]{1,253}[.](?:com|…)`` with an
-    optional ``www.`` and path, with the same matches in a fraction of the time. Tried at every position
-    of every word, that pattern backtracks through its ~600 top-level domains once per dot: a
-    quadratic cost per word. Its core is made of the run's characters only, so a match lies in a run of
-    them that holds a dot before its last character, and (in a run shorter than the bound) a run with a match at
-    some position also has one at its first untried position: one ``match`` call per match finds it."""
+    optional ``www.`` and path, with the same matches in a fraction of the time.
+
+    - Tried at every position of every word, that pattern backtracks through its ~600 top-level domains
+      once per dot: a quadratic cost per word. Its core is made of the run's characters only, so a match
+      lies in a run of them that holds a dot before its last character, and (in a run shorter than the
+      bound) a run with a match at some position also has one at its first untried position: one
+      ``match`` call per match finds it.
+    - The domains are grouped by their first letter, in their order (``c(?:om|o|…)|e(?:du|…)``): the
+      same first matching alternative (only one group can match a character), ~20 tries per dot
+      instead of ~600."""
 
     _PREFIX = r"(?i)((www\d{0,3}[.])?[a-z0-9.\-]{1,253}[.](?:"
     _SUFFIX = r""")(?:/[^\s()<>\"']*)?)"""
     _TLDS = re.compile(r"\(\?:[a-z]+\)(?:\|\(\?:[a-z]+\))*")
+    _TLD = re.compile(r"\(\?:([a-z]+)\)")
     _LONGEST = 250
 
     def __init__(self, pattern: re.Pattern[str], flags: int) -> None:
@@ -200,10 +206,15 @@ class _DottedRuns:
 
     @classmethod
     def wrap(cls, source: str, pattern: re.Pattern[str], flags: int) -> Any:
-        if source.startswith(cls._PREFIX) and source.endswith(cls._SUFFIX) and \
-                cls._TLDS.fullmatch(source, len(cls._PREFIX), len(source) - len(cls._SUFFIX)):
-            return cls(pattern, flags)
-        return pattern
+        middle = (len(cls._PREFIX), len(source) - len(cls._SUFFIX))
+        if not (source.startswith(cls._PREFIX) and source.endswith(cls._SUFFIX)
+                and cls._TLDS.fullmatch(source, *middle)):
+            return pattern
+        groups: dict[str, list[str]] = {}
+        for tld in cls._TLD.findall(source, *middle):
+            groups.setdefault(tld[0], []).append(re.escape(tld[1:]))
+        grouped = "|".join(f"{first}(?:{'|'.join(rests)})" for first, rests in groups.items())
+        return cls(re.compile(cls._PREFIX + grouped + cls._SUFFIX, flags), flags)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         pattern = self.pattern

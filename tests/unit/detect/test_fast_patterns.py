@@ -1,0 +1,50 @@
+"""The span finder runs Presidio's pattern recognizers itself (``analyze._PatternSpans``: ``re`` instead of
+``regex``, no result objects, the schemeless-URL pattern confined to dotted runs with its domains grouped):
+it must find exactly what each recognizer's own ``analyze`` finds, in the same order, with the same scores."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from anonymiser.detect.analyze import _DottedRuns, _PatternSpans
+from anonymiser.detect.engine import get_engine
+from tests.eval.generate import load
+
+SAMPLES = [
+    "write to aroha@example.co.nz or visit https://example.org.nz/path?x=1 and www.kiwi.nz.",
+    "mail Aroha.Ngata12@XTRA.CO.NZ, site example.COM/a(b) and 'http://quoted.org' \"www2.x.io\"",
+    "IBAN GB82 WEST 1234 5698 7654 32, DE89370400440532013000; ip 192.168.0.1/24, ::ffff:10.0.0.1, fe80::1",
+    "SSN 078-05-1120, 078 05 1120, ITIN 912-70-1234; mac 00:1A:2b:3c:4D:5e, uuid 123e4567-e89b-12d3-a456-426614174000",
+    "btc 1BoatSLRHtKNngkdXEeobR76b53LETtpyT, bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq; a.b.c.d.e.f.g",
+    "Kelvin \u212a.com ſ.nz İ.io x" + "y" * 300 + ".com end." + "a." * 200 + "com",
+]
+ALPHABET = "abcmnoqrstuwxzKIP0123456789.@-:/_ \n'\"()\u212a\u017f\u0130é"
+
+
+def _texts() -> list[str]:
+    rng = random.Random(20261130)
+    noise = ["".join(rng.choice(ALPHABET) for _ in range(rng.randrange(1, 80))) for _ in range(3000)]
+    return SAMPLES + [r["text"] for r in load()] + noise
+
+
+def _pattern_recognizers() -> list[object]:
+    from presidio_analyzer import PatternRecognizer
+
+    return [r for r in get_engine("blank").analyzer.registry.recognizers
+            if isinstance(r, PatternRecognizer) and type(r).analyze is PatternRecognizer.analyze]
+
+
+@pytest.mark.parametrize("recognizer", _pattern_recognizers(), ids=lambda r: r.name)
+def test_same_spans_as_presidio(recognizer: object) -> None:
+    ours = _PatternSpans(recognizer)
+    entity = recognizer.supported_entities[0]
+    for text in _texts():
+        theirs = [(r.start, r.end, r.entity_type, r.score, ()) for r in recognizer.analyze(text, [entity])]
+        assert ours(text) == theirs, text
+
+
+def test_the_url_pattern_takes_the_fast_path() -> None:
+    url = next(r for r in _pattern_recognizers() if r.name == "UrlRecognizer")
+    assert any(isinstance(pattern, _DottedRuns) for pattern, _ in _PatternSpans(url).patterns)
