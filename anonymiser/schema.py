@@ -89,6 +89,19 @@ class ForeignKey(_Frozen):
     ref_columns: tuple[str, ...]
     name: str | None = None
     virtual: bool = False              # declared in the policy, not in the database
+    on_delete: str | None = None       # CASCADE, SET NULL, SET DEFAULT, RESTRICT (NO ACTION: None)
+    on_update: str | None = None
+    deferrable: bool = False
+    initially_deferred: bool = False
+
+
+class IndexInfo(_Frozen):
+    """An index the source's catalogue holds beyond the primary key and UNIQUE constraints (non-unique,
+    FULLTEXT, GiST/GIN, expression, partial, unique indexes), rebuilt by a same-engine copy."""
+
+    name: str
+    definition: str                    # PostgreSQL: CREATE INDEX … ON <table>; MySQL: the KEY clause of CREATE TABLE
+    columns: tuple[str, ...] = ()      # the columns it reads (keys and expressions)
 
 
 class CheckConstraint(_Frozen):
@@ -110,6 +123,8 @@ class TableInfo(_Frozen):
     primary_key: tuple[str, ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = ()
     unique: tuple[tuple[str, ...], ...] = ()   # UNIQUE constraints and unique indexes, PK excluded
+    unique_names: tuple[str | None, ...] = ()  # the source's name of each ``unique`` entry, where known
+    indexes: tuple[IndexInfo, ...] = ()
     checks: tuple[CheckConstraint, ...] = ()
     partitioning: Partitioning | None = None
     without_rowid: bool = False        # SQLite WITHOUT ROWID

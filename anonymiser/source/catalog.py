@@ -14,6 +14,7 @@ from anonymiser.errors import ConfigError
 from anonymiser.schema import (
     CheckConstraint,
     ColumnInfo,
+    IndexInfo,
     Partitioning,
     SchemaInfo,
     SequenceInfo,
@@ -106,6 +107,37 @@ SELECT c.relname, k.conname, pg_get_constraintdef(k.oid)
 FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = current_schema() AND k.contype = 'c' AND c.relkind IN ('r', 'p')
 ORDER BY c.relname, k.conname
+"""
+# Indexes that back no PRIMARY KEY, UNIQUE or EXCLUDE constraint, with the columns they read (pg_depend
+# records each column of an index, expressions and WHERE clauses included).
+_PG_INDEXES = """
+SELECT c.relname, i.relname, pg_get_indexdef(x.indexrelid), quote_ident(n.nspname) || '.' || quote_ident(c.relname),
+       ARRAY(SELECT a.attname FROM pg_depend d
+             JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+             WHERE d.classid = 'pg_class'::regclass AND d.objid = x.indexrelid AND d.refclassid = 'pg_class'::regclass
+               AND d.refobjsubid > 0 ORDER BY a.attnum)
+FROM pg_index x JOIN pg_class c ON c.oid = x.indrelid JOIN pg_class i ON i.oid = x.indexrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.conrelid = x.indrelid
+                  AND k.contype IN ('p', 'u', 'x'))
+ORDER BY 1, 2
+"""
+_PG_UNIQUE_NAMES = """
+SELECT c.relname, k.conname,
+       ARRAY(SELECT a.attname FROM unnest(k.conkey) WITH ORDINALITY u(num, pos)
+             JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.num ORDER BY u.pos)
+FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = current_schema() AND k.contype = 'u' AND c.relkind IN ('r', 'p')
+UNION ALL
+SELECT c.relname, i.relname,
+       ARRAY(SELECT a.attname FROM unnest(x.indkey::int2[]) WITH ORDINALITY u(num, pos)
+             JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = u.num ORDER BY u.pos)
+FROM pg_index x JOIN pg_class c ON c.oid = x.indrelid JOIN pg_class i ON i.oid = x.indexrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = current_schema() AND x.indisunique AND NOT x.indisprimary AND c.relkind IN ('r', 'p')
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.conrelid = x.indrelid)
+ORDER BY 1, 2
 """
 _PG_PARTITIONS = """
 SELECT p.relname, pg_get_partkeydef(p.oid), c.relname, pg_get_expr(c.relpartbound, c.oid)
@@ -237,6 +269,7 @@ def _postgres(conn: sa.Connection, schema: SchemaInfo) -> SchemaInfo:
         triggers, view_reads, view_calls = query(_PG_COMPUTING_TRIGGERS), query(_PG_VIEW_READS), query(_PG_VIEW_CALLS)
         extensions = [name for (name,) in query(_PG_EXTENSIONS)]
         inherits = query(_PG_INHERITS)
+        indexes, unique_names = query(_PG_INDEXES), query(_PG_UNIQUE_NAMES)
     finally:
         conn.execute(sa.text("SELECT set_config('search_path', :path, true)"), {"path": saved})
 
@@ -272,7 +305,12 @@ def _postgres(conn: sa.Connection, schema: SchemaInfo) -> SchemaInfo:
     for name, table in schema.tables.items():
         table = _update_columns(table, facts.get(name, {}))
         update: dict[str, Any] = {"checks": tuple(table_checks.get(name, ())),
-                                  "inherits": tuple(parent for child, parent in inherits if child == name)}
+                                  "inherits": tuple(parent for child, parent in inherits if child == name),
+                                  "indexes": tuple(_pg_index(table, index, definition, qualified, columns)
+                                                   for table, index, definition, qualified, columns in indexes
+                                                   if table == name),
+                                  "unique_names": _unique_names(table, [(n, tuple(cols)) for t, n, cols in unique_names
+                                                                        if t == name])}
         if name in parts:
             key, children = parts[name]
             update["partitioning"] = Partitioning(key=key, partitions=tuple(children))
@@ -287,6 +325,22 @@ def _postgres(conn: sa.Connection, schema: SchemaInfo) -> SchemaInfo:
                                 calls=tuple(sorted(f for v, f in view_calls if v == n)), materialized=m)
                        for n, d, m in views),
     })
+
+
+def _pg_index(table: str, name: str, definition: str, qualified: str, columns: list[str]) -> IndexInfo:
+    """The index's CREATE statement on the copy's table (unqualified, and on a partitioned table for every
+    partition: ``ON ONLY`` would leave the partitions without it)."""
+    for spelling in (f" ON ONLY {qualified} ", f" ON {qualified} "):
+        definition = definition.replace(spelling, f" ON {_pg_ident(table)} ", 1)
+    return IndexInfo(name=name, definition=definition, columns=tuple(columns))
+
+
+def _unique_names(table: TableInfo, named: list[tuple[str, tuple[str, ...]]]) -> tuple[str | None, ...]:
+    """The source's name of each of ``table.unique`` (by its columns), None where the catalogue has none."""
+    by_columns: dict[tuple[str, ...], str] = {}
+    for name, columns in named:
+        by_columns.setdefault(columns, name)
+    return tuple(by_columns.get(columns) for columns in table.unique)
 
 
 def _pg_user_type(row: Any) -> UserType:
@@ -343,6 +397,32 @@ ORDER BY TABLE_NAME
 """
 
 
+# Every index but the primary key, column by column (MariaDB and MySQL 5.7 have no functional indexes;
+# MySQL 8's EXPRESSION is left out: such an index is not carried).
+_MY_INDEXES = """
+SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME, SUB_PART, INDEX_TYPE, COLLATION
+FROM information_schema.STATISTICS
+WHERE TABLE_SCHEMA = DATABASE() AND INDEX_NAME <> 'PRIMARY' AND COLUMN_NAME IS NOT NULL
+ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX
+"""
+
+
+def _my_index(name: str, rows: list[Any]) -> IndexInfo:
+    """The KEY clause of CREATE TABLE that rebuilds the index: UNIQUE, FULLTEXT or SPATIAL, prefix lengths,
+    descending parts (MySQL 8) and hash indexes (MEMORY) as the source has them."""
+    def quote(identifier: str) -> str:
+        return "`" + identifier.replace("`", "``") + "`"
+
+    _, _, non_unique, _, _, _, index_type, _ = rows[0]
+    kind = {"FULLTEXT": "FULLTEXT ", "SPATIAL": "SPATIAL "}.get(str(index_type).upper(),
+                                                               "" if non_unique else "UNIQUE ")
+    parts = ", ".join(quote(r[4]) + (f"({int(r[5])})" if r[5] else "") + (" DESC" if r[7] == "D" else "")
+                      for r in rows)
+    using = " USING HASH" if str(index_type).upper() == "HASH" else ""
+    return IndexInfo(name=name, definition=f"{kind}KEY {quote(name)} ({parts}){using}",
+                     columns=tuple(dict.fromkeys(r[4] for r in rows)))
+
+
 def _mysql(conn: sa.Connection, schema: SchemaInfo) -> SchemaInfo:
     import sqlalchemy as sa  # heavy (~0.3 s): imported on first use
 
@@ -382,12 +462,19 @@ def _mysql(conn: sa.Connection, schema: SchemaInfo) -> SchemaInfo:
         json_column = re.fullmatch(r"json_valid\(`((?:[^`]|``)+)`\)", clause.strip())
         if json_column and json_column.group(1) in facts.get(table, {}):   # MariaDB's JSON is LONGTEXT + this
             facts[table][json_column.group(1)]["kind"] = "json"
+    keys: dict[str, dict[str, list[Any]]] = {}
+    for row in conn.execute(sa.text(_MY_INDEXES)):
+        keys.setdefault(row[0], {}).setdefault(row[1], []).append(row)
     qualifier = f"`{database}`."
     views = tuple(_my_view(n, d or "", qualifier) for n, d in conn.execute(sa.text(_MY_VIEWS)))
     tables = {}
     for name, table in schema.tables.items():
         table = _update_columns(table, facts.get(name, {}))
-        tables[name] = table.model_copy(update={"checks": tuple(table_checks.get(name, ())),
-                                                "options": options.get(name, {})})
+        table_keys = keys.get(name, {})
+        tables[name] = table.model_copy(update={
+            "checks": tuple(table_checks.get(name, ())), "options": options.get(name, {}),
+            "indexes": tuple(_my_index(index, rows) for index, rows in table_keys.items()),
+            "unique_names": _unique_names(table, [(index, tuple(r[4] for r in rows))
+                                                  for index, rows in table_keys.items() if not rows[0][2]])})
     return schema.model_copy(update={"tables": tables, "views": views})
 

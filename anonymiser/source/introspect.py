@@ -134,7 +134,7 @@ def introspect(conn: sa.Connection, schema_name: str | None = None) -> SchemaInf
         pk = tuple(pk_info.get("constrained_columns") or ())
         foreign = tuple(
             ForeignKey(columns=tuple(fk["constrained_columns"]), ref_table=fk["referred_table"],
-                       ref_columns=tuple(fk["referred_columns"]), name=fk.get("name"))
+                       ref_columns=tuple(fk["referred_columns"]), name=fk.get("name"), **_fk_options(fk))
             for fk in fks.get(key, [])
             if fk.get("referred_schema") in (None, schema_name) and fk["constrained_columns"]
         )
@@ -174,6 +174,19 @@ def schemas_with_tables(conn: sa.Connection) -> dict[str, int]:
     except sa.exc.DBAPIError:   # schemas the user may not list: no hint rather than a failure
         return {}
     return {name: n for name, n in counts.items() if n}
+
+
+def _fk_options(fk: Any) -> dict[str, Any]:
+    """ON DELETE / ON UPDATE actions and DEFERRABLE, as SQLAlchemy reflects them (NO ACTION: the default)."""
+    options = fk.get("options") or {}
+
+    def action(value: Any) -> str | None:
+        text = " ".join(str(value).upper().split()) if value else ""
+        return text if text in ("CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT") else None
+
+    return {"on_delete": action(options.get("ondelete")), "on_update": action(options.get("onupdate")),
+            "deferrable": bool(options.get("deferrable")),
+            "initially_deferred": str(options.get("initially") or "").upper() == "DEFERRED"}
 
 
 def _column_info(col: Any, dialect: Any) -> ColumnInfo:

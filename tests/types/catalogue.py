@@ -61,7 +61,13 @@ _PG_QUERIES = {
         WHERE c.relnamespace = current_schema()::regnamespace ORDER BY 1, 2, 3""",
     "check_names": """
         SELECT c.relname, k.conname FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
-        WHERE c.relnamespace = current_schema()::regnamespace AND k.contype IN ('c', 'f', 'p') ORDER BY 1, 2""",
+        WHERE c.relnamespace = current_schema()::regnamespace AND k.contype IN ('c', 'f', 'p', 'u') ORDER BY 1, 2""",
+    # Every index by name and definition (keys', expression, partial, GiST/GIN, unique, partitions'), the
+    # table name replaced (the source's is schema-qualified).
+    "indexes": """
+        SELECT c.relname, i.relname, regexp_replace(pg_get_indexdef(i.oid), ' ON (ONLY )?\\S+ ', ' ON t ')
+        FROM pg_index x JOIN pg_class c ON c.oid = x.indrelid JOIN pg_class i ON i.oid = x.indexrelid
+        WHERE c.relnamespace = current_schema()::regnamespace ORDER BY 1, 2""",
     "types": """
         SELECT t.typname, t.typtype, format_type(t.typbasetype, t.typtypmod), t.typnotnull, t.typdefault,
                (SELECT array_agg(enumlabel ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = t.oid),
@@ -134,6 +140,15 @@ _MY_QUERIES = {
         SELECT TABLE_NAME, GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) FROM information_schema.STATISTICS
         WHERE TABLE_SCHEMA = DATABASE() AND NON_UNIQUE = 0 AND INDEX_NAME <> 'PRIMARY'
         GROUP BY TABLE_NAME, INDEX_NAME ORDER BY 1, 2""",
+    # Every index by name: uniqueness, type (BTREE, FULLTEXT …), columns and prefix lengths.
+    "indexes": """
+        SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, INDEX_TYPE,
+               GROUP_CONCAT(CONCAT(COLUMN_NAME, IFNULL(CONCAT('(', SUB_PART, ')'), '')) ORDER BY SEQ_IN_INDEX)
+        FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE()
+        GROUP BY TABLE_NAME, INDEX_NAME, NON_UNIQUE, INDEX_TYPE ORDER BY 1, 2""",
+    "fk_actions": """
+        SELECT TABLE_NAME, CONSTRAINT_NAME, REFERENCED_TABLE_NAME, UPDATE_RULE, DELETE_RULE
+        FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() ORDER BY 1, 2""",
     "views": """
         SELECT TABLE_NAME, REPLACE(VIEW_DEFINITION, CONCAT('`', DATABASE(), '`.'), '') FROM information_schema.VIEWS
         WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1""",

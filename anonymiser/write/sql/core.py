@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from anonymiser.errors import OutputError
-from anonymiser.schema import ColumnInfo, ColumnKind, ForeignKey, SchemaInfo, TableInfo, ViewInfo
+from anonymiser.schema import ColumnInfo, ColumnKind, ForeignKey, IndexInfo, SchemaInfo, TableInfo, ViewInfo
 from anonymiser.source.read import arrow_type
 from anonymiser.write.manifest import Manifest
 from anonymiser.write.sql import render
@@ -184,6 +184,8 @@ def plan_tables(directory: Path, manifest: Manifest, dialect: Dialect) -> list[T
                          inline_fks=[fk for fk in real if (name, fk) not in deferred],
                          deferred_fks=[fk for fk in real if (name, fk) in deferred],
                          native=native, warnings=warnings)
+        plan.indexes, index_warnings = _carried_indexes(table, columns, native, schema.dialect)
+        plan.warnings += index_warnings + _fk_warnings(name, real, dialect)
         if len(table.primary_key) == 1:
             pk = next(c for c in columns if c.info.name == table.primary_key[0])
             if pk.info.autoincrement and pk.kind == "integer":
@@ -206,6 +208,34 @@ def plan_tables(directory: Path, manifest: Manifest, dialect: Dialect) -> list[T
     elif plans:
         plans[0].warnings += recreated_views(schema, plans)[1]
     return plans
+
+
+def _carried_indexes(table: TableInfo, columns: list[ColumnPlan], native: bool,
+                     source: str) -> tuple[list[IndexInfo], list[str]]:
+    """The source's indexes a copy rebuilds: on the same engine, each one whose columns keep their source
+    type; on another engine none (their definitions are the source engine's), and said so."""
+    if not table.indexes:
+        return [], []
+    if not native:   # unique ones stay UNIQUE constraints
+        names = ", ".join(i.name for i in table.indexes if i.name not in table.unique_names)
+        return [], [f"{table.name}: index(es) {names} not recreated: their definitions are {source}'s"] if names else []
+    exact = {c.info.name for c in columns if c.native}
+    kept = [i for i in table.indexes if set(i.columns) <= exact]
+    return kept, [f"{table.name}: index {i.name} not recreated: masking changed the type of a column it reads"
+                  for i in table.indexes if i not in kept]
+
+
+def _fk_warnings(table: str, fks: list[ForeignKey], dialect: Dialect) -> list[str]:
+    """Foreign-key clauses the target cannot declare (MySQL: DEFERRABLE, SET DEFAULT), dropped and said so."""
+    out = []
+    for fk in fks:
+        where = f"{table}: foreign key {fk.name or '(' + ', '.join(fk.columns) + ')'}"
+        if fk.deferrable and not dialect.deferrable_fks:
+            out.append(f"{where}: DEFERRABLE dropped ({dialect.name} checks foreign keys at once)")
+        for event, action in (("DELETE", fk.on_delete), ("UPDATE", fk.on_update)):
+            if action == "SET DEFAULT" and not dialect.set_default_fks:
+                out.append(f"{where}: ON {event} SET DEFAULT dropped ({dialect.name} refuses it)")
+    return out
 
 
 def recreated_views(schema: SchemaInfo, plans: list[TablePlan]) -> tuple[list[ViewInfo], list[str]]:
@@ -261,6 +291,8 @@ class Dialect(ABC):
     null: str = "NULL"
     transactional_ddl: bool = True   # CREATE TABLE inside the transaction (not MySQL: DDL commits)
     inline_deferred: bool = False    # deferred FKs declared in CREATE TABLE (SQLite cannot ALTER them in)
+    deferrable_fks: bool = True      # DEFERRABLE foreign keys (not MySQL)
+    set_default_fks: bool = True     # ON DELETE / UPDATE SET DEFAULT (InnoDB refuses it)
 
     @abstractmethod
     def quote(self, identifier: str) -> str: ...
@@ -340,10 +372,20 @@ class Dialect(ABC):
         return [(f"CONSTRAINT {self.quote(c.name)} " if c.name else "") + f"CHECK ({c.expression})"
                 for c in plan.table.checks]
 
-    def foreign_key_clause(self, fk: ForeignKey) -> str:
+    def foreign_key_clause(self, fk: ForeignKey, *, deferred: bool = False) -> str:
+        """The FK with the source's ON DELETE / ON UPDATE actions and DEFERRABLE where the target has them;
+        ``deferred``: checked at commit whatever the source said (a cycle the rows close only at the end)."""
         cols = ", ".join(self.quote(c) for c in fk.columns)
         refs = ", ".join(self.quote(c) for c in fk.ref_columns)
-        return f"FOREIGN KEY ({cols}) REFERENCES {self.quote(fk.ref_table)} ({refs})"
+        text = f"FOREIGN KEY ({cols}) REFERENCES {self.quote(fk.ref_table)} ({refs})"
+        for event, action in (("DELETE", fk.on_delete), ("UPDATE", fk.on_update)):
+            if action and (action != "SET DEFAULT" or self.set_default_fks):
+                text += f" ON {event} {action}"
+        if deferred and self.deferred_suffix():
+            return text + self.deferred_suffix()
+        if fk.deferrable and self.deferrable_fks:
+            text += " DEFERRABLE INITIALLY " + ("DEFERRED" if fk.initially_deferred else "IMMEDIATE")
+        return text
 
     def table_options(self) -> str:
         return ""
@@ -356,17 +398,26 @@ class Dialect(ABC):
         primary_key = self.primary_key_clause(plan)
         if primary_key:
             lines.append(primary_key)
-        for i, cols in enumerate(u for u in plan.table.unique if u != plan.table.primary_key):
-            name = self.quote(constraint_name("uq", plan.name, i + 1))
+        indexed = {i.name for i in plan.indexes}   # unique indexes: rebuilt as the source's indexes
+        names = plan.table.unique_names if len(plan.table.unique_names) == len(plan.table.unique) \
+            else (None,) * len(plan.table.unique)
+        uniques = [(cols, name) for cols, name in zip(plan.table.unique, names, strict=True)
+                   if cols != plan.table.primary_key and not (plan.native and name in indexed)]
+        for i, (cols, source_name) in enumerate(uniques):
+            name = self.quote(source_name if plan.native and source_name else constraint_name("uq", plan.name, i + 1))
             lines.append(f"CONSTRAINT {name} UNIQUE ({', '.join(self.quote(c) for c in cols)})")
+        lines += self.index_clauses(plan)
         lines += self.check_clauses(plan)
         fks = plan.inline_fks + (plan.deferred_fks if self.inline_deferred else [])
         for i, fk in enumerate(fks):
-            suffix = self.deferred_suffix() if fk in plan.deferred_fks else ""
             name = self.quote(self.fk_name(plan, fk, i + 1))
-            lines.append(f"CONSTRAINT {name} {self.foreign_key_clause(fk)}{suffix}")
+            lines.append(f"CONSTRAINT {name} {self.foreign_key_clause(fk, deferred=fk in plan.deferred_fks)}")
         body = ",\n  ".join(lines)
         return f"CREATE TABLE {self.quote(plan.name)} (\n  {body}\n){self.table_suffix(plan)};\n"
+
+    def index_clauses(self, plan: TablePlan) -> list[str]:
+        """Indexes declared inside CREATE TABLE (MySQL's KEY clauses); other engines create them apart."""
+        return []
 
     def table_suffix(self, plan: TablePlan) -> str:
         return self.table_options()

@@ -37,6 +37,8 @@ SQL_MODE = ("NO_BACKSLASH_ESCAPES,STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENG
 class MySQL(InsertDialect):
     name = "mysql"
     transactional_ddl = False
+    deferrable_fks = False
+    set_default_fks = False
 
     def quote(self, identifier: str) -> str:
         return quote_with(identifier, "`")
@@ -48,6 +50,9 @@ class MySQL(InsertDialect):
         return ["SET NAMES utf8mb4;\n", f"SET SESSION sql_mode = '{SQL_MODE}';\n",
                 "SET SESSION time_zone = '+00:00';\n", "SET SESSION foreign_key_checks = 1;\n",
                 "SET SESSION unique_checks = 1;\n"]
+
+    def index_clauses(self, plan: TablePlan) -> list[str]:
+        return [i.definition for i in plan.indexes]
 
     def table_options(self) -> str:
         # Binary collation: values compare exactly, as in PostgreSQL, so masked values that differ only

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from anonymiser.schema import ColumnInfo, ColumnKind, ForeignKey, TableInfo
+from anonymiser.schema import ColumnInfo, ColumnKind, ForeignKey, IndexInfo, TableInfo
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class TablePlan:
     identity: str | None = None   # single integer PK the source generates
     identity_next: int = 1        # where its counter continues after the loaded rows
     native: bool = False          # same engine as the source: its DDL facts apply
+    indexes: list[IndexInfo] = field(default_factory=list)   # the source's indexes this copy rebuilds
     warnings: list[str] = field(default_factory=list)   # "table.column: what was mapped and how"
 
     @property
