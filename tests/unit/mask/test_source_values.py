@@ -30,3 +30,19 @@ def test_phone_fakes_never_land_on_another_customers_number() -> None:
     assert guarded_strategy.stats.extra["source_redrawn"] >= before      # some re-draws hit again
     unchanged = ~source.hits("phone", normalise(plain, "phone"))
     assert np.array_equal(np.asarray(plain)[unchanged], np.asarray(guarded)[unchanged])   # others keep their fake
+
+
+def test_the_set_holds_distinct_values_not_rows_read(monkeypatch) -> None:
+    # 300,000 rows of 3,000 distinct phones in chunks: the set is merged as it grows (bounded memory) and
+    # still answers exactly, before and after freeze.
+    monkeypatch.setattr("anonymiser.mask.source_values.MERGE_MIN", 20_000)
+    phones = [f"021 7{i // 1000} {i % 1000:04d}" for i in range(3_000)]
+    source = SourceValues()
+    for start in range(0, 300_000, 10_000):
+        source.add("phone", "phone", pa.array([phones[(start + i) % 3_000] for i in range(10_000)]))
+    assert source.nbytes <= 8 * (3_000 + 20_000)
+    source.freeze()
+    assert source.nbytes == 8 * 3_000
+    probe = pa.array([*phones[:5], "021 99 9999", "022 111 2222"])
+    assert source.hits("phone", normalise(probe, "phone")).tolist() == [True] * 5 + [False, False]
+    assert not source.hits("email", normalise(probe, "email")).any()
