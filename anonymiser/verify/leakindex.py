@@ -14,7 +14,7 @@ detected entity's default strategy, see ``registry.leak_class``), then the value
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -38,17 +38,54 @@ def strict_flags(normalised: pa.Array, cls: str) -> np.ndarray:
     return np.asarray(pc.and_(long_enough, shaped), dtype=bool)
 
 
+MERGE_MIN = 1_000_000   # hashes added to a set before they are merged into its sorted distinct array
+
+
+class Distinct:
+    """One column's hashes as a sorted array of distinct values (each with a flag: any occurrence flagged),
+    merged as chunks come, so memory follows the distinct values, not the rows read."""
+
+    def __init__(self, flagged: bool = False) -> None:
+        self.hashes = np.empty(0, np.uint64)
+        self.flags: np.ndarray | None = np.empty(0, np.bool_) if flagged else None
+        self._parts: list[tuple[np.ndarray, np.ndarray | None]] = []
+        self._pending = 0
+
+    def add(self, hashes: np.ndarray, flags: np.ndarray | None = None) -> None:
+        if len(hashes) == 0:
+            return
+        self._parts.append((hashes, flags if self.flags is not None else None))
+        self._pending += len(hashes)
+        if self._pending >= max(MERGE_MIN, len(self.hashes) // 2):
+            self.merge()
+
+    def merge(self) -> Distinct:
+        if not self._parts:
+            return self
+        parts, self._parts, self._pending = self._parts, [], 0
+        h = np.concatenate([self.hashes, *(p[0] for p in parts)])
+        f = None if self.flags is None else np.concatenate([self.flags, *(p[1] for p in parts)])
+        del parts
+        order = np.argsort(h, kind="stable")
+        h = h[order]
+        first = np.concatenate(([True], h[1:] != h[:-1])) if len(h) else np.empty(0, np.bool_)
+        if f is not None:
+            f = np.logical_or.reduceat(f[order], np.flatnonzero(first)) if len(h) else f
+        del order
+        self.hashes, self.flags = h[first], f
+        return self
+
+
 @dataclass
 class Target:
-    """One masked source column and its hash set under construction."""
+    """One masked source column: its hashed values while its table is read, then only its figures."""
 
     table: str
     column: str
     cls: str
-    full: list[np.ndarray]
-    strict: list[np.ndarray]
-    compact: list[np.ndarray]
     stats: LeakColumn
+    full: Distinct = field(default_factory=lambda: Distinct(flagged=True))   # flag: strict
+    compact: Distinct = field(default_factory=Distinct)   # compact forms of strict values with a digit
 
 
 STRICT, COMPOSITE, LOOSE = 2, 1, 0   # levels: leak anywhere / leak in kept columns / coincidence
@@ -56,11 +93,53 @@ STRICT, COMPOSITE, LOOSE = 2, 1, 0   # levels: leak anywhere / leak in kept colu
 
 @dataclass
 class Index:
-    hashes: np.ndarray          # sorted unique uint64
-    owner: np.ndarray           # index into targets
-    level: np.ndarray           # int8: STRICT, COMPOSITE or LOOSE
-    compact: np.ndarray         # sorted unique uint64 of compact forms of strict values with a digit
-    compact_owner: np.ndarray
+    """Every masked column's hashes in one sorted array; a value held by several columns is kept once, at its
+    highest level, owned by the first such column (then the first column for a compact form)."""
+
+    hashes: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))          # sorted unique uint64
+    owner: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))            # index into targets
+    level: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))             # STRICT, COMPOSITE, LOOSE
+    compact: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))         # sorted unique uint64
+    compact_owner: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
+
+    def add(self, owner: int, target: Target) -> None:
+        """Merge one column's sets in (their memory is released): linear in the index's size."""
+        full, comp = target.full.merge(), target.compact.merge()
+        target.full, target.compact = Distinct(flagged=True), Distinct()
+        high = COMPOSITE if target.cls == "composite" else STRICT
+        assert full.flags is not None
+        levels = np.where(full.flags, high, LOOSE).astype(np.int8)
+        self.hashes, self.owner, level = _merge(self.hashes, self.owner, self.level, full.hashes, owner, levels)
+        assert level is not None
+        self.level = level
+        del full, levels
+        self.compact, self.compact_owner, _ = _merge(self.compact, self.compact_owner, None, comp.hashes, owner, None)
+
+
+def _merge(hashes: np.ndarray, owners: np.ndarray, levels: np.ndarray | None, new: np.ndarray, owner: int,
+           new_levels: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Sorted distinct ``new`` (all of ``owner``) merged into the sorted index arrays. A value already there
+    changes hands when the newcomer's level is higher, or equal with a smaller owner."""
+    pos = np.searchsorted(hashes, new)
+    present = hashes[np.minimum(pos, len(hashes) - 1)] == new if len(hashes) else np.zeros(len(new), np.bool_)
+    if present.any():
+        at = pos[present]
+        if levels is None:
+            win = owner < owners[at]
+        else:
+            assert new_levels is not None
+            mine = new_levels[present]
+            win = (mine > levels[at]) | ((mine == levels[at]) & (owner < owners[at]))
+            levels[at[win]] = mine[win]
+        owners[at[win]] = owner
+    fresh = ~present
+    where = pos[fresh]
+    hashes = np.insert(hashes, where, new[fresh])
+    owners = np.insert(owners, where, np.int32(owner))
+    if levels is not None:
+        assert new_levels is not None
+        levels = np.insert(levels, where, new_levels[fresh])
+    return hashes, owners, levels
 
 
 def aligned_key(manifest: Manifest, table: str, pk: list[str]) -> bool:
@@ -71,31 +150,3 @@ def aligned_key(manifest: Manifest, table: str, pk: list[str]) -> bool:
 
 def is_free_text(masking: ColumnMasking | None, finding: ColumnFinding | None) -> bool:
     return (masking is not None and masking.strategy == "free_text") or (finding is not None and finding.free_text)
-
-
-def build_index(targets: list[Target]) -> Index:
-    hashes, owners, levels, compact, compact_owner = [], [], [], [], []
-    for i, target in enumerate(targets):
-        full = np.unique(np.concatenate(target.full)) if target.full else np.empty(0, np.uint64)
-        strict = np.unique(np.concatenate(target.strict)) if target.strict else np.empty(0, np.uint64)
-        comp = np.unique(np.concatenate(target.compact)) if target.compact else np.empty(0, np.uint64)
-        target.full, target.strict, target.compact = [], [], []  # free the chunks
-        hashes.append(full)
-        owners.append(np.full(len(full), i, dtype=np.int32))
-        high = COMPOSITE if target.cls == "composite" else STRICT
-        levels.append(np.where(np.isin(full, strict, assume_unique=True), high, LOOSE).astype(np.int8))
-        compact.append(comp)
-        compact_owner.append(np.full(len(comp), i, dtype=np.int32))
-    if not targets:
-        empty = np.empty(0, np.uint64)
-        return Index(empty, np.empty(0, np.int32), np.empty(0, np.int8), empty, np.empty(0, np.int32))
-    h, o, lv = np.concatenate(hashes), np.concatenate(owners), np.concatenate(levels)
-    # The same value may come from several columns: keep one entry, at its highest level.
-    order = np.lexsort((-lv, h))
-    h, o, lv = h[order], o[order], lv[order]
-    first = np.concatenate(([True], h[1:] != h[:-1])) if len(h) else np.empty(0, bool)
-    c, co = np.concatenate(compact), np.concatenate(compact_owner)
-    c_order = np.argsort(c, kind="stable")
-    c, co = c[c_order], co[c_order]
-    c_first = np.concatenate(([True], c[1:] != c[:-1])) if len(c) else np.empty(0, bool)
-    return Index(h[first], o[first], lv[first], c[c_first], co[c_first])

@@ -44,9 +44,9 @@ from anonymiser.mask.strategies.json import Json
 from anonymiser.progress import Progress
 from anonymiser.schema import SchemaInfo, TableInfo
 from anonymiser.verify import hashing, leaksearch
-from anonymiser.verify.leakindex import Target, aligned_key, build_index, is_free_text, strict_flags
+from anonymiser.verify.leakindex import Index, Target, aligned_key, is_free_text, strict_flags
 from anonymiser.verify.model import Failure, LeakColumn, LeakScan
-from anonymiser.verify.outputs import iter_batches, read_columns
+from anonymiser.verify.outputs import iter_batches
 from anonymiser.write.manifest import ColumnMasking, Manifest
 
 if TYPE_CHECKING:
@@ -57,6 +57,7 @@ else:
 
 
 CHUNK_ROWS = 50_000
+SAME_ROW_CELLS = 16_000_000   # (key, value) hashes held at once by the same-row check (128 MB)
 
 # The method in plain words, for the report's leak-scan section (the module docstring has the detail).
 METHOD = [
@@ -85,6 +86,7 @@ def scan(directory: Path, manifest: Manifest, conn: sa.Connection, source_schema
     found = manifest.detection.by_column()
     result = LeakScan(ran=True)
     targets: list[Target] = []
+    index = Index()
     hits: leaksearch.Hits = Counter()
     for table, entry in manifest.tables.items():
         masked: dict[str, Target] = {}
@@ -96,38 +98,36 @@ def scan(directory: Path, manifest: Manifest, conn: sa.Connection, source_schema
                 result.free_text_columns.append(f"{table}.{column}")
             elif table in source_schema.tables and column in source_schema.tables[table].column_names:
                 cls = masking.leak_class
-                masked[column] = Target(table, column, cls, [], [], [], LeakColumn(
+                masked[column] = Target(table, column, cls, LeakColumn(
                     table=table, column=column, value_class=cls, distinct_values=0, strict_values=0))
                 if masking.strategy == "json":
                     documents[column] = masked_json_paths(masking)
         if masked:
-            _hash_source_table(directory, manifest, conn, source_schema.tables[table], masked, hasher,
-                               result, hits, len(targets), progress, documents)
+            info, offset = source_schema.tables[table], len(targets)
+            _same_row_check(directory, manifest, conn, info, masked, hasher, hits, offset, progress)
+            _hash_source_table(manifest, conn, info, masked, hasher, result, progress, documents)
+            for position, target in enumerate(masked.values()):
+                index.add(offset + position, target)    # one table's sets at a time, then released
             targets.extend(masked.values())
-    index = build_index(targets)
+    owned = np.bincount(index.owner, minlength=len(targets))
+    strict = np.bincount(index.owner[index.level > 0], minlength=len(targets))
     for i, target in enumerate(targets):
-        mine = index.owner == i
-        target.stats.distinct_values = int(np.sum(mine))
-        target.stats.strict_values = int(np.sum(mine & (index.level > 0)))
+        target.stats.distinct_values, target.stats.strict_values = int(owned[i]), int(strict[i])
     result.values_checked = len(index.hashes)
     search = leaksearch.Search(directory, manifest, conn, source_schema, index, hasher, result, hits, found)
     search.run(progress)
     return leaksearch.summarise(result, targets, hits)
 
 
-def _hash_source_table(directory: Path, manifest: Manifest, conn: sa.Connection, info: TableInfo,
-                       masked: dict[str, Target], hasher: hashing.Hasher, result: LeakScan,
-                       hits: leaksearch.Hits, offset: int, progress: Progress | None,
+def _hash_source_table(manifest: Manifest, conn: sa.Connection, info: TableInfo, masked: dict[str, Target],
+                       hasher: hashing.Hasher, result: LeakScan, progress: Progress | None,
                        documents: dict[str, list[JsonPath]]) -> None:
-
-    pk = list(info.primary_key)
-    aligned = aligned_key(manifest, info.name, pk)
-    out_rows = _output_hashes(directory, manifest, info.name, pk, list(masked), hasher) if aligned else None
+    pk = set(info.primary_key)   # the source is read in key order
     reader = info.model_copy(update={"columns": tuple(c for c in info.columns if c.name in masked or c.name in pk)})
     done = 0
     for batch in leaksearch.read_source(conn, reader, chunk_rows=CHUNK_ROWS):
         done += batch.num_rows
-        for position, (column, target) in enumerate(masked.items()):
+        for column, target in masked.items():
             values = batch.column(column)
             if column in documents:   # JSON masked at paths: the values there are the source values
                 values = pa.array(leaf_texts(values.to_pylist(), documents[column]), pa.string())
@@ -135,20 +135,95 @@ def _hash_source_table(directory: Path, manifest: Manifest, conn: sa.Connection,
             if prepared is None:
                 continue
             text = prepared[0]
-            target.full.append(np.unique(hasher.hash(text)))
             strict = strict_flags(text, target.cls)
-            target.strict.append(np.unique(hasher.hash(text.filter(pa.array(strict)))))
+            target.full.add(hasher.hash(text), strict)
             if target.cls != "composite":
-                digits = pa.array(strict & np.asarray(hashing.has_digit(text), dtype=bool))
-                target.compact.append(np.unique(hasher.hash(hashing.compact(text.filter(digits)))))
-            if out_rows is not None and not exempt_from_same_row(manifest.tables[info.name].masking[column]):
-                target.stats.same_row_checked = True
-                same = _same_row(batch, pk, column, out_rows, hasher)
-                if same:
-                    hits[(info.name, column, offset + position, "unchanged", False)] += same
+                digits = strict & np.asarray(hashing.has_digit(text), dtype=bool)
+                if digits.any():
+                    target.compact.add(hasher.hash(hashing.compact(text.filter(pa.array(digits)))))
         if progress:
             progress(f"leak scan: hashing {info.name}", done, manifest.tables[info.name].source_rows)
     result.source_rows_read += done
+
+
+def _same_row_check(directory: Path, manifest: Manifest, conn: sa.Connection, info: TableInfo,
+                    masked: dict[str, Target], hasher: hashing.Hasher, hits: leaksearch.Hits, offset: int,
+                    progress: Progress | None) -> None:
+    """Does an output row still hold its own source value (matched by the kept primary key)? For a group of
+    columns at a time (``SAME_ROW_CELLS`` hashes at most), the output's (key, value) pairs are hashed into
+    sorted arrays, then the source's pairs are looked up in them: 8 bytes a cell, never a whole table."""
+    pk = list(info.primary_key)
+    if not aligned_key(manifest, info.name, pk):
+        return
+    entry = manifest.tables[info.name]
+    columns = [c for c in masked if not exempt_from_same_row(entry.masking[c])]
+    position = {column: offset + i for i, column in enumerate(masked)}
+    per_group = max(1, SAME_ROW_CELLS // max(entry.rows, 1))
+    for start in range(0, len(columns), per_group):
+        group = columns[start:start + per_group]
+        pairs: dict[str, list[np.ndarray]] = {column: [] for column in group}
+        key_types = None
+        for batch in iter_batches(directory, manifest, info.name, pk + group):
+            key_types = batch.select(pk).schema
+            keys = _key_hashes(batch.select(pk), hasher)
+            for column in group:
+                pairs[column].append(_pair(keys, aligned_hashes(batch.column(column), hasher)))
+        sets = {}
+        for column in group:
+            sets[column] = np.concatenate(pairs.pop(column) or [np.empty(0, np.uint64)])
+            sets[column].sort()
+        reader = info.model_copy(update={"columns": tuple(c for c in info.columns if c.name in pk or c.name in group)})
+        done = 0
+        for batch in leaksearch.read_source(conn, reader, chunk_rows=CHUNK_ROWS):
+            done += batch.num_rows
+            keys = _key_hashes(_as_types(batch.select(pk), key_types), hasher)
+            for column in group:
+                if not _holds_text(batch.column(column).type):
+                    continue
+                masked[column].stats.same_row_checked = True
+                src = aligned_hashes(batch.column(column), hasher)
+                held = src != 0
+                same = int(np.count_nonzero(hashing.lookup(sets[column], _pair(keys[held], src[held])) >= 0))
+                if same:
+                    hits[(info.name, column, position[column], "unchanged", False)] += same
+            if progress:
+                progress(f"leak scan: same-row check of {info.name}", done, entry.source_rows)
+
+
+def _holds_text(kind: pa.DataType) -> bool:
+    """Whether values of this type hold text (what ``hashing.prepared`` reads); booleans and bytes do not."""
+    while pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        kind = kind.value_type
+    return hashing.as_text(pa.array([], type=kind)) is not None
+
+
+def _as_types(keys: pa.RecordBatch, schema: pa.Schema | None) -> pa.RecordBatch:
+    """The source's key columns in the output's types (the same kept values), so both hash alike."""
+    if schema is None or keys.schema.equals(schema):
+        return keys
+    try:
+        return pa.RecordBatch.from_arrays([keys.column(i).cast(schema.field(i).type)
+                                           for i in range(keys.num_columns)], schema=schema)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return keys
+
+
+def _key_hashes(keys: pa.RecordBatch, hasher: hashing.Hasher) -> np.ndarray:
+    frame = keys.to_pandas()
+    return pd.util.hash_pandas_object(frame, index=False, hash_key=hasher.key, categorize=False).to_numpy()
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """A bijective 64-bit finaliser (splitmix64's)."""
+    with np.errstate(over="ignore"):
+        h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return h ^ (h >> np.uint64(31))
+
+
+def _pair(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """One hash per (row key, value hash): for one key, distinct values always give distinct pairs."""
+    return _mix(keys ^ _mix(values))
 
 
 def exempt_from_same_row(masking: ColumnMasking) -> bool:
@@ -175,32 +250,3 @@ def aligned_hashes(values: pa.ChunkedArray | pa.Array, hasher: hashing.Hasher) -
     out = hasher.hash(pc.fill_null(norm, ""))
     out[~valid] = 0
     return out
-
-
-def _output_hashes(directory: Path, manifest: Manifest, table: str, pk: list[str], columns: list[str],
-                   hasher: hashing.Hasher) -> pd.DataFrame:
-    """The output's key and one hash per masked column, batch by batch: the output's values are never all
-    in memory at once (a 10M-row table's text columns are gigabytes; the hashes are 8 bytes a cell)."""
-    keys: list[pa.RecordBatch] = []
-    hashes: dict[str, list[np.ndarray]] = {column: [] for column in columns}
-    for batch in iter_batches(directory, manifest, table, pk + columns):
-        keys.append(batch.select(pk))
-        for column in columns:
-            hashes[column].append(aligned_hashes(batch.column(column), hasher))
-    if not keys:
-        return read_columns(directory, manifest, table, pk).to_pandas().assign(
-            **{f"__out_{column}": np.zeros(0, np.uint64) for column in columns})
-    frame = pa.Table.from_batches(keys).to_pandas()
-    del keys
-    for column in columns:
-        frame[f"__out_{column}"] = np.concatenate(hashes.pop(column))
-    return frame
-
-
-def _same_row(batch: pa.RecordBatch, pk: list[str], column: str, out_rows: pd.DataFrame,
-              hasher: hashing.Hasher) -> int:
-    src = pa.Table.from_batches([batch]).select(pk).to_pandas()
-    src["__src"] = aligned_hashes(batch.column(column), hasher)
-    src = src[src["__src"] != 0]
-    joined = src.merge(out_rows[[*pk, f"__out_{column}"]], on=pk, how="inner")
-    return int((joined["__src"] == joined[f"__out_{column}"]).sum())
