@@ -1,8 +1,13 @@
 """Normalised, keyed 64-bit hashes of cell values, and token n-grams of free text (all vectorised).
 
-The leak scan never keeps a value: it keeps ``SipHash-2-4(key, normalise(value))`` as uint64, with a
-random key made for one scan and then discarded, so the hash sets in memory cannot be reversed by
-a dictionary attack after the scan, and nothing is written anywhere.
+The leak scan never keeps a value: it keeps a keyed 64-bit hash of its normalised form, with a random
+key made for one scan and then discarded, so the hash sets in memory cannot be reversed by a
+dictionary attack after the scan, and nothing is written anywhere. A value's hash (``value_hashes``)
+is built from its words: ``SipHash-2-4(key, word)`` for each word (the normalised value split at its
+single spaces), folded left to right through a 64-bit mixer. So a run of words inside free text is
+hashed from its words' hashes with a few numpy operations (``token_runs``), never built as a string,
+and it meets a value's hash exactly when the run, joined by spaces, is that value. Compact forms
+(below) are hashed whole with SipHash.
 
 Normalisation (both sides, identically): cast to text, Unicode lower case, trim, collapse runs of
 white space to one space. A second, *compact* form keeps letters and digits only, so
@@ -125,30 +130,110 @@ def prepared(values: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray] 
     return norm.filter(pa.array(keep)), rows[keep]
 
 
-def token_ngrams(normalised: pa.Array, max_n: int = MAX_NGRAM) -> tuple[pa.Array, np.ndarray]:
-    """Every run of 1..max_n consecutive tokens inside each cell, joined by one space, and the
-    position (in ``normalised``) of the cell each run comes from.
+_SEED = np.uint64(0x6A09E667F3BCC908)
+_STEP = np.uint64(0x9E3779B97F4A7C15)
 
-    Tokens are white-space separated with punctuation trimmed from their edges, so an e-mail
-    address or a phone number at the end of a sentence still matches.
-    """
-    if len(normalised) == 0:
-        return pa.array([], normalised.type), np.empty(0, dtype=np.int64)
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: a bijection of uint64 that spreads every input bit over the output."""
+    with np.errstate(over="ignore"):
+        h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return h ^ (h >> np.uint64(31))
+
+
+def _fold(hashes: np.ndarray, word: np.ndarray) -> np.ndarray:
+    """One more word into a run's hash (order matters: "smith liam" is not "liam smith")."""
+    with np.errstate(over="ignore"):
+        return _mix(hashes * _STEP + word)
+
+
+def word_hashes(hasher: Hasher, words: pa.Array) -> np.ndarray:
+    """SipHash of each word, computed once per distinct word (texts repeat their words)."""
+    if len(words) == 0:
+        return np.empty(0, dtype=np.uint64)
+    encoded = pc.dictionary_encode(words)
+    return hasher.hash(encoded.dictionary)[np.asarray(encoded.indices, dtype=np.int64)]
+
+
+def value_hashes(hasher: Hasher, normalised: pa.Array) -> np.ndarray:
+    """The hash of each (non-null, normalised) value: its words' hashes folded in order."""
+    lists = pc.split_pattern(normalised, " ")
+    words = word_hashes(hasher, pc.list_flatten(lists))
+    lengths = np.asarray(pc.list_value_length(lists), dtype=np.int64)
+    starts = np.zeros(len(lengths), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=starts[1:])
+    out = np.full(len(lengths), _SEED, dtype=np.uint64)
+    order = np.argsort(-lengths, kind="stable")      # longest first: the values still going are a prefix
+    ordered = lengths[order]
+    for position in range(int(ordered[0]) if len(ordered) else 0):
+        going = order[: int(np.searchsorted(-ordered, -position, side="left"))]
+        out[going] = _fold(out[going], words[starts[going] + position])
+    return out
+
+
+@dataclass
+class Runs:
+    """Every run of 1..max_n consecutive words inside each cell of a normalised text array: its hash (equal
+    to ``value_hashes`` of the run joined by spaces), its cell, its first word and its length."""
+
+    words: pa.Array          # the cells' words, punctuation trimmed from their edges, in order
+    hashes: np.ndarray
+    cells: np.ndarray        # position in the text array of each run's cell
+    starts: np.ndarray       # index into ``words`` of each run's first word
+    lengths: np.ndarray      # words in each run
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+    def compact_hashes(self, hasher: Hasher, which: np.ndarray) -> np.ndarray:
+        """SipHash of the compact form of the runs at positions ``which`` (their compact words, joined)."""
+        if len(which) == 0:
+            return np.empty(0, dtype=np.uint64)
+        parts = compact(self.words)
+        starts, lengths = self.starts[which], self.lengths[which]
+        out = np.empty(len(which), dtype=np.uint64)
+        nothing = pa.scalar("", type=parts.type)
+        for n in np.unique(lengths).tolist():
+            rows = np.flatnonzero(lengths == n)
+            first = starts[rows]
+            joined = parts.take(pa.array(first))
+            for k in range(1, n):
+                joined = pc.binary_join_element_wise(joined, parts.take(pa.array(first + k)), nothing)
+            encoded = pc.dictionary_encode(joined)
+            out[rows] = hasher.hash(encoded.dictionary)[np.asarray(encoded.indices, dtype=np.int64)]
+        return out
+
+    def with_digit(self) -> np.ndarray:
+        """Positions of the runs that contain a digit (only those can match a compact identifier form)."""
+        seen = np.zeros(len(self.words) + 1, dtype=np.int64)
+        np.cumsum(np.asarray(has_digit(self.words), dtype=np.int64), out=seen[1:])
+        return np.flatnonzero(seen[self.starts + self.lengths] > seen[self.starts])
+
+
+def token_runs(hasher: Hasher, normalised: pa.Array, max_n: int = MAX_NGRAM) -> Runs:
+    """The runs of words of every cell (see ``Runs``). Words are white-space separated with punctuation
+    trimmed from their edges, so an e-mail address or a phone number at the end of a sentence still matches."""
     lists = pc.utf8_split_whitespace(normalised)
-    tokens = pc.replace_substring_regex(pc.list_flatten(lists), pattern=_EDGE_PUNCT, replacement="")
+    words = pc.replace_substring_regex(pc.list_flatten(lists), pattern=_EDGE_PUNCT, replacement="")
     parents = np.asarray(pc.list_parent_indices(lists), dtype=np.int64)
-    nonempty = np.asarray(pc.greater(pc.utf8_length(tokens), 0), dtype=bool)
-    grams, cells = [tokens.filter(pa.array(nonempty))], [parents[nonempty]]
-    joined = tokens
+    nonempty = np.asarray(pc.greater(pc.utf8_length(words), 0), dtype=bool)
+    words, parents = words.filter(pa.array(nonempty)), parents[nonempty]
+    each = word_hashes(hasher, words)
+    single = _fold(np.full(len(words), _SEED, dtype=np.uint64), each)
+    positions = np.arange(len(words), dtype=np.int64)
+    hashes, cells, starts, lengths = [single], [parents], [positions], [np.ones(len(words), dtype=np.int64)]
+    run = single
     for n in range(2, max_n + 1):
-        if len(tokens) < n:
+        if len(words) < n:
             break
-        joined = pc.binary_join_element_wise(joined[: len(tokens) - n + 1], tokens[n - 1:],
-                                             pa.scalar(" ", type=tokens.type))
+        run = _fold(run[:-1], each[n - 1:])
         same_cell = parents[: len(parents) - n + 1] == parents[n - 1:]
-        grams.append(joined.filter(pa.array(same_cell)))
+        hashes.append(run[same_cell])
         cells.append(parents[: len(parents) - n + 1][same_cell])
-    return pa.concat_arrays(grams), np.concatenate(cells)
+        starts.append(positions[: len(positions) - n + 1][same_cell])
+        lengths.append(np.full(int(same_cell.sum()), n, dtype=np.int64))
+    return Runs(words, np.concatenate(hashes), np.concatenate(cells), np.concatenate(starts), np.concatenate(lengths))
 
 
 def lookup(sorted_hashes: np.ndarray, queries: np.ndarray) -> np.ndarray:

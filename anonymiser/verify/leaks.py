@@ -136,7 +136,7 @@ def _hash_source_table(manifest: Manifest, conn: sa.Connection, info: TableInfo,
                 continue
             text = prepared[0]
             strict = strict_flags(text, target.cls)
-            target.full.add(hasher.hash(text), strict)
+            target.full.add(hashing.value_hashes(hasher, text), strict)
             if target.cls != "composite":
                 digits = strict & np.asarray(hashing.has_digit(text), dtype=bool)
                 if digits.any():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,24 +50,22 @@ def _tally(hits: Hits, table: str, column: str, owner: np.ndarray, mask: np.ndar
         hits[(table, column, int(o), kind, free_text)] += int(n)
 
 
-def _levels(index: Index, hasher: hashing.Hasher, text: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(level or -1, owner or -1, hash) per value; compact identifier forms count as strict."""
-    hashes = hasher.hash(text)
+def _levels(index: Index, hashes: np.ndarray, digit: np.ndarray,
+            compact_hashes: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(level or -1, owner or -1) per value from its hash; compact identifier forms count as strict. Compact
+    entries all hold a digit (leaks.py keeps identifier-like values with one): only the values at positions
+    ``digit`` can match, and ``compact_hashes(digit)`` makes their compact forms' hashes alone."""
     full = hashing.lookup(index.hashes, hashes)
     level = np.where(full >= 0, index.level[np.maximum(full, 0)], -1)
     owner = np.where(full >= 0, index.owner[np.maximum(full, 0)], -1)
-    if len(index.compact) == 0:   # no masked identifier-like value (e.g. only names and e-mails): nothing more
-        return level, owner, hashes
-    # Compact entries all hold a digit (leaks.py keeps identifier-like values with one): only texts with a
-    # digit can match, and the compact form (a regex pass) is made for those alone.
-    digit = np.asarray(hashing.has_digit(text), dtype=bool)
-    comp = np.full(len(text), -1, dtype=np.int64)
-    if digit.any():
-        comp[digit] = hashing.lookup(index.compact, hasher.hash(hashing.compact(text.filter(pa.array(digit)))))
+    if len(index.compact) == 0 or len(digit) == 0:   # e.g. only names and e-mails were masked: nothing more
+        return level, owner
+    comp = np.full(len(hashes), -1, dtype=np.int64)
+    comp[digit] = hashing.lookup(index.compact, compact_hashes(digit))
     by_compact = (comp >= 0) & (level < STRICT)
     owner = np.where(by_compact, index.compact_owner[np.maximum(comp, 0)], owner)
     level = np.where(by_compact, STRICT, level)
-    return level, owner, hashes
+    return level, owner
 
 
 def reads_as_prose(text: pa.Array) -> bool:
@@ -125,7 +123,10 @@ class Search:
 
     def _cells(self, text: pa.Array, table: str, column: str, kept: bool) -> None:
         self.result.output_cells_scanned += len(text)
-        level, owner, _ = _levels(self.index, self.hasher, text)
+        digit = np.flatnonzero(np.asarray(hashing.has_digit(text), dtype=bool)) if len(self.index.compact) else \
+            np.empty(0, np.int64)
+        level, owner = _levels(self.index, hashing.value_hashes(self.hasher, text), digit,
+                               lambda at: self.hasher.hash(hashing.compact(text.take(pa.array(at)))))
         leak = (level == STRICT) | ((level == COMPOSITE) & kept)
         _tally(self.hits, table, column, owner, leak, "leak", False)
         _tally(self.hits, table, column, owner, (level >= 0) & ~leak, "coincidence", False)
@@ -133,9 +134,11 @@ class Search:
     def _grams(self, text: pa.Array, keys: pa.RecordBatch | None, table: str, column: str, mode: str) -> None:
         """Runs of tokens. Composite values: leaks in kept text; in masked free text, leaks unless the
         row can be checked against its source (then pending); in masked fields, coincidences."""
-        grams, cells = hashing.token_ngrams(text)
-        self.result.free_text_ngrams_scanned += len(grams)
-        level, owner, hashes = _levels(self.index, self.hasher, grams)
+        runs = hashing.token_runs(self.hasher, text)
+        self.result.free_text_ngrams_scanned += len(runs)
+        hashes, cells = runs.hashes, runs.cells
+        digit = runs.with_digit() if len(self.index.compact) else np.empty(0, np.int64)
+        level, owner = _levels(self.index, hashes, digit, lambda at: runs.compact_hashes(self.hasher, at))
         composite = level == COMPOSITE
         pend = composite & (keys is not None)
         leak = (level == STRICT) | (composite & (mode == "kept" or (mode == "masked_text" and keys is None)))
@@ -163,9 +166,9 @@ class Search:
                 prepared = hashing.prepared(part.column(column))
                 if prepared is None:
                     continue
-                grams, cells = hashing.token_ngrams(prepared[0])
-                src = part.select(pk).take(pa.array(prepared[1][cells])).to_pandas()
-                src["__gram"] = self.hasher.hash(grams)
+                runs = hashing.token_runs(self.hasher, prepared[0])
+                src = part.select(pk).take(pa.array(prepared[1][runs.cells])).to_pandas()
+                src["__gram"] = runs.hashes
                 marked = pending.reset_index().merge(src.drop_duplicates(), on=[*pk, "__gram"])["index"]
                 confirmed[marked.to_numpy()] = True
         else:

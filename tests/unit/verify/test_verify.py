@@ -14,7 +14,7 @@ from anonymiser.errors import DetectError
 from anonymiser.mask import registry
 from anonymiser.verify import VerifyResult, redetect, verify_output
 from anonymiser.verify import model as m
-from anonymiser.verify.hashing import Hasher, compact, normalise, token_ngrams
+from anonymiser.verify.hashing import Hasher, compact, normalise, token_runs, value_hashes
 from anonymiser.verify.leakindex import strict_flags
 from anonymiser.write.manifest import ColumnMasking
 from tests.unit.verify.builder import build_output
@@ -182,12 +182,31 @@ def test_hasher_is_keyed() -> None:
     assert Hasher("0123456789abcdef").hash(text)[0] != Hasher("fedcba9876543210").hash(text)[0]
 
 
-def test_token_ngrams_stay_inside_cells() -> None:
-    grams, cells = token_ngrams(normalise(pa.array(["Call Liam Smith.", "on 021 400 1037"])), max_n=3)
-    found = dict(zip(grams.to_pylist(), cells.tolist(), strict=False))
+def test_token_runs_stay_inside_cells() -> None:
+    runs = token_runs(Hasher.ephemeral(), normalise(pa.array(["Call Liam Smith.", "on 021 400 1037"])), max_n=3)
+    words = runs.words.to_pylist()
+    found = {" ".join(words[s:s + n]): c for s, n, c in zip(runs.starts.tolist(), runs.lengths.tolist(),
+                                                          runs.cells.tolist(), strict=True)}
     assert found["liam smith"] == 0 and found["021 400 1037"] == 1
     assert "smith on" not in found   # never across two cells
-    assert np.all(np.diff(cells[: 3]) >= 0)
+    assert np.all(np.diff(runs.cells[: 3]) >= 0)
+
+
+@pytest.mark.parametrize("text", ["Call Liam Smith.", "on 021 400 1037, or (021) 4001037!", "x",
+                                  "Aroha  Ngata lives at 12 Queen St", "a\u00a0b c", "é É  ʻokina"])
+def test_a_run_of_words_hashes_as_the_value_it_spells(text: str) -> None:
+    # A run inside free text meets a source value exactly when the run, joined by single spaces, is the value:
+    # the runs' hashes are folded from their words, never built as strings, so this is checked here.
+    hasher = Hasher.ephemeral()
+    runs = token_runs(hasher, normalise(pa.array([text, "liam smith"])))
+    words = runs.words.to_pylist()
+    spelt = [" ".join(words[s:s + n]) for s, n in zip(runs.starts.tolist(), runs.lengths.tolist(), strict=True)]
+    assert np.array_equal(value_hashes(hasher, normalise(pa.array(spelt))), runs.hashes)
+    assert len(set(runs.hashes.tolist())) == len(set(spelt))
+    digit = runs.with_digit()
+    assert sorted(digit.tolist()) == [i for i, g in enumerate(spelt) if any(c.isdigit() for c in g)]
+    with_digit = pa.array([spelt[i] for i in digit], pa.string())
+    assert np.array_equal(runs.compact_hashes(hasher, digit), hasher.hash(compact(with_digit)))
 
 
 def test_missing_detector_fails_the_redetection_gate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
