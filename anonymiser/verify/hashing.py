@@ -130,11 +130,11 @@ def prepared(values: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray] 
     return norm.filter(pa.array(keep)), rows[keep]
 
 
-_SEED = np.uint64(0x6A09E667F3BCC908)
+SEED = np.uint64(0x6A09E667F3BCC908)
 _STEP = np.uint64(0x9E3779B97F4A7C15)
 
 
-def _mix(h: np.ndarray) -> np.ndarray:
+def mix(h: np.ndarray) -> np.ndarray:
     """splitmix64's finaliser: a bijection of uint64 that spreads every input bit over the output."""
     with np.errstate(over="ignore"):
         h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
@@ -142,10 +142,10 @@ def _mix(h: np.ndarray) -> np.ndarray:
         return h ^ (h >> np.uint64(31))
 
 
-def _fold(hashes: np.ndarray, word: np.ndarray) -> np.ndarray:
+def fold(hashes: np.ndarray, word: np.ndarray) -> np.ndarray:
     """One more word into a run's hash (order matters: "smith liam" is not "liam smith")."""
     with np.errstate(over="ignore"):
-        return _mix(hashes * _STEP + word)
+        return mix(hashes * _STEP + word)
 
 
 def word_hashes(hasher: Hasher, words: pa.Array) -> np.ndarray:
@@ -163,12 +163,12 @@ def value_hashes(hasher: Hasher, normalised: pa.Array) -> np.ndarray:
     lengths = np.asarray(pc.list_value_length(lists), dtype=np.int64)
     starts = np.zeros(len(lengths), dtype=np.int64)
     np.cumsum(lengths[:-1], out=starts[1:])
-    out = np.full(len(lengths), _SEED, dtype=np.uint64)
+    out = np.full(len(lengths), SEED, dtype=np.uint64)
     order = np.argsort(-lengths, kind="stable")      # longest first: the values still going are a prefix
     ordered = lengths[order]
     for position in range(int(ordered[0]) if len(ordered) else 0):
         going = order[: int(np.searchsorted(-ordered, -position, side="left"))]
-        out[going] = _fold(out[going], words[starts[going] + position])
+        out[going] = fold(out[going], words[starts[going] + position])
     return out
 
 
@@ -220,14 +220,14 @@ def token_runs(hasher: Hasher, normalised: pa.Array, max_n: int = MAX_NGRAM) -> 
     nonempty = np.asarray(pc.greater(pc.utf8_length(words), 0), dtype=bool)
     words, parents = words.filter(pa.array(nonempty)), parents[nonempty]
     each = word_hashes(hasher, words)
-    single = _fold(np.full(len(words), _SEED, dtype=np.uint64), each)
+    single = fold(np.full(len(words), SEED, dtype=np.uint64), each)
     positions = np.arange(len(words), dtype=np.int64)
     hashes, cells, starts, lengths = [single], [parents], [positions], [np.ones(len(words), dtype=np.int64)]
     run = single
     for n in range(2, max_n + 1):
         if len(words) < n:
             break
-        run = _fold(run[:-1], each[n - 1:])
+        run = fold(run[:-1], each[n - 1:])
         same_cell = parents[: len(parents) - n + 1] == parents[n - 1:]
         hashes.append(run[same_cell])
         cells.append(parents[: len(parents) - n + 1][same_cell])

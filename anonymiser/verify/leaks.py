@@ -213,17 +213,9 @@ def _key_hashes(keys: pa.RecordBatch, hasher: hashing.Hasher) -> np.ndarray:
     return pd.util.hash_pandas_object(frame, index=False, hash_key=hasher.key, categorize=False).to_numpy()
 
 
-def _mix(h: np.ndarray) -> np.ndarray:
-    """A bijective 64-bit finaliser (splitmix64's)."""
-    with np.errstate(over="ignore"):
-        h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return h ^ (h >> np.uint64(31))
-
-
 def _pair(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
     """One hash per (row key, value hash): for one key, distinct values always give distinct pairs."""
-    return _mix(keys ^ _mix(values))
+    return hashing.mix(keys ^ hashing.mix(values))
 
 
 def exempt_from_same_row(masking: ColumnMasking) -> bool:
