@@ -56,23 +56,34 @@ class Distinct:
             return
         self._parts.append((hashes, flags if self.flags is not None else None))
         self._pending += len(hashes)
-        if self._pending >= max(MERGE_MIN, len(self.hashes) // 2):
+        if self._pending >= max(MERGE_MIN, len(self.hashes) // 4):
             self.merge()
 
     def merge(self) -> Distinct:
+        """The chunks added since the last merge, sorted and deduplicated alone, then inserted into the sorted
+        array (linear in its size: the array is never sorted again, nor copied more than once)."""
         if not self._parts:
             return self
         parts, self._parts, self._pending = self._parts, [], 0
-        h = np.concatenate([self.hashes, *(p[0] for p in parts)])
-        f = None if self.flags is None else np.concatenate([self.flags, *(p[1] for p in parts)])
+        h = np.concatenate([p[0] for p in parts])
+        f = None if self.flags is None else np.concatenate([p[1] for p in parts])
         del parts
         order = np.argsort(h, kind="stable")
         h = h[order]
-        first = np.concatenate(([True], h[1:] != h[:-1])) if len(h) else np.empty(0, np.bool_)
+        first = np.concatenate(([True], h[1:] != h[:-1]))
         if f is not None:
-            f = np.logical_or.reduceat(f[order], np.flatnonzero(first)) if len(h) else f
+            f = np.logical_or.reduceat(f[order], np.flatnonzero(first))
         del order
-        self.hashes, self.flags = h[first], f
+        h = h[first]
+        pos = np.searchsorted(self.hashes, h)
+        present = self.hashes[np.minimum(pos, len(self.hashes) - 1)] == h if len(self.hashes) else \
+            np.zeros(len(h), np.bool_)
+        fresh = ~present
+        if f is not None:
+            assert self.flags is not None
+            self.flags[pos[present]] |= f[present]
+            self.flags = np.insert(self.flags, pos[fresh], f[fresh])
+        self.hashes = np.insert(self.hashes, pos[fresh], h[fresh])
         return self
 
 
