@@ -14,6 +14,8 @@ declare -A commands=(
   [mask]="$py benchmarks/bench_mask.py --rows 1000000 --baseline-rows 5000"
   [read]="$py benchmarks/bench_read.py"
   [free_text]="$py benchmarks/bench_free_text.py --repeat 3"
+  [detect_speed]="$py benchmarks/bench_detect_speed.py --repeat 5"
+  [run_phases]="$py benchmarks/bench_run_phases.py --jobs 2 --customers 75000"
   [known_entities]="$py benchmarks/bench_known_entities.py --values 10000000 --text-mb 10"
   [presidio_anonymizer]="$py benchmarks/bench_presidio_anonymizer.py --repeat 5"
   [remap_long]="$py benchmarks/bench_remap_long.py"
@@ -22,7 +24,7 @@ declare -A commands=(
   [detect]="$py benchmarks/bench_detect.py"
   [plugin_ready]="$py benchmarks/bench_plugin_ready.py --clones 10 --sessions 3"
 )
-order=(vs_pynonymizer 10m mask read free_text known_entities presidio_anonymizer remap_long dump_load subset detect
+order=(vs_pynonymizer run_phases 10m mask read free_text detect_speed known_entities presidio_anonymizer remap_long dump_load subset detect
        plugin_ready)
 [ $# -gt 0 ] && order=("$@")
 for name in "${order[@]}"; do
