@@ -316,6 +316,8 @@ class KnownEntities:
         if "name" in tables or "name_part" in tables:
             names, parts = name_windows(buffer)
             found += [self._hits("name", names), self._hits("name_part", parts)]
+        if "name" in tables and "name_part" in tables:
+            found.append(self._hits("name", lower_case_names(buffer, tables["name_part"])))
         if "phone" in tables or "identifier" in tables:
             phones, identifiers = digit_runs(buffer)
             found += [self._hits("phone", phones), self._hits("identifier", identifiers)]
@@ -361,6 +363,7 @@ _NO_WINDOWS: Windows = (np.zeros(0, dtype=np.int64),) * 3
 
 # Character classes, as ``re`` reads them: \w, \d, and the blanks and punctuation of digit runs.
 _WORD_CLASS, _DIGIT_CLASS, _BLANK_CLASS, _RUN_PUNCT_CLASS, _LOCAL_CLASS = 1, 2, 4, 8, 16
+_NAME_CHAR_CLASS, _LETTER_CLASS, _LOWER_CLASS = 32, 64, 128     # _CAP_REST's class, [^\W\d_], lower case
 
 
 class _CharTables:
@@ -379,7 +382,9 @@ class _CharTables:
             self.folded[point] = ord(fold_chars(c))
             self.classes[point] = ((c.isalnum() or c == "_") * _WORD_CLASS | c.isdecimal() * _DIGIT_CLASS
                                    | (c in " \t") * _BLANK_CLASS | (c in " \t().-/") * _RUN_PUNCT_CLASS
-                                   | (c.isalnum() or c in "_.+'-") * _LOCAL_CLASS)
+                                   | (c.isalnum() or c in "_.+'-") * _LOCAL_CLASS
+                                   | (c.isalnum() or c in "_'\u2019-" or 0x300 <= point <= 0x36F) * _NAME_CHAR_CLASS
+                                   | (c.isalnum() and not c.isdecimal()) * _LETTER_CLASS | c.islower() * _LOWER_CLASS)
             self.seen[point] = True
 
     def lookup(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -405,9 +410,47 @@ class _Buffer:
         folded, self.classes = _CHARS[0].lookup(self.points)
         self.dropped = folded == ord(_DROPPED)
         self.weights = folded.astype(np.uint64) + np.uint64(1)
+        self._prefix: np.ndarray | None = None
+        self._kept_before = self._inverse = _NO_WINDOWS[0]
 
     def has(self, cls: int) -> np.ndarray:
         return (self.classes & cls) != 0
+
+    def name_hashes(self, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
+        """``_window_hashes(self.weights, self.dropped, begin, end)``, each in constant time: from prefix sums
+        of the kept characters' weighted powers, divided by the window's first power (the base is odd, so
+        invertible mod 2**64). Windows longer than ``_MAX_POWER`` + 1 kept characters, whose last weights
+        are capped, are hashed the long way."""
+        if self._prefix is None:
+            kept = ~self.dropped
+            self._kept_before = np.concatenate([[0], np.cumsum(kept)])
+            weights = self.weights[kept]
+            powers, inverse = _powers(len(weights) + 1)
+            with np.errstate(over="ignore"):
+                self._prefix = np.concatenate([[np.uint64(0)], np.cumsum(weights * powers[:len(weights)])])
+            self._inverse = inverse
+        kb, ke = self._kept_before[begin], self._kept_before[end]
+        with np.errstate(over="ignore"):
+            out = ((self._prefix[ke] - self._prefix[kb]) * self._inverse[kb]).view(np.int64)
+        long = np.flatnonzero(ke - kb > _MAX_POWER + 1)
+        if len(long):
+            out[long] = _window_hashes(self.weights, self.dropped, begin[long], end[long])
+        return out
+
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """_BASE ** k and its inverse mod 2**64 for k < n (at least), computed once for the longest buffer."""
+    if len(_LONG_POWERS[0]) < n:
+        size = max(n, 2 * len(_LONG_POWERS[0]))
+        with np.errstate(over="ignore"):
+            _LONG_POWERS[0] = np.concatenate([[np.uint64(1)], np.cumprod(np.full(size - 1, _BASE, dtype=np.uint64))])
+            _LONG_POWERS[1] = np.concatenate([[np.uint64(1)], np.cumprod(np.full(size - 1, _INVERSE_BASE,
+                                                                                 dtype=np.uint64))])
+    return _LONG_POWERS[0], _LONG_POWERS[1]
+
+
+_INVERSE_BASE = np.uint64(pow(int(_BASE), -1, 2**64))
+_LONG_POWERS: list[np.ndarray] = [np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64)]
 
 
 def _emails(buffer: _Buffer) -> list[tuple[int, int, str]]:
@@ -517,7 +560,7 @@ def name_windows(buffer: _Buffer) -> tuple[Windows, Windows]:
     if not spans:
         return _NO_WINDOWS, _NO_WINDOWS
     run = np.array(spans, dtype=np.int64)
-    points, folded, dropped = buffer.points, buffer.weights, buffer.dropped
+    points, folded = buffer.points, buffer.weights
     at, row = _ranges(run[:, 0], run[:, 1])
     blanks = at[buffer.has(_BLANK_CLASS)[at]]
     word_start = np.sort(np.concatenate([run[:, 0], blanks + 1]))
@@ -541,9 +584,52 @@ def name_windows(buffer: _Buffer) -> tuple[Windows, Windows]:
         starts.append(word_start[left[ok]])
         ends.append(core_end[right[ok]])
     begin, end = np.concatenate(starts), np.concatenate(ends)
-    hashes = _window_hashes(folded, dropped, begin, end)
+    hashes = buffer.name_hashes(begin, end)
     parts = len(caps)
     return (begin[parts:], end[parts:], hashes[parts:]), (begin[:parts], end[:parts], hashes[:parts])
+
+
+def lower_case_names(buffer: _Buffer, parts: _Table) -> Windows:
+    """(starts, ends, hashes) of windows of two to four words one blank apart on a line, one of them at least
+    in lower case ("aroha ngata", "Aroha ngata", "ludo van der berg"), that open with a known name part: a
+    full name written so is still that person's (a part alone in lower case is not looked for: "ring",
+    "sun" are words too)."""
+    inside = buffer.has(_NAME_CHAR_CLASS)
+    edges = np.diff(inside.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    word_start, word_end = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    if len(word_start) < 2:
+        return _NO_WINDOWS
+    first = buffer.classes[word_start]
+    lower = (first & _LOWER_CLASS) != 0
+    if not lower.any():
+        return _NO_WINDOWS
+    named = (first & _LETTER_CLASS) != 0          # a name word opens with a letter
+    # Word k links to word k + 1: both name words, one blank between.
+    blank = buffer.has(_BLANK_CLASS)
+    link = named[:-1] & named[1:] & (word_start[1:] == word_end[:-1] + 1) & blank[word_end[:-1]]
+    folded = buffer.weights
+    length = word_end - word_start
+    possessive = (length > 2) & (folded[np.maximum(word_end - 1, 0)] == np.uint64(ord("s") + 1)) & \
+        np.isin(folded[np.maximum(word_end - 2, 0)], np.array([ord("'") + 1, 0x2019 + 1], dtype=np.uint64))
+    core_end = np.where(possessive, word_end - 2, word_end)
+    opens = np.flatnonzero(named[:-1] & link)
+    opens = opens[parts.lookup_hashes(buffer.name_hashes(word_start[opens], core_end[opens])) >= 0]
+    starts, ends = [], []
+    chained = np.ones(len(opens), dtype=bool)
+    any_lower = lower[opens]
+    for n in (1, 2, 3):
+        right = opens + n
+        chained &= right < len(word_start)
+        right = np.minimum(right, len(word_start) - 1)
+        chained &= link[np.minimum(right - 1, len(link) - 1)]
+        any_lower = any_lower | lower[right]
+        ok = chained & any_lower
+        starts.append(word_start[opens[ok]])
+        ends.append(core_end[right[ok]])
+    begin, end = np.concatenate(starts), np.concatenate(ends)
+    if not len(begin):
+        return _NO_WINDOWS
+    return begin, end, buffer.name_hashes(begin, end)
 
 
 def _digit_run_spans(buffer: _Buffer) -> np.ndarray:
@@ -609,9 +695,11 @@ def _window_hashes(folded: np.ndarray, dropped: np.ndarray, begin: np.ndarray, e
     exponent = np.minimum(before - before[np.minimum(offsets, len(at) - 1)][row], _MAX_POWER)
     with np.errstate(over="ignore"):
         weights = np.where(kept, folded[at] * _POWERS[exponent], np.uint64(0))
+    out = np.zeros(len(begin), dtype=np.uint64)          # an empty window hashes to 0
+    nonempty = lengths > 0
     with np.errstate(over="ignore"):
-        sums = np.add.reduceat(weights, np.minimum(offsets, len(at) - 1))
-    return np.where(lengths > 0, sums, np.uint64(0)).view(np.int64)
+        out[nonempty] = np.add.reduceat(weights, offsets[nonempty])
+    return out.view(np.int64)
 
 
 def _longest_leftmost(begin: np.ndarray, end: np.ndarray, target: np.ndarray) -> Windows:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -115,3 +116,22 @@ def test_candidates_are_the_patterns_matches(text: str) -> None:
     assert list(zip(begin.tolist(), end.tolist(), hashes.tolist(), strict=True)) == [
         (s, e, h) for (s, e, _), h in zip(expected, km.poly_hashes([f for _, _, f in expected]).tolist(),
                                           strict=True)]
+
+
+def test_full_names_in_lower_case_are_found_but_not_parts_alone(index: KnownEntities) -> None:
+    # A known full name written in lower case is still that person; a part alone in lower case is a word.
+    assert _found(index, "call aroha ngata re the refund; Aroha ngata's box, ludo van der berg") == [
+        ("aroha ngata", "PERSON", ""), ("Aroha ngata", "PERSON", ""), ("ludo van der berg", "PERSON", "")]
+    assert _found(index, "aroha rang; mark brown paper; aroha  ngata") == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="aBé\u0301\u02bb \t", max_size=1200), st.lists(st.tuples(st.integers(0, 1200),
+                                                                                   st.integers(0, 700)), max_size=8))
+def test_name_hashes_from_prefix_sums_are_the_window_hashes(text: str, windows: list[tuple[int, int]]) -> None:
+    buffer = km._Buffer(text)
+    begin = np.array([min(b, len(text)) for b, _ in windows], dtype=np.int64)
+    end = np.array([min(b + n, len(text)) for b, n in windows], dtype=np.int64).reshape(-1)
+    end = np.maximum(end, begin)
+    assert buffer.name_hashes(begin, end).tolist() == \
+        km._window_hashes(buffer.weights, buffer.dropped, begin, end).tolist()
