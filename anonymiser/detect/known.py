@@ -439,14 +439,17 @@ class _Buffer:
 
 
 def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """_BASE ** k and its inverse mod 2**64 for k < n (at least), computed once for the longest buffer."""
-    if len(_LONG_POWERS[0]) < n:
-        size = max(n, 2 * len(_LONG_POWERS[0]))
-        with np.errstate(over="ignore"):
-            _LONG_POWERS[0] = np.concatenate([[np.uint64(1)], np.cumprod(np.full(size - 1, _BASE, dtype=np.uint64))])
-            _LONG_POWERS[1] = np.concatenate([[np.uint64(1)], np.cumprod(np.full(size - 1, _INVERSE_BASE,
-                                                                                 dtype=np.uint64))])
-    return _LONG_POWERS[0], _LONG_POWERS[1]
+    """_BASE ** k and its inverse mod 2**64 for k < n (at least); kept for buffers up to a few times
+    ``_BUFFER_CHARS`` (one huge cell gets its own, released after its search)."""
+    if len(_LONG_POWERS[0]) >= n:
+        return _LONG_POWERS[0], _LONG_POWERS[1]
+    size = max(n, 2 * len(_LONG_POWERS[0]))
+    with np.errstate(over="ignore"):
+        powers = np.concatenate([[np.uint64(1)], np.cumprod(np.full(size - 1, _BASE, dtype=np.uint64))])
+        inverse = np.concatenate([[np.uint64(1)], np.cumprod(np.full(size - 1, _INVERSE_BASE, dtype=np.uint64))])
+    if size <= 4 * _BUFFER_CHARS:
+        _LONG_POWERS[:] = [powers, inverse]
+    return powers, inverse
 
 
 _INVERSE_BASE = np.uint64(pow(int(_BASE), -1, 2**64))
