@@ -302,12 +302,17 @@ class PersonFinder:
     def _lower_case(self, text: str, tokens: list[str], starts: list[int], ends: list[int],
                     found: list[PersonSpan]) -> list[PersonSpan]:
         """Names written in lower case ("call aroha ngata", "hi ilona"), added to those already found."""
+        # Each distinct token once: most texts hold no lower-case word that is a known name at all.
+        lower = self._lower
+        named = {t for t in set(tokens) if t[0].islower() and (lower.get(t) or self._lower_kind(t)) != "N"}
+        if not named:
+            return found
         extra: list[PersonSpan] = []
         i = 0
         n = len(tokens)
         while i < n:
             t = tokens[i]
-            if not t[0].islower() or (t not in PARTICLES and self._lower_kind(t) == "N"):
+            if t not in named and not (t in PARTICLES and i + 1 < n and tokens[i + 1] in named):
                 i += 1
                 continue
             # A given name may open with a particle ("te rangi").
