@@ -109,6 +109,9 @@ def introspect(conn: sa.Connection, schema_name: str | None = None) -> SchemaInf
     try:
         inspector = sa.inspect(conn)
         warnings.filterwarnings("ignore", message="Did not recognize type", category=sa.exc.SAWarning)
+        # Expression indexes are read from the catalogue itself (catalog.py, sqlite_catalog.py).
+        warnings.filterwarnings("ignore", message="Skipped unsupported reflection of expression-based index",
+                                category=sa.exc.SAWarning)
         partitions = catalog.partition_names(conn, schema_name)
         tables = sorted(t for t in inspector.get_table_names(schema=schema_name) if t not in partitions)
         columns = inspector.get_multi_columns(schema=schema_name)

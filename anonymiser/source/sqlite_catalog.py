@@ -11,7 +11,16 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from anonymiser.schema import CheckConstraint, ColumnInfo, ColumnKind, SchemaInfo, ViewInfo
+from anonymiser.schema import (
+    CheckConstraint,
+    ColumnInfo,
+    ColumnKind,
+    ForeignKey,
+    IndexInfo,
+    SchemaInfo,
+    TableInfo,
+    ViewInfo,
+)
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -76,8 +85,31 @@ def enrich(conn: sa.Connection, schema: SchemaInfo) -> SchemaInfo:
             columns.append(column.model_copy(update=update))
         columns = _storage_classes(conn, name, columns)
         without_rowid = bool(re.search(r"\)\s*WITHOUT\s+ROWID\s*;?\s*$", ddl.get(name, ""), flags=re.I))
-        tables[name] = table.model_copy(update={"columns": tuple(columns), "without_rowid": without_rowid})
+        indexes, unique_names = _indexes(conn, table)
+        tables[name] = table.model_copy(update={"columns": tuple(columns), "without_rowid": without_rowid,
+                                                "indexes": indexes, "unique_names": unique_names,
+                                                "foreign_keys": _foreign_key_facts(conn, table, ddl.get(name, ""))})
     return schema.model_copy(update={"tables": tables, "views": views})
+
+
+def _indexes(conn: sa.Connection, table: TableInfo) -> tuple[tuple[IndexInfo, ...], tuple[str | None, ...]]:
+    """The table's CREATE INDEX statements as written (non-unique, unique, partial, expression); UNIQUE
+    constraints have automatic indexes, without a statement, and no name of their own."""
+    found: dict[tuple[str, ...], str] = {}
+    indexes = []
+    for row in conn.exec_driver_sql(f"PRAGMA index_list({_quote(table.name)})").fetchall():
+        index, unique, origin = row[1], row[2], row[3]
+        if origin != "c":
+            continue
+        sql = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?",
+                                   (index,)).scalar()
+        if not sql:
+            continue
+        columns = tuple(r[2] for r in conn.exec_driver_sql(f"PRAGMA index_info({_quote(index)})") if r[2])
+        indexes.append(IndexInfo(name=index, definition=sql.strip().rstrip(";"), columns=columns))
+        if unique:
+            found.setdefault(columns, index)
+    return tuple(sorted(indexes, key=lambda i: i.name)), tuple(found.get(u) for u in table.unique)
 
 
 def _check_members(checks: tuple[CheckConstraint, ...], column: str) -> tuple[str, ...]:
@@ -136,9 +168,54 @@ def _storage_classes(conn: sa.Connection, table: str, columns: list[ColumnInfo])
 
 def _column_definitions(sql: str) -> dict[str, str]:
     """Column name → its definition text, from a CREATE TABLE statement (top-level commas split it)."""
+    out = {}
+    for part in _parts(sql):
+        text = part.strip()
+        match = re.match(r'"((?:[^"]|"")+)"|`((?:[^`]|``)+)`|\[([^\]]+)\]|(\S+)', text)
+        if not match:
+            continue
+        name = next(g for g in match.groups() if g is not None).replace('""', '"')
+        if name.upper() not in ("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"):
+            out[name] = text
+    return out
+
+
+def _foreign_key_facts(conn: sa.Connection, table: TableInfo, sql: str) -> tuple[ForeignKey, ...]:
+    """ON DELETE / ON UPDATE actions (PRAGMA foreign_key_list) and DEFERRABLE (the statement's clause:
+    SQLite keeps no other record of it) of each foreign key, which SQLAlchemy does not reflect here."""
+    actions: dict[tuple[tuple[str, ...], str], tuple[str, str]] = {}
+    rows = conn.exec_driver_sql(f"PRAGMA foreign_key_list({_quote(table.name)})").fetchall()
+    for fk_id in sorted({r[0] for r in rows}):
+        group = sorted((r for r in rows if r[0] == fk_id), key=lambda r: r[1])
+        actions[(tuple(r[3] for r in group), group[0][2])] = (group[0][6], group[0][5])
+    clauses = [p for p in _parts(sql) if re.search(r"\bREFERENCES\b", p, flags=re.I)]
+    out = []
+    for fk in table.foreign_keys:
+        on_delete, on_update = actions.get((fk.columns, fk.ref_table), ("NO ACTION", "NO ACTION"))
+        clause = next((c for c in clauses if _declares(c, fk)), "")
+        deferrable = re.search(r"(?<!NOT )\bDEFERRABLE\s+INITIALLY\s+(DEFERRED|IMMEDIATE)\b", clause, flags=re.I)
+        out.append(fk.model_copy(update={
+            "on_delete": on_delete.upper() if on_delete.upper() != "NO ACTION" else None,
+            "on_update": on_update.upper() if on_update.upper() != "NO ACTION" else None,
+            "deferrable": bool(deferrable),
+            "initially_deferred": bool(deferrable and deferrable.group(1).upper() == "DEFERRED")}))
+    return tuple(out)
+
+
+def _declares(clause: str, fk: ForeignKey) -> bool:
+    """Whether a column definition or table constraint declares ``fk`` (by its columns)."""
+    names = [re.escape(c) for c in fk.columns]
+    if len(names) == 1 and re.match(rf'\s*(?:"{names[0]}"|`{names[0]}`|\[{names[0]}\]|{names[0]})\s', clause):
+        return True
+    listed = r"\s*,\s*".join(rf'(?:"{n}"|`{n}`|\[{n}\]|{n})' for n in names)
+    return bool(re.search(rf"FOREIGN\s+KEY\s*\(\s*{listed}\s*\)", clause, flags=re.I))
+
+
+def _parts(sql: str) -> list[str]:
+    """The top-level comma-separated parts of a CREATE TABLE statement's body."""
     start, end = sql.find("("), sql.rfind(")")
     if start < 0 or end < 0:
-        return {}
+        return []
     body, depth, quote = sql[start + 1:end], 0, ""
     parts: list[str] = []
     current: list[str] = []
@@ -157,16 +234,7 @@ def _column_definitions(sql: str) -> dict[str, str]:
             continue
         current.append(ch)
     parts.append("".join(current))
-    out = {}
-    for part in parts:
-        text = part.strip()
-        match = re.match(r'"((?:[^"]|"")+)"|`((?:[^`]|``)+)`|\[([^\]]+)\]|(\S+)', text)
-        if not match:
-            continue
-        name = next(g for g in match.groups() if g is not None).replace('""', '"')
-        if name.upper() not in ("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"):
-            out[name] = text
-    return out
+    return parts
 
 
 _STRING_LITERAL = re.compile(r"'(?:[^']|'')*'")

@@ -8,6 +8,7 @@ loaded into compare equal when the copy is exact.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -196,11 +197,17 @@ def sqlite_snapshot(path: Path) -> dict[str, list[tuple[Any, ...]]]:
         for table in tables:
             quoted = '"' + table.replace('"', '""') + '"'
             out[f"{table}.columns"] = [tuple(r) for r in conn.execute(f"PRAGMA table_xinfo({quoted})")]
-            out[f"{table}.foreign_keys"] = [tuple(r[2:5]) for r in conn.execute(f"PRAGMA foreign_key_list({quoted})")]
+            out[f"{table}.foreign_keys"] = [tuple(r[2:7]) for r in conn.execute(f"PRAGMA foreign_key_list({quoted})")]
             out[f"{table}.unique"] = sorted(
                 tuple(c[2] for c in conn.execute(f"PRAGMA index_info(\"{r[1]}\")"))
                 for r in conn.execute(f"PRAGMA index_list({quoted})") if r[2] and r[3] != "pk")
         out["views"] = [tuple(r) for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'")]
+        # Indexes with a statement (not the automatic ones of keys), as written; and the DEFERRABLE clauses.
+        out["indexes"] = [tuple(r) for r in conn.execute(
+            "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY 1")]
+        out["deferrable"] = [(name, " ".join(re.findall(r"DEFERRABLE INITIALLY \w+", sql or "", flags=re.I)))
+                             for name, sql in conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table' "
+                                                           "ORDER BY 1")]
         return out
     finally:
         conn.close()
