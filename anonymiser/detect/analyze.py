@@ -156,8 +156,11 @@ class _PatternSpans:
             self.patterns.append((compiled, float(pattern.score)))
         self.entity = str(recognizer.supported_entities[0])
         # Presidio's validators are pure functions of the matched text (checksums, a domain's suffix).
-        self.validate = (functools.lru_cache(maxsize=65_536)(recognizer.validate_result)
-                         if type(recognizer).validate_result is not PatternRecognizer.validate_result else None)
+        self.validate: Callable[[str], bool | None] | None = (
+            functools.lru_cache(maxsize=65_536)(recognizer.validate_result)
+            if type(recognizer).validate_result is not PatternRecognizer.validate_result else None)
+        if self.validate is not None and type(recognizer).__name__ == "EmailRecognizer":
+            self.validate = _ByDomain(recognizer.validate_result)
         self.invalidate = (recognizer.invalidate_result
                            if type(recognizer).invalidate_result is not PatternRecognizer.invalidate_result else None)
 
@@ -179,6 +182,28 @@ class _PatternSpans:
                 if score > 0:
                     found.append((start, end, score))
         return [(start, end, self.entity, score, ()) for start, end, score in _without_contained(found)]
+
+
+class _ByDomain:
+    """Presidio's e-mail validation (``tldextract.extract(address).fqdn != ""``), once per domain: for an
+    address whose local part holds none of ``/ ? # :``, tldextract's host is exactly the part after the
+    ``@``, so the answer depends on the domain alone. Other addresses are validated one by one."""
+
+    _PLAIN_LOCAL = re.compile(r"[^/?#:]*")
+
+    def __init__(self, validate: Callable[[str], bool | None]) -> None:
+        self.validate = validate
+        self.domains: dict[str, bool | None] = {}
+
+    def __call__(self, address: str) -> bool | None:
+        local, _, domain = address.rpartition("@")
+        if not self._PLAIN_LOCAL.fullmatch(local):
+            return self.validate(address)
+        if domain not in self.domains:
+            if len(self.domains) > 65_536:
+                self.domains.clear()
+            self.domains[domain] = self.validate(address)
+        return self.domains[domain]
 
 
 class _DottedRuns:

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import phonenumbers
 
@@ -62,11 +62,40 @@ def find_cards(text: str) -> list[NumberSpan]:
     return out
 
 
+class _Matcher(phonenumbers.PhoneNumberMatcher):
+    """libphonenumber's matcher, remembering what each candidate parses to. Its ``_parse_and_verify``
+    depends on the text only through the characters right before and after the candidate (checked for
+    letters and currency signs); with those in the key, a number met again is not parsed again."""
+
+    def _parse_and_verify(self, candidate: str, offset: int) -> Any:
+        text = self.text
+        end = offset + len(candidate)
+        key = (candidate, self.preferred_region, self.leniency, text[offset - 1] if offset > 0 else None,
+               text[end] if end < len(text) else None)
+        number = _PARSED.get(key, _UNSEEN)
+        if number is _UNSEEN:
+            match = super()._parse_and_verify(candidate, offset)
+            if len(_PARSED) > _PARSED_MAX:
+                _PARSED.clear()
+            _PARSED[key] = None if match is None else match.number
+            return match
+        return None if number is None else phonenumbers.PhoneNumberMatch(offset, candidate, number)
+
+
+_PARSED: dict[tuple[Any, ...], Any] = {}
+_PARSED_MAX = 65_536
+_UNSEEN = object()
+# The private method this relies on is checked once; a phonenumbers without it gets the plain matcher.
+_MATCHER: type[phonenumbers.PhoneNumberMatcher] = (
+    _Matcher if callable(getattr(phonenumbers.PhoneNumberMatcher, "_parse_and_verify", None))
+    else phonenumbers.PhoneNumberMatcher)
+
+
 def find_phones(text: str, region: str = DEFAULT_REGION) -> list[NumberSpan]:
     if not _PHONE_POSSIBLE.search(text):
         return []
     out = []
-    for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
+    for match in _MATCHER(text, region, leniency=phonenumbers.Leniency.VALID):
         raw = match.raw_string
         international = raw.startswith(("+", "00", "(+"))
         score = PHONE_INTL_SCORE if international else PHONE_SCORE
