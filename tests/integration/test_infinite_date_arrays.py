@@ -1,5 +1,6 @@
 """Issue 10: PostgreSQL arrays of dates and timestamps holding ``infinity``/``-infinity`` survive
-run → Parquet → SQL dump → psql / ``anonymiser load``, on both read paths (ADBC bulk and the cursor).
+run → Parquet → SQL dump → psql / ``anonymiser load``, on both read paths (ADBC bulk and the cursor); and
+dates before year 1 (BC) likewise.
 
 The cursor path is the one a source without the optional ADBC driver takes: the CLI runs with a
 ``PYTHONPATH`` in which ``adbc_driver_postgresql`` cannot be imported.
@@ -21,18 +22,23 @@ from tests.cli_runner import anonymiser
 pytestmark = pytest.mark.postgres
 
 SOURCE = """
-CREATE TABLE a (id int PRIMARY KEY, d date[], t timestamptz[], ts timestamp[], grid date[][]);
-INSERT INTO a VALUES
+CREATE TABLE a (id int PRIMARY KEY, d date[], t timestamptz[], ts timestamp[], grid date[][], s date,
+                stamp timestamptz);
+INSERT INTO a (id, d, t, ts, grid) VALUES
   (1, '{2024-02-29,-infinity}', '{infinity,"2024-01-01 00:00+00"}', '{-infinity,NULL,"2000-01-01 12:00:00.5"}',
    '{{infinity,2020-01-01},{NULL,-infinity}}'),
   (2, NULL, '{}', NULL, NULL),
   (3, '[0:1]={infinity,infinity}', '{NULL}', '{infinity}', '{{2024-01-01}}');
+-- Years before 1 (PostgreSQL writes them with BC; Arrow counts a year 0), in arrays and alone.
+INSERT INTO a VALUES (4, '{0044-03-15 BC,2024-01-01}', '{"0044-03-15 10:00:00.5+00 BC"}', '{"0001-12-31 23:59 BC"}',
+                      '{{4713-01-01 BC}}', '0001-01-01 BC', '0100-02-28 12:00+00 BC');
 """
-POLICY = "version: 1\ntables:\n  a: {columns: {id: keep, d: keep, t: keep, ts: keep, grid: keep}}\n"
-AS_TEXT = "SELECT id, d::text, t::text, ts::text, grid::text FROM a ORDER BY id"
+POLICY = ("version: 1\ntables:\n  a: {columns: {id: keep, d: keep, t: keep, ts: keep, grid: keep, s: keep, "
+          "stamp: keep}}\n")
+AS_TEXT = "SELECT id, d::text, t::text, ts::text, grid::text, s::text, stamp::text FROM a ORDER BY id"
 # The source's own text, but for the lower bound of row 3's array (Arrow lists start at 1, as PostgreSQL's
 # arrays do unless written otherwise).
-EXPECTED_ROW_3 = (3, "{infinity,infinity}", "{NULL}", "{infinity}", "{{2024-01-01}}")
+EXPECTED_ROW_3 = (3, "{infinity,infinity}", "{NULL}", "{infinity}", "{{2024-01-01}}", None, None)
 
 
 def _without_adbc(tmp_path: Path) -> dict[str, str]:
@@ -106,7 +112,7 @@ def test_date_shift_keeps_infinity_infinite(tmp_path: Path) -> None:
                        " (3, '2020-01-01', '2020-01-01 10:00+00');")
         policy = tmp_path / "policy.yaml"
         policy.write_text("version: 1\ntables:\n  a: {columns: {id: keep, d: {mask: date_shift}, "
-                          "t: {mask: date_shift, by: id}, ts: keep, grid: keep}}\n"
+                          "t: {mask: date_shift, by: id}, ts: keep, grid: keep, s: keep, stamp: keep}}\n"
                           "  b: {columns: {id: keep, s: {mask: date_shift}, e: {mask: date_shift, by: id}}}\n",
                           encoding="utf-8")
         out = tmp_path / "out"

@@ -163,9 +163,9 @@ class PostgreSQL(Dialect):
         elif kind == "boolean":
             text = render.choose(array, "t", "f").cast(render.TEXT)
         elif kind == "date":
-            text = render.date_text(array, infinity=("infinity", "-infinity"))
+            text = render.date_text(array, infinity=("infinity", "-infinity"), era=True)
         elif kind == "datetime":
-            text = render.datetime_text(array, infinity=("infinity", "-infinity"))
+            text = render.datetime_text(array, infinity=("infinity", "-infinity"), era=True)
             if _aware(column):
                 finite = pc.invert(pc.fill_null(pc.match_substring(text, "infinity"), False))
                 text = render.choose(finite, render.concat(text, "+00"), text)

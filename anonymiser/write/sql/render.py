@@ -105,22 +105,36 @@ def _with_infinity(array: pa.Array, storage: pa.DataType, extremes: tuple[int, i
                                                                   render_finite(finite)))
 
 
-def datetime_text(array: pa.Array, infinity: Spelling = ("9999-12-31 23:59:59.999999",
-                                                         "0001-01-01 00:00:00.000000")) -> pa.Array:
-    """``YYYY-MM-DD HH:MM:SS.ffffff``; time-zone-aware values converted to UTC first."""
+def datetime_text(array: pa.Array, infinity: Spelling = ("9999-12-31 23:59:59.999999", "0001-01-01 00:00:00.000000"),
+                  *, era: bool = False) -> pa.Array:
+    """``YYYY-MM-DD HH:MM:SS.ffffff``; time-zone-aware values converted to UTC first. ``era``: years before 1
+    as PostgreSQL spells them (``0044-03-15 … BC``), else as Arrow does (ISO's ``-0043``)."""
     array = _microseconds(plain(array))
     if array.type.tz is not None:
         array = array.cast(pa.timestamp("us", tz="UTC"))
     return _with_infinity(array, pa.int64(), TIMESTAMP_INFINITY, infinity,
-                          lambda a: pc.strftime(a, format="%Y-%m-%d %H:%M:%S").cast(TEXT))
+                          lambda a: _with_era(pc.strftime(a, format="%Y-%m-%d %H:%M:%S").cast(TEXT), a, era))
 
 
-def date_text(array: pa.Array, infinity: Spelling = ("9999-12-31", "0001-01-01")) -> pa.Array:
+def date_text(array: pa.Array, infinity: Spelling = ("9999-12-31", "0001-01-01"), *, era: bool = False) -> pa.Array:
     array = plain(array)
     if pa.types.is_timestamp(array.type):
         array = array.cast(pa.date32())
     array = array.cast(pa.date32())
-    return _with_infinity(array, pa.int32(), DATE_INFINITY, infinity, lambda a: a.cast(TEXT))
+    return _with_infinity(array, pa.int32(), DATE_INFINITY, infinity, lambda a: _with_era(a.cast(TEXT), a, era))
+
+
+def _with_era(text: pa.Array, values: pa.Array, era: bool) -> pa.Array:
+    """Arrow writes years before 1 astronomically (year 0 is 1 BC, -43 is 44 BC); PostgreSQL wants ``BC``."""
+    if not era:
+        return text
+    years = pc.year(values)
+    before = pc.fill_null(pc.less_equal(years, 0), False)
+    if not pc.any(before).as_py():
+        return text
+    bc_year = pc.utf8_lpad(pc.subtract(1, pc.fill_null(years, 1)).cast(TEXT), width=4, padding="0")
+    rest = pc.replace_substring_regex(text, r"^-?\d+", "")
+    return pc.if_else(before, concat(bc_year, rest, " BC"), text)
 
 
 def time_text(array: pa.Array) -> pa.Array:
