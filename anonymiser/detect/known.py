@@ -40,6 +40,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 
 from anonymiser.detect.gazetteer import fold, load
 
@@ -108,6 +109,26 @@ def norm_phone(text: str) -> str:
     elif digits.startswith("0"):
         digits = "64" + digits[1:]
     return digits
+
+
+def national_phone(text: str) -> str:
+    """A phone's national significant number: its digits without the country calling code (after a "+" or
+    "00") or the trunk 0 ("+44 20 7946 0958", "0044 20 7946 0958", "020 7946 0958" → "2079460958").
+    Calling codes are prefix-free, so the first one to match is the one."""
+    digits = _NOT_DIGIT.sub("", text)
+    plus = "+" in text[:len(text) - len(text.lstrip("+( \t"))]
+    if plus or digits.startswith("00"):
+        international = digits if plus else digits[2:]
+        for n in (1, 2, 3):
+            if international[:n] in _CALLING_CODES:
+                return international[n:]
+        return international
+    return digits[1:] if digits.startswith("0") else digits
+
+
+_CALLING_CODES = frozenset(str(code) for code in COUNTRY_CODE_TO_REGION_CODE)
+_CALLING_CODE_INTS = tuple(np.array(sorted(int(c) for c in _CALLING_CODES if len(c) == n), dtype=np.int64)
+                           for n in (1, 2, 3))
 
 
 def norm_street(text: str) -> str:
@@ -256,7 +277,9 @@ class KnownEntities:
         elif entity == "EMAIL_ADDRESS":
             self._table("email").add((v.strip().lower() for v in values), self._target(Target(entity, domain)))
         elif entity == "PHONE_NUMBER":
-            self._table("phone").add((p for v in values if len(p := norm_phone(v)) >= 7),
+            # Found in any layout of its own country ("021 555 1234", "+64 21 555 1234") and as its national
+            # number ("+44 20 7946 0958" written "020 7946 0958", "+1 415 555 2671" as "(415) 555-2671").
+            self._table("phone").add((p for v in values for p in {norm_phone(v), national_phone(v)} if len(p) >= 7),
                                      self._target(Target(entity, domain)))
         elif entity == "STREET_ADDRESS":
             self._table("street").add((f for v in values for f in street_forms(v)),
@@ -659,14 +682,14 @@ def _digit_run_spans(buffer: _Buffer) -> np.ndarray:
 
 def digit_runs(buffer: _Buffer) -> tuple[Windows, Windows]:
     """(starts, ends, hashes) of each run of digits and separators, as a phone (``norm_phone``: digits,
-    a leading 00 dropped, a leading 0 read as 64) and as an identifier (``norm_identifier``: digits
-    without leading zeros), hashed in numpy like names."""
+    a leading 00 dropped, a leading 0 read as 64; and ``national_phone``) and as an identifier
+    (``norm_identifier``: digits without leading zeros), hashed in numpy like names."""
     run = _digit_run_spans(buffer)
-    if not len(run):
-        return _NO_WINDOWS, _NO_WINDOWS
     points = buffer.points
     digit = (points >= 48) & (points <= 57)
     at = np.flatnonzero(digit)
+    if not len(run) or not len(at):
+        return _NO_WINDOWS, _NO_WINDOWS
     first = np.searchsorted(at, run[:, 0])                   # rank of each run's first digit
     second = np.minimum(first + 1, len(at) - 1)
     zero = points[at[first]] == 48
@@ -677,13 +700,36 @@ def digit_runs(buffer: _Buffer) -> tuple[Windows, Windows]:
     with np.errstate(over="ignore"):
         prefixed = np.uint64(ord("6") + 1) + np.uint64(ord("4") + 1) * _BASE + _POWERS[2] * phone
     phone = np.where(zero & ~double_zero, prefixed, phone).view(np.int64)
+    national = _window_hashes(weights, ~digit, _national_begin(points, at, run, first, double_zero), run[:, 1])
     # Identifier: the digits from the first that is not 0 (all zeros: the whole run).
     nonzero = np.flatnonzero(digit & (points != 48))
     lead = np.searchsorted(nonzero, run[:, 0])
     has = (lead < len(nonzero)) & (nonzero[np.minimum(lead, len(nonzero) - 1)] < run[:, 1])
     ident_begin = np.where(has, nonzero[np.minimum(lead, max(len(nonzero) - 1, 0))] if len(nonzero) else 0, run[:, 0])
     ident = _window_hashes(weights, ~digit, ident_begin, run[:, 1])
-    return (run[:, 0], run[:, 1], phone), (run[:, 0], run[:, 1], ident)
+    phones = (np.concatenate([run[:, 0], run[:, 0]]), np.concatenate([run[:, 1], run[:, 1]]),
+              np.concatenate([phone, national]))
+    return phones, (run[:, 0], run[:, 1], ident)
+
+
+def _national_begin(points: np.ndarray, at: np.ndarray, run: np.ndarray, first: np.ndarray,
+                    double_zero: np.ndarray) -> np.ndarray:
+    """Where each run's national number starts (``national_phone``): after "+" or "00" and the calling
+    code, else after a trunk 0; the run's end when nothing is left."""
+    count = np.searchsorted(at, run[:, 1]) - first             # digits in the run
+    plus = points[run[:, 0]] == ord("+")
+    international = plus | double_zero
+    start = first + np.where(double_zero & ~plus, 2, 0)         # rank of the calling code's first digit
+    digits = [np.where(start + k < first + count, points[at[np.minimum(start + k, len(at) - 1)]].astype(np.int64) - 48,
+                       -1) for k in range(3)]
+    code = np.zeros(len(run), dtype=np.int64)
+    value = np.zeros(len(run), dtype=np.int64)
+    for n, codes in enumerate(_CALLING_CODE_INTS, 1):
+        value = value * 10 + digits[n - 1]
+        code = np.where((code == 0) & (digits[n - 1] >= 0) & np.isin(value, codes), n, code)
+    trunk = (points[at[first]] == ord("0")).astype(np.int64)
+    rank = np.where(international, start + code, first + trunk)
+    return np.where(rank < first + count, at[np.minimum(rank, len(at) - 1)], run[:, 1])
 
 
 def _window_hashes(folded: np.ndarray, dropped: np.ndarray, begin: np.ndarray, end: np.ndarray) -> np.ndarray:

@@ -135,3 +135,23 @@ def test_name_hashes_from_prefix_sums_are_the_window_hashes(text: str, windows: 
     end = np.maximum(end, begin)
     assert buffer.name_hashes(begin, end).tolist() == \
         km._window_hashes(buffer.weights, buffer.dropped, begin, end).tolist()
+
+
+def test_phones_are_found_in_their_national_layout() -> None:
+    known = KnownEntities()
+    known.add("PHONE_NUMBER", ["+44 20 7946 0958", "+1 415 555 2671", "021 555 1234"])
+    text = "call 020 7946 0958, ring (415) 555-2671 or 0064 21 555 1234; ref 2079 4609 58"   # any grouping
+    assert [text[m.start:m.end] for m in known.find_one(text)] == [
+        "020 7946 0958", "(415) 555-2671", "0064 21 555 1234", "2079 4609 58"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*"+(0012344789 -)", "00", "+1", "+44", "+64", "+358", "0"]), max_size=30).map("".join))
+def test_national_numbers_of_digit_runs_are_national_phone(text: str) -> None:
+    buffer = km._Buffer(text)
+    runs = km._digit_run_spans(buffer).tolist()
+    phones, _ = km.digit_runs(buffer)
+    national = phones[2][len(runs):].tolist()
+    for (begin, end), got in zip(runs, national, strict=True):
+        form = km.national_phone(text[begin:end])
+        assert got == (km.poly_hashes([form]).tolist()[0] if form else 0), (text, begin, end)
