@@ -380,18 +380,20 @@ def with_name_parts(text: str, hits: list[Hit]) -> list[Hit]:
     persons = [h for h in hits if h.entity == "PERSON"]
     if not persons:
         return hits
-    # Capitalised words without a possessive 's (a word never ends in a line break: endswith is the $ of
-    # _POSSESSIVE).
-    words = [(m.start(), m.end() - 2, word[:-2]) if word.endswith(_POSSESSIVE_ENDS) else (m.start(), m.end(), word)
-             for m in _NAME_WORD.finditer(text) if (word := m.group())[0].isupper()]
+    # Words without a possessive 's (a word never ends in a line break: endswith is the $ of _POSSESSIVE),
+    # and whether each is capitalised.
+    words = [(m.start(), m.end() - 2, word[:-2], word[0].isupper()) if word.endswith(_POSSESSIVE_ENDS)
+             else (m.start(), m.end(), word, word[0].isupper()) for m in _NAME_WORD.finditer(text)
+             if (word := m.group())]
     roles: dict[str, str] = {}
     part_roles: dict[str, str] = {}      # whole parts of full names: "bin ismail", "van der berg" -> family
     for h in persons:
         for start, end, role in h.parts:
             if len(h.parts) > 1:
                 part_roles.setdefault(_folded_part(text[start:end]), "given" if role == "middle" else role)
-            for ws, we, word in words:
-                if start <= ws and we <= end and len(word) >= 2 and word.lower() not in _PARTICLE_WORDS:
+            for ws, we, word, capitalised in words:
+                if capitalised and start <= ws and we <= end and len(word) >= 2 and \
+                        word.lower() not in _PARTICLE_WORDS:
                     roles.setdefault(fold(word), "given" if role == "middle" else role)
     if not roles:
         return hits
@@ -400,10 +402,16 @@ def with_name_parts(text: str, hits: list[Hit]) -> list[Hit]:
     hits = [_with_role(h, text, part_roles, roles) if h.entity == "PERSON" and len(h.parts) == 1 else h
             for h in hits]
     taken = [(h.start, h.end) for h in hits]
+    g = gazetteer.load()
     extra = []
-    for ws, we, word in words:
-        found = roles.get(fold(word))
-        if found is not None and not any(a < we and ws < b for a, b in taken):
+    for ws, we, word, capitalised in words:
+        key = fold(word)
+        found = roles.get(key)
+        # Written again in lower case ("Spoke with Aroha Ngata; aroha said"), unless also an everyday word
+        # ("Mark Brown … mark the invoice").
+        if found is None or (not capitalised and (key in g.never or key in g.ambiguous)):
+            continue
+        if not any(a < we and ws < b for a, b in taken):
             extra.append(Hit(ws, we, "PERSON", 0.6, "NameRepeat", (NamePart(ws, we, found),)))
     return hits + extra
 

@@ -28,8 +28,11 @@ def _spans(text: str, entity: str) -> list[str]:
     ("Ngata, Aroha — loyalty member.", ["Ngata", "Aroha"]),
     ("According to Ebun Mourik, the box was open. Mourik sent photos.", ["Ebun Mourik", "Mourik"]),
     ("Hemi's parcel arrived damaged.", ["Hemi"]),
+    ("Spoke with Aroha Ngata; aroha said she would call back.", ["Aroha Ngata", "aroha"]),
+    ("Mark Brown asked us to mark the invoice as paid.", ["Mark Brown"]),
 ], ids=["repeated-given", "single-unseen-after-my-name-is", "maori-particles", "dutch-particles", "title-particle",
-        "arabic-irish-coordinated", "sign-off", "family-comma-given", "repeated-family", "possessive"])
+        "arabic-irish-coordinated", "sign-off", "family-comma-given", "repeated-family", "possessive",
+        "repeated-in-lower-case", "lower-case-everyday-word-not-repeated"])
 def test_names_are_found(text: str, names: list[str]) -> None:
     assert _spans(text, "PERSON") == names
 
