@@ -86,6 +86,8 @@ def offline_tldextract() -> None:
     extractor = tld.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
     extractor._anonymiser_offline = True  # type: ignore[attr-defined]
     tld.TLD_EXTRACTOR = extractor
+    # The suffix list loads on first use (~0.1 s): load it now, so that forked workers inherit it.
+    extractor("example.co.nz")
 
 
 def installed_models() -> list[str]:
