@@ -7,12 +7,14 @@ carries the column's entity and pseudonym domain so free text replaces it with e
 that column gives it.
 
 **Memory is bounded by design**: no value is kept, only a 64-bit hash of its normalised form, in
-one sorted ``numpy`` array per kind (8 bytes a value: 10 million values take 80 MB; see
-``benchmarks/bench_known_entities.py``). A text is cut into candidates the same way the values were
-normalised (capitalised word runs for names, digit runs for phones and numbers, e-mail shapes,
-letter+digit tokens for identifiers, number-led street lines), each candidate is hashed and looked
-up with one ``searchsorted`` per text. A false match needs a 64-bit hash collision (about one in
-10^12 lookups at 10 million values) and only replaces a span too many.
+one sorted ``numpy`` array per kind, with the index of its column's target (12 bytes a value, plus a
+bit filter of 1 to 2 bytes a value on tables over 256K values: 10 million values take about 150 MB;
+see ``benchmarks/bench_known_entities.py``). A text is cut into candidates the same way the values
+were normalised (name-like word runs, digit runs for phones and numbers, e-mail shapes, letter+digit
+tokens for identifiers, number-led street lines), each candidate is hashed, and each kind is looked
+up at once: the bit filter rules most candidates out, a ``searchsorted`` confirms the rest. A false
+match needs a 64-bit hash collision (about one in 10^12 lookups at 10 million values) and only
+replaces a span too many.
 
 Normalised forms (what makes two spellings one value):
 
@@ -185,6 +187,9 @@ class _Table:
     sorted_targets: np.ndarray | None = None
 
     polynomial: bool = False        # hashed with poly_hashes (names: windows hashed in numpy)
+    # Large tables: one bit per slot of the hashes' low bits, 8 to 16 slots a value, so that most windows
+    # (which are no one's name) are ruled out with one memory access instead of a binary search.
+    bits: np.ndarray | None = None
 
     def add(self, forms: Iterable[str], target: int) -> int:
         if self.polynomial:
@@ -207,6 +212,13 @@ class _Table:
         keep[1:] = h[1:] != h[:-1]
         self.sorted_hashes, self.sorted_targets = h[keep], t[keep]
         self.hashes, self.targets = [self.sorted_hashes], [self.sorted_targets]
+        self.bits = None
+        if len(self.sorted_hashes) >= _FILTER_MIN:
+            slots = 1 << int(8 * len(self.sorted_hashes) - 1).bit_length()
+            self.bits = np.zeros(slots // 8, dtype=np.uint8)
+            at = self.sorted_hashes.view(np.uint64) & np.uint64(slots - 1)
+            np.bitwise_or.at(self.bits, (at >> np.uint64(3)).astype(np.int64),
+                             (np.uint8(1) << (at & np.uint64(7)).astype(np.uint8)))
 
     def lookup(self, forms: Sequence[str]) -> np.ndarray:
         """Target index per form, -1 where unknown."""
@@ -223,12 +235,27 @@ class _Table:
         assert self.sorted_hashes is not None and self.sorted_targets is not None
         if not len(h) or not len(self.sorted_hashes):
             return np.full(len(h), -1, dtype=np.int32)
+        if self.bits is not None:
+            at = h.view(np.uint64) & np.uint64(len(self.bits) * 8 - 1)
+            maybe = np.flatnonzero((self.bits[(at >> np.uint64(3)).astype(np.int64)] >>
+                                    (at & np.uint64(7)).astype(np.uint8)) & np.uint8(1))
+            out = np.full(len(h), -1, dtype=self.sorted_targets.dtype)
+            out[maybe] = self._search(h[maybe])
+            return out
+        return self._search(h)
+
+    def _search(self, h: np.ndarray) -> np.ndarray:
+        assert self.sorted_hashes is not None and self.sorted_targets is not None
         pos = np.minimum(np.searchsorted(self.sorted_hashes, h), len(self.sorted_hashes) - 1)
         return np.where(self.sorted_hashes[pos] == h, self.sorted_targets[pos], -1)
 
     @property
     def nbytes(self) -> int:
-        return sum(a.nbytes for a in self.hashes) + sum(a.nbytes for a in self.targets)
+        return sum(a.nbytes for a in self.hashes) + sum(a.nbytes for a in self.targets) + \
+            (self.bits.nbytes if self.bits is not None else 0)
+
+
+_FILTER_MIN = 1 << 18       # values in a table before it gets its bit filter (1 to 2 bytes a value)
 
 
 class KnownEntities:

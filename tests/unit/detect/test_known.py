@@ -155,3 +155,12 @@ def test_national_numbers_of_digit_runs_are_national_phone(text: str) -> None:
     for (begin, end), got in zip(runs, national, strict=True):
         form = km.national_phone(text[begin:end])
         assert got == (km.poly_hashes([form]).tolist()[0] if form else 0), (text, begin, end)
+
+
+def test_large_tables_are_filtered_by_a_bit_array_and_find_the_same() -> None:
+    known = KnownEntities()
+    known.add("EMAIL_ADDRESS", [f"user{i}@example.org" for i in range(300_000)])
+    known.freeze()
+    assert 300_000 * (8 + 4 + 1) <= known.nbytes <= 300_000 * (8 + 4 + 2)     # 1 to 2 bytes a value of bits
+    text = "mail user299999@example.org, user300000@example.org or user7@example.org"
+    assert [text[m.start:m.end] for m in known.find_one(text)] == ["user299999@example.org", "user7@example.org"]
