@@ -38,22 +38,25 @@ CONTEXT_BOOST, CONTEXT_MIN = 0.35, 0.4     # Presidio's LemmaContextAwareEnhance
 CONTEXT_WORDS_BEFORE = 5
 
 _DIGITS = ("PHONE_NUMBER", "NZ_IRD", "NZ_BANK_ACCOUNT", "NZBN", "STREET_ADDRESS")
-# (pre-screen regex, entities it makes possible, digits (\d) it needs). A text matching none is never analysed.
-_TRIGGERS: tuple[tuple[re.Pattern[str], tuple[str, ...], int], ...] = (
-    (re.compile(r"@"), ("EMAIL_ADDRESS",), 0),
-    (re.compile(r"\d(?:[\s().\-/+]{0,3}\d){6}"), _DIGITS, 7),
-    (re.compile(r"\d(?:[ \-]?\d){11}"), ("CREDIT_CARD",), 12),
-    (re.compile(r"(?<!\d)\d{3}[- .]?\d{2}[- .]?\d{4}(?!\d)"), ("US_SSN", "US_ITIN"), 9),
-    (re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9a-fA-F]{1,4}:[0-9a-fA-F]{0,4}:"), ("IP_ADDRESS",), 0),
-    (re.compile(r"[A-Za-z]{2}\d{2}[A-Za-z0-9 ]{10,}"), ("IBAN_CODE",), 2),
+# (pre-screen regex, entities it makes possible, digits (\d) it needs, a character it needs or ""). A text
+# matching none is never analysed.
+_TRIGGERS: tuple[tuple[re.Pattern[str], tuple[str, ...], int, str], ...] = (
+    (re.compile(r"@"), ("EMAIL_ADDRESS",), 0, ""),
+    (re.compile(r"\d(?:[\s().\-/+]{0,3}\d){6}"), _DIGITS, 7, ""),
+    (re.compile(r"\d(?:[ \-]?\d){11}"), ("CREDIT_CARD",), 12, ""),
+    (re.compile(r"(?<!\d)\d{3}[- .]?\d{2}[- .]?\d{4}(?!\d)"), ("US_SSN", "US_ITIN"), 9, ""),
+    (re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}"), ("IP_ADDRESS",), 4, "."),
+    (re.compile(r"[0-9a-fA-F]{1,4}:[0-9a-fA-F]{0,4}:"), ("IP_ADDRESS",), 0, ":"),
+    (re.compile(r"[A-Za-z]{2}\d{2}[A-Za-z0-9 ]{10,}"), ("IBAN_CODE",), 2, ""),
     # Every NHI pattern starts at a word boundary (the \b makes e-mail locals such as "ngata12" no NHI candidate).
-    (re.compile(r"(?i)\b[a-z]{3}\s?\d{2}"), ("NZ_NHI",), 2),
-    (re.compile(r"[A-Za-z]\d{6}"), ("NZ_DRIVER_LICENCE", "NZ_PASSPORT"), 6),
-    (re.compile(r"\d"), ("STREET_ADDRESS",), 1),
-    (re.compile(r"(?i)https?://|www\.|\w\.[a-z]{2,}\b"), ("URL",), 0),
-    (re.compile(r"[0-9a-fA-F]{2}[:\-][0-9a-fA-F]{2}[:\-][0-9a-fA-F]{2}"), ("MAC_ADDRESS",), 0),
-    (re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}"), ("UUID",), 0),
-    (re.compile(r"\b(?:bc1|[13])[a-km-zA-HJ-NP-Z1-9]{25,}"), ("CRYPTO",), 1),
+    (re.compile(r"(?i)\b[a-z]{3}\s?\d{2}"), ("NZ_NHI",), 2, ""),
+    (re.compile(r"[A-Za-z]\d{6}"), ("NZ_DRIVER_LICENCE", "NZ_PASSPORT"), 6, ""),
+    (re.compile(r"\d"), ("STREET_ADDRESS",), 1, ""),
+    (re.compile(r"(?i)www\.|\w\.[a-z]{2,}\b"), ("URL",), 0, "."),
+    (re.compile(r"(?i)https?://"), ("URL",), 0, ":"),
+    (re.compile(r"[0-9a-fA-F]{2}[:\-][0-9a-fA-F]{2}[:\-][0-9a-fA-F]{2}"), ("MAC_ADDRESS",), 0, ""),
+    (re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}"), ("UUID",), 0, "-"),
+    (re.compile(r"\b(?:bc1|[13])[a-km-zA-HJ-NP-Z1-9]{25,}"), ("CRYPTO",), 1, ""),
 )
 _DIGIT = re.compile(r"\d")
 _NOT_DIGIT = re.compile(r"\D+")
@@ -80,7 +83,7 @@ def candidate_entities(text: str, wanted: Collection[str] | None, has_ner: bool)
     return sorted(_candidates(text, *_screens(None if wanted is None else frozenset(wanted), has_ner)))
 
 
-Screen = tuple[re.Pattern[str], frozenset[str], int]
+Screen = tuple[re.Pattern[str], frozenset[str], int, str]
 
 
 @functools.lru_cache(maxsize=64)
@@ -90,19 +93,20 @@ def _screens(wanted: frozenset[str] | None,
     entities every text may hold, and those a capital letter opens."""
     def keep(entities: Collection[str]) -> frozenset[str]:
         return frozenset(entities) if wanted is None else frozenset(entities) & wanted
-    screens = tuple((pattern, keep(entities), digits) for pattern, entities, digits in _TRIGGERS if keep(entities))
+    screens = tuple((pattern, keep(entities), digits, char) for pattern, entities, digits, char in _TRIGGERS
+                    if keep(entities))
     # Names in lower case too ("call aroha ngata"): persons.py holds them to cues.
     return screens, keep(("PERSON",)), keep(NER_ENTITIES if has_ner else ())
 
 
 def _candidates(text: str, screens: tuple[Screen, ...], always: frozenset[str],
                 capital: frozenset[str]) -> frozenset[str]:
-    """The entities ``text`` could hold. A screen is skipped when the text has fewer digits than it needs
-    or when every entity it opens is open already."""
+    """The entities ``text`` could hold. A screen is skipped when the text has fewer digits than it needs,
+    lacks the character it needs, or when every entity it opens is open already."""
     digits = len(_NOT_DIGIT.sub("", text)) if _DIGIT.search(text) else 0
     found = always
-    for pattern, entities, needs in screens:
-        if digits >= needs and not entities <= found and pattern.search(text):
+    for pattern, entities, needs, char in screens:
+        if digits >= needs and not entities <= found and char in text and pattern.search(text):
             found |= entities
     if capital and _HAS_CAPITAL.search(text):
         found |= capital
