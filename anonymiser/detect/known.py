@@ -730,9 +730,11 @@ def digit_runs(buffer: _Buffer) -> tuple[Windows, Windows]:
     national = _window_hashes(weights, ~digit, _national_begin(points, at, run, first, double_zero), run[:, 1])
     # Identifier: the digits from the first that is not 0 (all zeros: the whole run).
     nonzero = np.flatnonzero(digit & (points != 48))
-    lead = np.searchsorted(nonzero, run[:, 0])
-    has = (lead < len(nonzero)) & (nonzero[np.minimum(lead, len(nonzero) - 1)] < run[:, 1])
-    ident_begin = np.where(has, nonzero[np.minimum(lead, max(len(nonzero) - 1, 0))] if len(nonzero) else 0, run[:, 0])
+    if len(nonzero):
+        lead = np.minimum(np.searchsorted(nonzero, run[:, 0]), len(nonzero) - 1)
+        ident_begin = np.where((nonzero[lead] >= run[:, 0]) & (nonzero[lead] < run[:, 1]), nonzero[lead], run[:, 0])
+    else:                       # every digit is a 0 ("000000"): the whole run
+        ident_begin = run[:, 0]
     ident = _window_hashes(weights, ~digit, ident_begin, run[:, 1])
     phones = (np.concatenate([run[:, 0], run[:, 0]]), np.concatenate([run[:, 1], run[:, 1]]),
               np.concatenate([phone, national]))
