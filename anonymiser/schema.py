@@ -102,6 +102,7 @@ class IndexInfo(_Frozen):
     name: str
     definition: str                    # PostgreSQL: CREATE INDEX … ON <table>; MySQL: the KEY clause of CREATE TABLE
     columns: tuple[str, ...] = ()      # the columns it reads (keys and expressions)
+    calls: tuple[str, ...] = ()        # functions of the source it calls, which no dump carries
 
 
 class CheckConstraint(_Frozen):

@@ -115,7 +115,12 @@ SELECT c.relname, i.relname, pg_get_indexdef(x.indexrelid), quote_ident(n.nspnam
        ARRAY(SELECT a.attname FROM pg_depend d
              JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
              WHERE d.classid = 'pg_class'::regclass AND d.objid = x.indexrelid AND d.refclassid = 'pg_class'::regclass
-               AND d.refobjsubid > 0 ORDER BY a.attnum)
+               AND d.refobjsubid > 0 ORDER BY a.attnum),
+       ARRAY(SELECT DISTINCT p.proname FROM pg_depend d JOIN pg_proc p ON p.oid = d.refobjid
+             WHERE d.classid = 'pg_class'::regclass AND d.objid = x.indexrelid AND d.refclassid = 'pg_proc'::regclass
+               AND p.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+               AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_proc'::regclass AND e.objid = p.oid
+                               AND e.refclassid = 'pg_extension'::regclass AND e.deptype = 'e'))
 FROM pg_index x JOIN pg_class c ON c.oid = x.indrelid JOIN pg_class i ON i.oid = x.indexrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition
@@ -238,11 +243,19 @@ WITH used_types AS (
     SELECT d.refobjid FROM pg_depend d JOIN pg_rewrite w ON w.oid = d.objid JOIN pg_class v ON v.oid = w.ev_class
     JOIN pg_namespace n ON n.oid = v.relnamespace
     WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_proc'::regclass AND n.nspname = current_schema()
+    UNION
+    SELECT d.refobjid FROM pg_depend d JOIN pg_class i ON i.oid = d.objid JOIN pg_namespace n ON n.oid = i.relnamespace
+    WHERE d.classid = 'pg_class'::regclass AND i.relkind IN ('i', 'I') AND d.refclassid = 'pg_proc'::regclass
+      AND n.nspname = current_schema()
+), used_opclasses AS (   -- an index's operator classes (gin_trgm_ops, btree_gist's …)
+    SELECT unnest(x.indclass::oid[]) AS oid FROM pg_index x JOIN pg_class c ON c.oid = x.indrelid
+    JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()
 )
 SELECT DISTINCT e.extname FROM pg_extension e
 JOIN pg_depend x ON x.refclassid = 'pg_extension'::regclass AND x.refobjid = e.oid AND x.deptype = 'e'
 WHERE (x.classid = 'pg_type'::regclass AND x.objid IN (SELECT oid FROM all_types))
    OR (x.classid = 'pg_proc'::regclass AND x.objid IN (SELECT oid FROM used_functions))
+   OR (x.classid = 'pg_opclass'::regclass AND x.objid IN (SELECT oid FROM used_opclasses))
 ORDER BY 1
 """
 _ORDER = {"e": 0, "r": 1, "d": 2, "c": 3}
@@ -306,8 +319,7 @@ def _postgres(conn: sa.Connection, schema: SchemaInfo) -> SchemaInfo:
         table = _update_columns(table, facts.get(name, {}))
         update: dict[str, Any] = {"checks": tuple(table_checks.get(name, ())),
                                   "inherits": tuple(parent for child, parent in inherits if child == name),
-                                  "indexes": tuple(_pg_index(table, index, definition, qualified, columns)
-                                                   for table, index, definition, qualified, columns in indexes
+                                  "indexes": tuple(_pg_index(table, *rest) for table, *rest in indexes
                                                    if table == name),
                                   "unique_names": _unique_names(table, [(n, tuple(cols)) for t, n, cols in unique_names
                                                                         if t == name])}
@@ -327,12 +339,13 @@ def _postgres(conn: sa.Connection, schema: SchemaInfo) -> SchemaInfo:
     })
 
 
-def _pg_index(table: str, name: str, definition: str, qualified: str, columns: list[str]) -> IndexInfo:
+def _pg_index(table: str, name: str, definition: str, qualified: str, columns: list[str],
+              calls: list[str]) -> IndexInfo:
     """The index's CREATE statement on the copy's table (unqualified, and on a partitioned table for every
     partition: ``ON ONLY`` would leave the partitions without it)."""
     for spelling in (f" ON ONLY {qualified} ", f" ON {qualified} "):
         definition = definition.replace(spelling, f" ON {_pg_ident(table)} ", 1)
-    return IndexInfo(name=name, definition=definition, columns=tuple(columns))
+    return IndexInfo(name=name, definition=definition, columns=tuple(columns), calls=tuple(calls))
 
 
 def _unique_names(table: TableInfo, named: list[tuple[str, tuple[str, ...]]]) -> tuple[str | None, ...]:

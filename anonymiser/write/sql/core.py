@@ -185,7 +185,7 @@ def plan_tables(directory: Path, manifest: Manifest, dialect: Dialect) -> list[T
                          deferred_fks=[fk for fk in real if (name, fk) in deferred],
                          native=native, warnings=warnings)
         plan.indexes, index_warnings = _carried_indexes(table, columns, native, schema.dialect)
-        plan.warnings += index_warnings + _fk_warnings(name, real, dialect)
+        plan.warnings += index_warnings + _fk_warnings(table, real, dialect)
         if len(table.primary_key) == 1:
             pk = next(c for c in columns if c.info.name == table.primary_key[0])
             if pk.info.autoincrement and pk.kind == "integer":
@@ -220,21 +220,30 @@ def _carried_indexes(table: TableInfo, columns: list[ColumnPlan], native: bool,
         names = ", ".join(i.name for i in table.indexes if i.name not in table.unique_names)
         return [], [f"{table.name}: index(es) {names} not recreated: their definitions are {source}'s"] if names else []
     exact = {c.info.name for c in columns if c.native}
-    kept = [i for i in table.indexes if set(i.columns) <= exact]
-    return kept, [f"{table.name}: index {i.name} not recreated: masking changed the type of a column it reads"
-                  for i in table.indexes if i not in kept]
+    kept, warnings = [], []
+    for index in table.indexes:
+        if index.calls:
+            warnings.append(f"{table.name}: index {index.name} not recreated: it calls {', '.join(index.calls)}, "
+                            "a function of the source (no dump carries functions)")
+        elif not set(index.columns) <= exact:
+            warnings.append(f"{table.name}: index {index.name} not recreated: masking changed the type of a "
+                            "column it reads")
+        else:
+            kept.append(index)
+    return kept, warnings
 
 
-def _fk_warnings(table: str, fks: list[ForeignKey], dialect: Dialect) -> list[str]:
-    """Foreign-key clauses the target cannot declare (MySQL: DEFERRABLE, SET DEFAULT), dropped and said so."""
+def _fk_warnings(table: TableInfo, fks: list[ForeignKey], dialect: Dialect) -> list[str]:
+    """Foreign-key clauses the target cannot declare (MySQL: DEFERRABLE, SET DEFAULT, SET NULL on a NOT NULL
+    column), dropped and said so."""
     out = []
     for fk in fks:
-        where = f"{table}: foreign key {fk.name or '(' + ', '.join(fk.columns) + ')'}"
+        where = f"{table.name}: foreign key {fk.name or '(' + ', '.join(fk.columns) + ')'}"
         if fk.deferrable and not dialect.deferrable_fks:
             out.append(f"{where}: DEFERRABLE dropped ({dialect.name} checks foreign keys at once)")
         for event, action in (("DELETE", fk.on_delete), ("UPDATE", fk.on_update)):
-            if action == "SET DEFAULT" and not dialect.set_default_fks:
-                out.append(f"{where}: ON {event} SET DEFAULT dropped ({dialect.name} refuses it)")
+            if action and not dialect.fk_action_allowed(action, fk, table):
+                out.append(f"{where}: ON {event} {action} dropped ({dialect.name} refuses it here)")
     return out
 
 
@@ -293,6 +302,7 @@ class Dialect(ABC):
     inline_deferred: bool = False    # deferred FKs declared in CREATE TABLE (SQLite cannot ALTER them in)
     deferrable_fks: bool = True      # DEFERRABLE foreign keys (not MySQL)
     set_default_fks: bool = True     # ON DELETE / UPDATE SET DEFAULT (InnoDB refuses it)
+    set_null_on_not_null: bool = True   # SET NULL on a NOT NULL column (InnoDB refuses it)
 
     @abstractmethod
     def quote(self, identifier: str) -> str: ...
@@ -372,14 +382,23 @@ class Dialect(ABC):
         return [(f"CONSTRAINT {self.quote(c.name)} " if c.name else "") + f"CHECK ({c.expression})"
                 for c in plan.table.checks]
 
-    def foreign_key_clause(self, fk: ForeignKey, *, deferred: bool = False) -> str:
+    def fk_action_allowed(self, action: str, fk: ForeignKey, table: TableInfo | None) -> bool:
+        """Whether the target declares ``action``: InnoDB refuses SET DEFAULT, and SET NULL on a NOT NULL
+        column (which PostgreSQL and SQLite accept, failing only when the action runs)."""
+        if action == "SET DEFAULT":
+            return self.set_default_fks
+        if action == "SET NULL" and not self.set_null_on_not_null and table is not None:
+            return all(table.column(c).nullable for c in fk.columns if c in table.column_names)
+        return True
+
+    def foreign_key_clause(self, fk: ForeignKey, *, deferred: bool = False, table: TableInfo | None = None) -> str:
         """The FK with the source's ON DELETE / ON UPDATE actions and DEFERRABLE where the target has them;
         ``deferred``: checked at commit whatever the source said (a cycle the rows close only at the end)."""
         cols = ", ".join(self.quote(c) for c in fk.columns)
         refs = ", ".join(self.quote(c) for c in fk.ref_columns)
         text = f"FOREIGN KEY ({cols}) REFERENCES {self.quote(fk.ref_table)} ({refs})"
         for event, action in (("DELETE", fk.on_delete), ("UPDATE", fk.on_update)):
-            if action and (action != "SET DEFAULT" or self.set_default_fks):
+            if action and self.fk_action_allowed(action, fk, table):
                 text += f" ON {event} {action}"
         if deferred and self.deferred_suffix():
             return text + self.deferred_suffix()
@@ -411,7 +430,8 @@ class Dialect(ABC):
         fks = plan.inline_fks + (plan.deferred_fks if self.inline_deferred else [])
         for i, fk in enumerate(fks):
             name = self.quote(self.fk_name(plan, fk, i + 1))
-            lines.append(f"CONSTRAINT {name} {self.foreign_key_clause(fk, deferred=fk in plan.deferred_fks)}")
+            clause = self.foreign_key_clause(fk, deferred=fk in plan.deferred_fks, table=plan.table)
+            lines.append(f"CONSTRAINT {name} {clause}")
         body = ",\n  ".join(lines)
         return f"CREATE TABLE {self.quote(plan.name)} (\n  {body}\n){self.table_suffix(plan)};\n"
 
@@ -434,7 +454,7 @@ class Dialect(ABC):
     def add_deferred_foreign_keys(self, plan: TablePlan) -> list[str]:
         first = len(plan.inline_fks) + 1
         return [f"ALTER TABLE {self.quote(plan.name)} ADD CONSTRAINT "
-                f"{self.quote(self.fk_name(plan, fk, first + i))} {self.foreign_key_clause(fk)};\n"
+                f"{self.quote(self.fk_name(plan, fk, first + i))} {self.foreign_key_clause(fk, table=plan.table)};\n"
                 for i, fk in enumerate(plan.deferred_fks)]
 
     def fk_name(self, plan: TablePlan, fk: ForeignKey, index: int) -> str:

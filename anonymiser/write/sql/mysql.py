@@ -39,6 +39,7 @@ class MySQL(InsertDialect):
     transactional_ddl = False
     deferrable_fks = False
     set_default_fks = False
+    set_null_on_not_null = False
 
     def quote(self, identifier: str) -> str:
         return quote_with(identifier, "`")
