@@ -366,8 +366,9 @@ class KnownEntities:
         if "name" in tables or "name_part" in tables:
             names, parts = name_windows(buffer)
             found += [self._hits("name", names), self._hits("name_part", parts)]
-        if "name" in tables and "name_part" in tables:
-            found.append(self._hits("name", lower_case_names(buffer, tables["name_part"])))
+        if "name_part" in tables:
+            full, pairs = lower_case_names(buffer, tables["name_part"])
+            found += [self._hits("name", full), self._hits("name_part", pairs)]
         if "phone" in tables or "identifier" in tables:
             phones, identifiers = digit_runs(buffer)
             found += [self._hits("phone", phones), self._hits("identifier", identifiers)]
@@ -642,20 +643,21 @@ def name_windows(buffer: _Buffer) -> tuple[Windows, Windows]:
     return (begin[parts:], end[parts:], hashes[parts:]), (begin[:parts], end[:parts], hashes[:parts])
 
 
-def lower_case_names(buffer: _Buffer, parts: _Table) -> Windows:
+def lower_case_names(buffer: _Buffer, parts: _Table) -> tuple[Windows, Windows]:
     """(starts, ends, hashes) of windows of two to four words one blank apart on a line, one of them at least
     in lower case ("aroha ngata", "Aroha ngata", "ludo van der berg"), that open with a known name part: a
-    full name written so is still that person's (a part alone in lower case is not looked for: "ring",
-    "sun" are words too)."""
+    full name written so is still that person's; and of each word of two such words that are both known
+    parts (first_name and last_name columns: "aroha ngata" as "aroha" + "ngata"). A part alone in lower
+    case is not looked for: "ring", "sun" are words too."""
     inside = buffer.has(_NAME_CHAR_CLASS)
     edges = np.diff(inside.view(np.int8), prepend=np.int8(0), append=np.int8(0))
     word_start, word_end = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     if len(word_start) < 2:
-        return _NO_WINDOWS
+        return _NO_WINDOWS, _NO_WINDOWS
     first = buffer.classes[word_start]
     lower = (first & _LOWER_CLASS) != 0
     if not lower.any():
-        return _NO_WINDOWS
+        return _NO_WINDOWS, _NO_WINDOWS
     named = (first & _LETTER_CLASS) != 0          # a name word opens with a letter
     # Word k links to word k + 1: both name words, one blank between.
     blank = buffer.has(_BLANK_CLASS)
@@ -666,7 +668,15 @@ def lower_case_names(buffer: _Buffer, parts: _Table) -> Windows:
         np.isin(folded[np.maximum(word_end - 2, 0)], np.array([ord("'") + 1, 0x2019 + 1], dtype=np.uint64))
     core_end = np.where(possessive, word_end - 2, word_end)
     opens = np.flatnonzero(named[:-1] & link)
-    opens = opens[parts.lookup_hashes(buffer.name_hashes(word_start[opens], core_end[opens])) >= 0]
+    opens_hash = buffer.name_hashes(word_start[opens], core_end[opens])
+    known = parts.lookup_hashes(opens_hash) >= 0
+    opens, opens_hash = opens[known], opens_hash[known]
+    nxt = opens + 1
+    next_hash = buffer.name_hashes(word_start[nxt], core_end[nxt])
+    pair = (parts.lookup_hashes(next_hash) >= 0) & (lower[opens] | lower[nxt])
+    pairs = (np.concatenate([word_start[opens[pair]], word_start[nxt[pair]]]),
+             np.concatenate([core_end[opens[pair]], core_end[nxt[pair]]]),
+             np.concatenate([opens_hash[pair], next_hash[pair]]))
     starts, ends = [], []
     chained = np.ones(len(opens), dtype=bool)
     any_lower = lower[opens]
@@ -680,9 +690,7 @@ def lower_case_names(buffer: _Buffer, parts: _Table) -> Windows:
         starts.append(word_start[opens[ok]])
         ends.append(core_end[right[ok]])
     begin, end = np.concatenate(starts), np.concatenate(ends)
-    if not len(begin):
-        return _NO_WINDOWS
-    return begin, end, buffer.name_hashes(begin, end)
+    return (begin, end, buffer.name_hashes(begin, end)), pairs
 
 
 def _digit_run_spans(buffer: _Buffer) -> np.ndarray:

@@ -164,3 +164,11 @@ def test_large_tables_are_filtered_by_a_bit_array_and_find_the_same() -> None:
     assert 300_000 * (8 + 4 + 1) <= known.nbytes <= 300_000 * (8 + 4 + 2)     # 1 to 2 bytes a value of bits
     text = "mail user299999@example.org, user300000@example.org or user7@example.org"
     assert [text[m.start:m.end] for m in known.find_one(text)] == ["user299999@example.org", "user7@example.org"]
+
+
+def test_first_and_last_name_columns_are_found_as_a_lower_case_pair() -> None:
+    known = KnownEntities()
+    known.add("GIVEN_NAME", ["Aroha", "Mark"])
+    known.add("FAMILY_NAME", ["Ngata", "Brown"])
+    assert _found(known, "call aroha ngata re the refund; aroha rang; mark brown paper") == [
+        ("aroha", "PERSON", "given"), ("ngata", "PERSON", "family")]
