@@ -7,6 +7,7 @@ from typing import Any
 import typer
 
 from anonymiser.cli.common import handles_errors, output
+from anonymiser.mask.keys import KEY_ENV, key_forms
 from anonymiser.mask.registry import strategy_table
 from anonymiser.pipeline import prepare
 from anonymiser.plan import validate_rules
@@ -46,6 +47,7 @@ def command(
 ) -> None:
     loaded = load_policy(policy)
     validate_rules(loaded)
+    loaded.refuse_secret(key_forms(), KEY_ENV)
     console = output()
     url = source or os.environ.get(SOURCE_ENV) or loaded.policy.source
     if not url:

@@ -7,7 +7,7 @@ from rich.table import Table
 
 from anonymiser.cli.common import handles_errors, output
 from anonymiser.errors import VerificationFailed
-from anonymiser.mask.keys import KEY_ENV, key_from_env
+from anonymiser.mask.keys import KEY_ENV, key_forms, key_from_env
 from anonymiser.pipeline import RunResult, run, run_options
 from anonymiser.policy import load_policy
 from anonymiser.policy.load import LoadedPolicy
@@ -43,6 +43,7 @@ def command(
 
     key = key_from_env()  # first: without a key nothing is read and nothing is written
     loaded = load_policy(policy)
+    loaded.refuse_secret(key_forms(), KEY_ENV)
     run_and_report(loaded, source, out, formats=formats, dialect=dialect, chunk_rows=chunk_rows, key=key, jobs=jobs)
 
 

@@ -138,13 +138,19 @@ def remember_key(text: str | None = None) -> None:
     """The key's text (default: ``ANONYMISER_KEY``'s value) and the forms a message could quote it in are
     scrubbed from everything shown: set at start-up, before any command could echo it (in a bad option value,
     a URL, a policy value)."""
+    remember(*key_forms(text))
+
+
+def key_forms(text: str | None = None) -> set[str]:
+    """The key's text (default: ``ANONYMISER_KEY``'s value) as a message or a file could spell it: as set,
+    without padding, percent-encoded, in the other base64 alphabet, hex in either case. Empty when unset."""
     text = (os.environ.get(KEY_ENV, "") if text is None else text).strip()
     if not text:
-        return
+        return set()
     forms = {text, text.rstrip("="), quote(text, safe=""), text.translate(_OTHER_BASE64_ALPHABET)}
     if _HEX.fullmatch(text):
         forms |= {text.lower(), text.upper()}
-    remember(*forms)
+    return forms
 
 
 def key_id(key: bytes) -> str:

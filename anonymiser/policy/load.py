@@ -40,6 +40,9 @@ tables:
       loyalty_tier: { mask: keep, reason: "not personal: product tier" }"""
 
 
+MIN_SECRET_SEARCHED = 16
+
+
 @dataclass
 class LoadedPolicy:
     policy: Policy
@@ -57,6 +60,19 @@ class LoadedPolicy:
                 return self.lines[path]
             path = path[:-1]
         return None
+
+    def refuse_secret(self, forms: set[str], name: str) -> None:
+        """Stop when the policy holds a secret (``forms``: the ways it can be spelt), written or interpolated:
+        run copies the policy into the output (policy.yaml, manifest.json), and a secret is never written."""
+        forms = {f for f in forms if len(f) >= MIN_SECRET_SEARCHED}   # a junk value too short to be a key: no match
+        line = next((i for i, text in enumerate(self.text.splitlines(), 1) if any(f in text for f in forms)), None)
+        interpolated = any(f in self.policy.model_dump_json() for f in forms)
+        if line is None and not interpolated:
+            return
+        raise PolicyError(f"the policy holds {name}'s value{'' if line else ' (through ${...} interpolation)'}",
+                          file=str(self.path), line=line,
+                          hint=f"Remove it: {name} is never written anywhere, and run copies the policy into its "
+                               "output (policy.yaml, manifest.json) and report.")
 
     def error(self, message: str, *keys: str | int, hint: str | None = None) -> PolicyError:
         return PolicyError(message, file=str(self.path), line=self.line_of(*keys), hint=hint)

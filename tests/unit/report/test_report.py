@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 import sqlalchemy as sa
 
-from anonymiser.mask.keys import key_id
+from anonymiser.mask.keys import generate_key, key_id, remember_key
 from anonymiser.report import build_report, read_report, render_from_json, write_report
 from anonymiser.report.model import Report
 from anonymiser.report.schema_file import generate, shipped
@@ -139,3 +139,16 @@ def test_an_accepted_residual_risk_is_shown_beside_its_figure(written: tuple[Pat
     assert "Privacy Officer accepted this residual risk on 2026-01-01" in customer.sentence
     if report.verdict == "PASS":
         assert "1 by a recorded acceptance" in report.summary
+
+
+def test_a_remembered_secret_never_reaches_the_report_files(tmp_path: Path) -> None:
+    # The last line of defence behind check/run refusing a policy that holds the key (F15).
+    secret = "Zq" + generate_key()
+    remember_key(secret)
+    built = build_output(tmp_path)
+    report = build_report(built.directory, built.manifest, verify_output(built.directory, built.manifest, source=None))
+    report = report.model_copy(update={"signoff": report.signoff.model_copy(update={"data_owner": f"owner {secret}"})})
+    write_report(built.directory, report)
+    for name, text in _files(built.directory).items():
+        assert secret not in text and secret[:20] not in text, name
+        assert "owner ***" in text, name
