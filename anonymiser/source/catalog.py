@@ -429,7 +429,9 @@ def _my_index(name: str, rows: list[Any]) -> IndexInfo:
     _, _, non_unique, _, _, _, index_type, _ = rows[0]
     kind = {"FULLTEXT": "FULLTEXT ", "SPATIAL": "SPATIAL "}.get(str(index_type).upper(),
                                                                "" if non_unique else "UNIQUE ")
-    parts = ", ".join(quote(r[4]) + (f"({int(r[5])})" if r[5] else "") + (" DESC" if r[7] == "D" else "")
+    # MariaDB reports a SUB_PART of 32 for a SPATIAL index, which takes no prefix length: left out.
+    prefixed = str(index_type).upper() != "SPATIAL"
+    parts = ", ".join(quote(r[4]) + (f"({int(r[5])})" if r[5] and prefixed else "") + (" DESC" if r[7] == "D" else "")
                       for r in rows)
     using = " USING HASH" if str(index_type).upper() == "HASH" else ""
     return IndexInfo(name=name, definition=f"{kind}KEY {quote(name)} ({parts}){using}",
