@@ -15,6 +15,7 @@ Big batches are split over worker processes (fork): each inherits the parent's e
 
 from __future__ import annotations
 
+import bisect
 import functools
 import multiprocessing
 import os
@@ -389,15 +390,17 @@ def with_name_parts(text: str, hits: list[Hit]) -> list[Hit]:
     words = [(m.start(), m.end() - 2, word[:-2], word[0].isupper()) if word.endswith(_POSSESSIVE_ENDS)
              else (m.start(), m.end(), word, word[0].isupper()) for m in _NAME_WORD.finditer(text)
              if (word := m.group())]
+    starts = [w[0] for w in words]
     roles: dict[str, str] = {}
     part_roles: dict[str, str] = {}      # whole parts of full names: "bin ismail", "van der berg" -> family
     for h in persons:
         for start, end, role in h.parts:
             if len(h.parts) > 1:
                 part_roles.setdefault(_folded_part(text[start:end]), "given" if role == "middle" else role)
-            for ws, we, word, capitalised in words:
-                if capitalised and start <= ws and we <= end and len(word) >= 2 and \
-                        word.lower() not in _PARTICLE_WORDS:
+            for ws, we, word, capitalised in words[bisect.bisect_left(starts, start):]:
+                if ws >= end:       # words come in order, and a word ends after it starts
+                    break
+                if capitalised and we <= end and len(word) >= 2 and word.lower() not in _PARTICLE_WORDS:
                     roles.setdefault(fold(word), "given" if role == "middle" else role)
     if not roles:
         return hits
@@ -409,7 +412,7 @@ def with_name_parts(text: str, hits: list[Hit]) -> list[Hit]:
     g = gazetteer.load()
     extra = []
     for ws, we, word, capitalised in words:
-        key = fold(word)
+        key = word.lower() if word.isascii() else fold(word)      # fold(word), without a call for most words
         found = roles.get(key)
         # Written again in lower case ("Spoke with Aroha Ngata; aroha said"), unless also an everyday word
         # ("Mark Brown … mark the invoice").
