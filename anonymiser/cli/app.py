@@ -26,7 +26,7 @@ from anonymiser import __version__
 from anonymiser.cli import interrupts
 from anonymiser.cli.common import UsageError, configure, output, report_interrupted
 from anonymiser.mask.keys import remember_key
-from anonymiser.redact import scrub_db_message
+from anonymiser.redact import scrub, scrub_db_message
 
 # name → the summary ``anonymiser --help`` lists (the first line of the module's HELP; a test checks).
 COMMANDS: dict[str, str] = {
@@ -96,6 +96,8 @@ def _usage_errors_as_json(wants_json: bool) -> Iterator[None]:
     except NoArgsIsHelpError:   # a bare command: its help, as asked
         raise
     except ClickUsageError as exc:
+        # The command line can hold a secret (a key pasted as an argument): typer prints this message itself.
+        exc.message = scrub(exc.message)
         if not (wants_json or output().json):
             raise
         if not output().json:

@@ -9,7 +9,7 @@ import typer
 from anonymiser.cli.common import handles_errors, output
 from anonymiser.mask.keys import KEY_ENV, key_forms
 from anonymiser.mask.registry import strategy_table
-from anonymiser.pipeline import prepare
+from anonymiser.pipeline import prepare, warn_outside_foreign_keys
 from anonymiser.plan import validate_rules
 from anonymiser.policy import load_policy
 from anonymiser.source.catalog import read_as_text_notes
@@ -62,7 +62,8 @@ def command(
         _print_strategies(fits, "each", strategies)
         return
     with connect(url) as conn:
-        _, plan = prepare(conn, loaded)
+        schema, plan = prepare(conn, loaded)
+    warn_outside_foreign_keys(schema, console.event)
     columns = sum(len(t.columns) for t in plan.tables.values())
     notes = read_as_text_notes(plan.schema)   # values that do not fit the declared type (docs/types.md)
     fits = strategy_table([(f"{t.name}.{c.name}", c) for t in plan.schema.tables.values() for c in t.columns]) \

@@ -59,6 +59,16 @@ def test_the_key_through_interpolation_is_refused(tmp_path: Path, demo_source: s
     assert "through ${...} interpolation" in result.stderr and TEST_KEY not in result.stderr
 
 
+@pytest.mark.parametrize("flags", [[], ["--json"]], ids=["text", "json"])
+@pytest.mark.parametrize("args", [[TEST_KEY], ["check", f"--{TEST_KEY}"], ["scan", "--sample", TEST_KEY]],
+                         ids=["as-a-command", "as-an-option", "as-a-value"])
+def test_the_key_on_the_command_line_is_not_echoed(flags: list[str], args: list[str]) -> None:
+    result = anonymiser(*flags, *args)
+    text = result.stdout + result.stderr
+    assert result.returncode == 2, text
+    assert TEST_KEY not in text and TEST_KEY[:20] not in text
+
+
 @pytest.mark.parametrize("url", [
     "sqlite:////nonexistent/{key}/db.sqlite",
     "postgresql://postgres@127.0.0.1:5432/findings_{key}?application_name={key}",

@@ -42,6 +42,8 @@ def test_foreign_keys_into_another_schema_are_warned_by_name(tmp_path: Path, pg_
     (warning,) = [e for e in map(json.loads, scan.stderr.splitlines()) if e["event"] == "outside_foreign_keys"]
     assert warning["level"] == "warning" and warning["foreign_keys"] == [OUTSIDE]
     assert "schema: billing" in policy.read_text("utf-8")
+    check = anonymiser("check", str(policy), "--source", pg_url)
+    assert check.returncode == 0 and OUTSIDE in check.stderr, check.stdout + check.stderr
     run = anonymiser("run", str(policy), "--source", pg_url, "--out", str(out))
     assert run.returncode in (0, 1), run.stdout + run.stderr
     assert "warning: 1 foreign key(s) point outside schema billing and are not followed" in run.stderr
