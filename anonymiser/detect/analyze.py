@@ -48,7 +48,7 @@ _TRIGGERS: tuple[tuple[re.Pattern[str], tuple[str, ...], int, str], ...] = (
     (re.compile(r"(?<!\d)\d{3}[- .]?\d{2}[- .]?\d{4}(?!\d)"), ("US_SSN", "US_ITIN"), 9, ""),
     (re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}"), ("IP_ADDRESS",), 4, "."),
     (re.compile(r"[0-9a-fA-F]{1,4}:[0-9a-fA-F]{0,4}:"), ("IP_ADDRESS",), 0, ":"),
-    (re.compile(r"[A-Za-z]{2}\d{2}[A-Za-z0-9 ]{10,}"), ("IBAN_CODE",), 2, ""),
+    (re.compile(r"[A-Za-z]{2}\d{2}[A-Za-z0-9 \-]{10,}"), ("IBAN_CODE",), 2, ""),     # "GB82-WEST-1234-…" too
     # Every NHI pattern starts at a word boundary (the \b makes e-mail locals such as "ngata12" no NHI candidate).
     (re.compile(r"(?i)\b[a-z]{3}\s?\d{2}"), ("NZ_NHI",), 2, ""),
     (re.compile(r"[A-Za-z]\d{6}"), ("NZ_DRIVER_LICENCE", "NZ_PASSPORT"), 6, ""),

@@ -73,3 +73,13 @@ def test_remembered_phone_numbers_match_as_libphonenumber_does() -> None:
                 text, "NZ", leniency=phonenumbers.Leniency.VALID)]
             assert [(s.start, s.end, text[s.start:s.end]) for s in numbers.find_phones(text)] == plain, text
     assert numbers._PARSED
+
+
+@pytest.mark.parametrize("iban", ["GB82 WEST 1234 5698 7654 32", "GB82-WEST-1234-5698-7654-32",
+                                  "DE89370400440532013000"])
+def test_ibans_reach_the_iban_recognizer_in_any_layout(iban: str) -> None:
+    from anonymiser.detect.spans import find_spans
+
+    text = f"Refund to IBAN {iban} please."
+    spans = find_spans([text], entities=["IBAN_CODE"], threshold=0.35)[0]
+    assert [text[s.start:s.end] for s in spans] == [iban]
