@@ -15,7 +15,6 @@ Big batches are split over worker processes (fork): each inherits the parent's e
 
 from __future__ import annotations
 
-import bisect
 import functools
 import multiprocessing
 import os
@@ -385,22 +384,19 @@ def with_name_parts(text: str, hits: list[Hit]) -> list[Hit]:
     persons = [h for h in hits if h.entity == "PERSON"]
     if not persons:
         return hits
-    # Words without a possessive 's (a word never ends in a line break: endswith is the $ of _POSSESSIVE),
-    # and whether each is capitalised.
-    words = [(m.start(), m.end() - 2, word[:-2], word[0].isupper()) if word.endswith(_POSSESSIVE_ENDS)
-             else (m.start(), m.end(), word, word[0].isupper()) for m in _NAME_WORD.finditer(text)
-             if (word := m.group())]
-    starts = [w[0] for w in words]
     roles: dict[str, str] = {}
     part_roles: dict[str, str] = {}      # whole parts of full names: "bin ismail", "van der berg" -> family
     for h in persons:
         for start, end, role in h.parts:
             if len(h.parts) > 1:
                 part_roles.setdefault(_folded_part(text[start:end]), "given" if role == "middle" else role)
-            for ws, we, word, capitalised in words[bisect.bisect_left(starts, start):]:
-                if ws >= end:       # words come in order, and a word ends after it starts
+            # The words of the part: read from the last space before it (no word spans a space, so these
+            # are the words a scan of the whole text finds there).
+            for ws, we, word, capitalised in _name_words(text, text.rfind(" ", 0, start) + 1):
+                if ws >= end:
                     break
-                if capitalised and we <= end and len(word) >= 2 and word.lower() not in _PARTICLE_WORDS:
+                if capitalised and start <= ws and we <= end and len(word) >= 2 and \
+                        word.lower() not in _PARTICLE_WORDS:
                     roles.setdefault(fold(word), "given" if role == "middle" else role)
     if not roles:
         return hits
@@ -408,10 +404,14 @@ def with_name_parts(text: str, hits: list[Hit]) -> list[Hit]:
     # the full name of the same cell, so it gets the same part pseudonym.
     hits = [_with_role(h, text, part_roles, roles) if h.entity == "PERSON" and len(h.parts) == 1 else h
             for h in hits]
+    if text.isascii():
+        lowered = text.lower()
+        if all(lowered.count(key) < 2 for key in roles):
+            return hits         # no name word stands twice: nothing to find again
     taken = [(h.start, h.end) for h in hits]
     g = gazetteer.load()
     extra = []
-    for ws, we, word, capitalised in words:
+    for ws, we, word, capitalised in _name_words(text, 0):
         key = word.lower() if word.isascii() else fold(word)      # fold(word), without a call for most words
         found = roles.get(key)
         # Written again in lower case ("Spoke with Aroha Ngata; aroha said"), unless also an everyday word
@@ -421,6 +421,17 @@ def with_name_parts(text: str, hits: list[Hit]) -> list[Hit]:
         if not any(a < we and ws < b for a, b in taken):
             extra.append(Hit(ws, we, "PERSON", 0.6, "NameRepeat", (NamePart(ws, we, found),)))
     return hits + extra
+
+
+def _name_words(text: str, pos: int) -> Iterator[tuple[int, int, str, bool]]:
+    """(start, end, word, capitalised) of the words from ``pos`` on, without a possessive 's (a word never
+    ends in a line break: endswith is the $ of _POSSESSIVE)."""
+    for m in _NAME_WORD.finditer(text, pos):
+        word = m.group()
+        if word.endswith(_POSSESSIVE_ENDS):
+            yield m.start(), m.end() - 2, word[:-2], word[0].isupper()
+        else:
+            yield m.start(), m.end(), word, word[0].isupper()
 
 
 def _folded_part(part: str) -> str:
