@@ -6,12 +6,20 @@ code and the first subscriber digit, so the fake parses as the same kind of NZ n
 subscriber digits are a keyed permutation (``fpe``) of the source's, keyed by those digits only:
 injective (unique columns stay unique) and the same in every spelling of the number. NZ has no
 reserved fictional range like the US 555-01xx, so injectivity was preferred over one.
+
+A cell holding several numbers (``021 555 1234 / 09 555 1234``, ``09 555 1234 ext 42``) is masked
+number by number: each run of digits (with its spaces, brackets, dashes and leading ``+``) is faked on
+its own, as if it stood alone, and the text between runs is kept. So every number stays a valid NZ
+number, agrees with the same number elsewhere, and the cell keeps its length (VARCHAR(n) still fits).
 """
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from anonymiser.mask.base import TEXT_KINDS
 from anonymiser.mask.fpe import permute
@@ -22,6 +30,9 @@ from anonymiser.mask.textbuf import Digits
 
 MIN_SUBSCRIBER = 4       # fewer digits than this after the kept prefix: not a phone number shape
 MAX_DIGITS = 15          # E.164 limit; longer values are not phone numbers
+# One number of a cell: digits with the spacing, brackets and dashes of a layout, from '+' or '('.
+NUMBER_RUN = r"\+?\(?\d(?:[\d ().-]*\d)?"
+_NUMBER_RUN = re.compile(NUMBER_RUN)
 
 
 def kept_prefix(digits: Digits) -> np.ndarray:
@@ -56,6 +67,25 @@ class Phone(PseudonymStrategy):
     accepts = TEXT_KINDS | {"integer"}
 
     def render(self, m: Material) -> pa.Array:
+        several = pc.greater(pc.count_substring_regex(m.raw, NUMBER_RUN), 1).to_numpy(zero_copy_only=False)
+        if m.attempt or not several.any():
+            return self._render_one(m)
+        out = self._render_one(m).to_pylist()
+        rows = np.flatnonzero(several)
+        texts = m.raw.take(pa.array(rows)).to_pylist()
+        spans = [[r.span() for r in _NUMBER_RUN.finditer(t)] for t in texts]
+        runs = [t[a:b] for t, row in zip(texts, spans, strict=True) for a, b in row]
+        faked = iter(self._render_one(Material(pa.array(runs, pa.string()), m.key, m.domain, m.normaliser,
+                                               None, m.unique)).to_pylist())
+        for row, text, row_spans in zip(rows, texts, spans, strict=True):
+            parts, at = [], 0
+            for a, b in row_spans:
+                parts += [text[at:a], next(faked)]
+                at = b
+            out[row] = "".join(parts) + text[at:]
+        return pa.array(out, pa.string())
+
+    def _render_one(self, m: Material) -> pa.Array:
         digits = Digits(m.raw, width=MAX_DIGITS)
         keep = kept_prefix(digits)
         total = digits.total

@@ -229,3 +229,20 @@ def test_emails_in_narrow_columns_are_still_valid_addresses(length: int, unique:
 def test_a_column_too_narrow_for_any_address_is_refused_before_reading() -> None:
     column = ColumnInfo(name="e", kind="string", sql_type="VARCHAR(7)", length=7)
     assert "at least 8 characters" in (registry.build("email", {}).rejects(column) or "")
+
+
+def test_phone_cell_with_several_numbers_masks_each_as_alone() -> None:
+    """F24: '021 555 1234 / 09 555 1234' gives two valid NZ numbers, each the fake of that number alone."""
+    import phonenumbers
+
+    cells = ["021 555 1234 / 09 555 1234", "09 555 1234 ext 42", "(04) 555 6789 x12", "0215551234,0275551234"]
+    alone = ["021 555 1234", "09 555 1234", "(04) 555 6789", "0215551234", "0275551234"]
+    out = run("phone", arrow(cells + alone), length=26).to_pylist()
+    many, one = out[:4], dict(zip(alone, out[4:], strict=True))
+    assert [len(o) for o in many] == [len(c) for c in cells]
+    assert many[0] == f"{one['021 555 1234']} / {one['09 555 1234']}"
+    assert many[1].startswith(one["09 555 1234"] + " ext ") and many[1][-2:].isdigit()
+    assert many[2].startswith(one["(04) 555 6789"] + " x")
+    assert many[3] == f"{one['0215551234']},{one['0275551234']}"
+    for number in (*one.values(), *many[0].split(" / ")):
+        assert phonenumbers.is_valid_number(phonenumbers.parse(number, "NZ")), number
