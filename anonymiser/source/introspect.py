@@ -144,8 +144,11 @@ def introspect(conn: sa.Connection, schema_name: str | None = None) -> SchemaInf
         outside += [f"{name}({', '.join(fk['constrained_columns'])}) -> {fk['referred_schema']}.{fk['referred_table']}"
                     for fk in fks.get(key, []) if fk.get("referred_schema") not in (None, schema_name)]
         unique_sets: list[tuple[str, ...]] = [tuple(u["column_names"]) for u in uniques.get(key, [])]
+        # A partial unique index (WHERE …) does not make its columns unique: a same-engine copy rebuilds it as
+        # an index (catalog.py), and neither the dumps nor verify treat the columns as a key.
         unique_sets += [tuple(str(c) for c in i["column_names"]) for i in indexes.get(key, [])
-                        if i.get("unique") and None not in i["column_names"]]
+                        if i.get("unique") and None not in i["column_names"]
+                        and not (i.get("dialect_options") or {}).get("postgresql_where")]
         unique_sets += _sqlite_unique_sets(conn, schema_name, name)
         unique = tuple(dict.fromkeys(u for u in unique_sets if u and u != pk))
         table_checks = tuple(CheckConstraint(expression=c["sqltext"], name=c.get("name"))
