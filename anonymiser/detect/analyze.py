@@ -1,14 +1,17 @@
 """Find personal spans in many texts: the span finder that scan, verify and free text share.
 
 Callers pass *distinct* texts (they factorize first). Each text goes only to the recognizers of the
-entities it could contain (an email needs an ``@``, a phone seven digits, a name a capital letter),
-called directly: Presidio's pattern recognizers (email, URL, IP, IBAN, NZ identifiers …) and ours
-(names, addresses, cards, phones; ``recognizers.py``). Context words raise a pattern's score as
+entities it could contain (an email needs an ``@``, a phone seven digits, an IPv6 address a colon),
+called directly, with no Presidio result objects: Presidio's pattern recognizers (email, URL, IP, IBAN
+…) through ``_PatternSpans`` (their own patterns, validation and de-duplication, with ``re``), ours
+(NZ identifiers, names, addresses, cards, phones; ``nz_recognizers.py``, ``recognizers.py``) through
+their ``spans``: the same spans as Presidio's ``analyze`` (``tests/unit/detect/test_fast_patterns.py``;
+``benchmarks/bench_detect_speed.py`` measures and compares). Context words raise a pattern's score as
 Presidio's context enhancer does (+0.35, at least 0.4, when one of the five words before the match
 is a context word), without the spaCy pass the enhancer needs: the blank pipeline's only job was
 tokenising for it. When a spaCy model is installed its entities are added (one ``nlp.pipe`` batch).
 Finally every word of every name found is also found wherever else it stands in the same text
-("… everyone calls me Aantje").
+("… everyone calls me Aantje"), in lower case too unless it is also an everyday word ("… aroha said").
 
 Big batches are split over worker processes (fork): each inherits the parent's engine, built once.
 """
