@@ -25,12 +25,33 @@ def number_text(values: np.ndarray) -> pa.Array:
     return pc.cast(pa.array(np.asarray(values, dtype=np.int64)), pa.string())
 
 
+# Words that open a family name ("van der Berg", "Ó Briain", "Te Whata", "da Silva"): the family
+# name of a full name runs from the first of them before its last word, so "Ludo van der Berg" gets
+# the fake that last_name gives "van der Berg". "te" also opens Māori given names ("Te Aorere").
+FAMILY_PARTICLES = ("te", "van", "der", "den", "de", "du", "la", "le", "del", "della", "di", "da", "dos", "das",
+                    "von", "bin", "binti", "ibn", "al", "el", "ter", "ten", "mac", "mc", "ap", "ni", "nic", "ui",
+                    "ó", "o", "ua")
+_PARTICLE = "(?:" + "|".join(FAMILY_PARTICLES) + ")"
+_FULL_NAME = (rf"^(?P<head>[^ ]+)(?P<more> .*?)?? (?P<tail>(?:{_PARTICLE} )*[^ ]+)$")
+
+
 def name_tokens(norm: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
-    """(first token, last token, has-more-than-one-token) of normalised names."""
+    """(given part, family part, has-more-than-one-token) of normalised names.
+
+    The given part is the first word ("te" with the next word when more follow); the family part
+    is the last word with the particles before it ("van der berg"), never the given part.
+    """
     parts = pc.split_pattern(norm, " ")
-    head = pc.list_element(parts, 0)
-    tail = _last(parts)
     several = pc.greater(pc.list_value_length(parts), 1)
+    found = pc.extract_regex(norm, _FULL_NAME)
+    head = pc.coalesce(pc.if_else(several, pc.struct_field(found, "head"), None), pc.list_element(parts, 0))
+    tail = pc.coalesce(pc.if_else(several, pc.struct_field(found, "tail"), None), _last(parts))
+    more = pc.struct_field(found, "more")
+    # "te aorere te whata": the given part is "te aorere" when a word is left between it and the family.
+    te_given = pc.and_kleene(pc.equal(head, "te"), pc.match_substring_regex(more, r"^ [^ ]"))
+    if pc.any(te_given).as_py():
+        second = pc.list_element(pc.list_slice(parts, 1, 2), 0)
+        head = pc.if_else(te_given, pc.binary_join_element_wise(head, second, " "), head)
     return head, tail, several
 
 

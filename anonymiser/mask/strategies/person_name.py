@@ -2,7 +2,8 @@
 
 "Aroha Ngata" → fake_given("aroha") + " " + fake_family("ngata"), where fake_given is exactly what
 ``first_name`` gives "Aroha" and fake_family what ``last_name`` gives "Ngata" (domains
-``given_name`` and ``family_name``). Middle names are dropped; a one-word value is treated as a
+``given_name`` and ``family_name``). Middle names are dropped, a family name keeps its particles
+("Ludo van der Berg" → given("ludo") + family("van der berg")); a one-word value is treated as a
 given name. All-caps sources give all-caps fakes.
 """
 

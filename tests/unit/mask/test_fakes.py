@@ -246,3 +246,16 @@ def test_phone_cell_with_several_numbers_masks_each_as_alone() -> None:
     assert many[3] == f"{one['0215551234']},{one['0275551234']}"
     for number in (*one.values(), *many[0].split(" / ")):
         assert phonenumbers.is_valid_number(phonenumbers.parse(number, "NZ")), number
+
+
+@pytest.mark.parametrize(("full", "given", "family"), [
+    ("Ludo van der Berg", "Ludo", "van der Berg"),
+    ("Seán Ó Briain", "Seán", "Ó Briain"),
+    ("Te Aorere Te Whata", "Te Aorere", "Te Whata"),
+    ("Maria da Silva", "Maria", "da Silva"),
+    ("Aroha Mere Ngata", "Aroha", "Ngata"),
+])
+def test_person_name_with_particles_agrees_with_first_and_last_name(full: str, given: str, family: str) -> None:
+    """A family name opened by a particle is one family name, as last_name sees it (trial2 T4)."""
+    out = run("person_name", arrow([full]))[0].as_py()
+    assert out == f"{run('first_name', arrow([given]))[0].as_py()} {run('last_name', arrow([family]))[0].as_py()}"
