@@ -33,6 +33,7 @@ MAX_DIGITS = 15          # E.164 limit; longer values are not phone numbers
 # One number of a cell: digits with the spacing, brackets and dashes of a layout, from '+' or '('.
 NUMBER_RUN = r"\+?\(?\d(?:[\d ().-]*\d)?"
 _NUMBER_RUN = re.compile(NUMBER_RUN)
+WHOLE_NUMBER = 7         # digits of a cell's first run that make it a number on its own ('021 555/1234' is one)
 
 
 def kept_prefix(digits: Digits) -> np.ndarray:
@@ -71,10 +72,18 @@ class Phone(PseudonymStrategy):
         if m.attempt or not several.any():
             return self._render_one(m)
         out = self._render_one(m).to_pylist()
-        rows = np.flatnonzero(several)
-        texts = m.raw.take(pa.array(rows)).to_pylist()
-        spans = [[r.span() for r in _NUMBER_RUN.finditer(t)] for t in texts]
+        rows, texts, spans = [], [], []
+        for row, text in zip(np.flatnonzero(several), m.raw.take(pa.array(np.flatnonzero(several))).to_pylist(),
+                             strict=True):
+            row_spans = [r.span() for r in _NUMBER_RUN.finditer(text)]
+            a, b = row_spans[0]
+            if sum(c.isdigit() for c in text[a:b]) >= WHOLE_NUMBER:   # else one number written in parts
+                rows.append(row)
+                texts.append(text)
+                spans.append(row_spans)
         runs = [t[a:b] for t, row in zip(texts, spans, strict=True) for a, b in row]
+        if not rows:
+            return pa.array(out, pa.string())
         faked = iter(self._render_one(Material(pa.array(runs, pa.string()), m.key, m.domain, m.normaliser,
                                                None, m.unique)).to_pylist())
         for row, text, row_spans in zip(rows, texts, spans, strict=True):

@@ -246,6 +246,9 @@ def test_phone_cell_with_several_numbers_masks_each_as_alone() -> None:
     assert many[3] == f"{one['0215551234']},{one['0275551234']}"
     for number in (*one.values(), *many[0].split(" / ")):
         assert phonenumbers.is_valid_number(phonenumbers.parse(number, "NZ")), number
+    # One number written in parts stays one number: the mobile prefix is kept as for '0215551234'.
+    parts = run("phone", arrow(["02155/1234", "021 555-1234"])).to_pylist()
+    assert parts[0].startswith("0215") and parts[0][5] == "/" and parts[1].startswith("021 5")
 
 
 @pytest.mark.parametrize(("full", "given", "family"), [
