@@ -273,3 +273,12 @@ def test_source_values_of_arrays_are_their_elements_and_blobs_have_none() -> Non
     values.add("email", "email", pa.array([["A@x.org", None], None, []]))
     values.add("redact", "exact", pa.array([b"\xff"], pa.binary()))
     assert values.hits("email", pa.array(["a@x.org", "b@x.org"])).tolist() == [True, False]
+
+
+def test_email_on_an_array_fakes_every_element_consistently_as_documented() -> None:
+    """README/docs/types.md: `email` on {vip,a@b.co} fakes 'vip' too, the same fake in every row and
+    as a scalar e-mail column gives it (mixed arrays take free_text instead)."""
+    out = mask("email", pa.array([["vip", "a@b.co"], ["vip"], None, []]), array_of("text"))
+    scalar = mask("email", pa.array(["vip", "a@b.co"]), TEXT)
+    assert out == [scalar, scalar[:1], None, []]
+    assert all("@" in v for v in scalar)
