@@ -85,28 +85,33 @@ def enrich(conn: sa.Connection, schema: SchemaInfo) -> SchemaInfo:
             columns.append(column.model_copy(update=update))
         columns = _storage_classes(conn, name, columns)
         without_rowid = bool(re.search(r"\)\s*WITHOUT\s+ROWID\s*;?\s*$", ddl.get(name, ""), flags=re.I))
-        indexes, unique_names = _indexes(conn, table)
+        indexes, unique_names = _indexes(conn, table, ddl.get(name, ""))
         tables[name] = table.model_copy(update={"columns": tuple(columns), "without_rowid": without_rowid,
                                                 "indexes": indexes, "unique_names": unique_names,
                                                 "foreign_keys": _foreign_key_facts(conn, table, ddl.get(name, ""))})
     return schema.model_copy(update={"tables": tables, "views": views})
 
 
-def _indexes(conn: sa.Connection, table: TableInfo) -> tuple[tuple[IndexInfo, ...], tuple[str | None, ...]]:
-    """The table's CREATE INDEX statements as written (non-unique, unique, partial, expression); UNIQUE
-    constraints have automatic indexes, without a statement, and no name of their own."""
+def _indexes(conn: sa.Connection, table: TableInfo, sql: str) -> tuple[tuple[IndexInfo, ...], tuple[str | None, ...]]:
+    """The table's CREATE INDEX statements as written (non-unique, unique, partial, expression), and the
+    names of its UNIQUE constraints (``CONSTRAINT name UNIQUE (…)`` in its statement, else the unique index's)."""
     found: dict[tuple[str, ...], str] = {}
+    for part in _parts(sql):
+        match = re.match(rf"\s*CONSTRAINT\s+({_NAME})\s+UNIQUE\s*\((.*)\)\s*$", part, flags=re.I | re.S)
+        if match:
+            columns = tuple(_unquote(c.strip()) for c in match.group(2).split(","))
+            found.setdefault(columns, _unquote(match.group(1)))
     indexes = []
     for row in conn.exec_driver_sql(f"PRAGMA index_list({_quote(table.name)})").fetchall():
         index, unique, origin = row[1], row[2], row[3]
         if origin != "c":
             continue
-        sql = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?",
-                                   (index,)).scalar()
-        if not sql:
+        statement = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?",
+                                         (index,)).scalar()
+        if not statement:
             continue
         columns = tuple(r[2] for r in conn.exec_driver_sql(f"PRAGMA index_info({_quote(index)})") if r[2])
-        indexes.append(IndexInfo(name=index, definition=sql.strip().rstrip(";"), columns=columns))
+        indexes.append(IndexInfo(name=index, definition=str(statement).strip().rstrip(";"), columns=columns))
         if unique:
             found.setdefault(columns, index)
     return tuple(sorted(indexes, key=lambda i: i.name)), tuple(found.get(u) for u in table.unique)
@@ -200,6 +205,16 @@ def _foreign_key_facts(conn: sa.Connection, table: TableInfo, sql: str) -> tuple
             "deferrable": bool(deferrable),
             "initially_deferred": bool(deferrable and deferrable.group(1).upper() == "DEFERRED")}))
     return tuple(out)
+
+
+_NAME = r'"(?:[^"]|"")+"|`(?:[^`]|``)+`|\[[^\]]+\]|[^\s(]+'
+
+
+def _unquote(identifier: str) -> str:
+    if identifier[:1] in ('"', "`", "[") and len(identifier) > 1:
+        closing = "]" if identifier[0] == "[" else identifier[0]
+        return identifier[1:-1].replace(closing * 2, closing) if closing != "]" else identifier[1:-1]
+    return identifier
 
 
 def _declares(clause: str, fk: ForeignKey) -> bool:

@@ -205,6 +205,10 @@ def sqlite_snapshot(path: Path) -> dict[str, list[tuple[Any, ...]]]:
         # Indexes with a statement (not the automatic ones of keys), as written; and the DEFERRABLE clauses.
         out["indexes"] = [tuple(r) for r in conn.execute(
             "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY 1")]
+        out["constraint_names"] = [(name, [n.strip('"') for n in re.findall(r'CONSTRAINT\s+("[^"]+"|\w+)', sql or "",
+                                                                          flags=re.I)])
+                                   for name, sql in conn.execute("SELECT name, sql FROM sqlite_master "
+                                                                 "WHERE type = 'table' ORDER BY 1")]
         out["deferrable"] = [(name, " ".join(re.findall(r"DEFERRABLE INITIALLY \w+", sql or "", flags=re.I)))
                              for name, sql in conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table' "
                                                            "ORDER BY 1")]

@@ -431,7 +431,8 @@ class Dialect(ABC):
         for i, fk in enumerate(fks):
             name = self.quote(self.fk_name(plan, fk, i + 1))
             clause = self.foreign_key_clause(fk, deferred=fk in plan.deferred_fks, table=plan.table)
-            lines.append(f"CONSTRAINT {name} {clause}")
+            # An unnamed FK (SQLite's inline REFERENCES) stays unnamed on the same engine.
+            lines.append(clause if plan.native and fk.name is None else f"CONSTRAINT {name} {clause}")
         body = ",\n  ".join(lines)
         return f"CREATE TABLE {self.quote(plan.name)} (\n  {body}\n){self.table_suffix(plan)};\n"
 
