@@ -134,6 +134,10 @@ def scrub(text: str) -> str:
 _MYSQL_NEAR = re.compile(r"near '.*' at line (\d+)", re.S)
 _KEY_VALUE = re.compile(r"=\((?:[^()]|\([^()]*\))*\)")
 _QUOTED = {q: re.compile(rf"{q}((?:[^{q}]|{q}{q})*){q}|{q}[^{q}]*$") for q in ("'", '"', "`")}
+_SQL_STRING = _QUOTED["'"]
+# In a driver's message an apostrophe between two letters is part of a word ("Can't", "O'Brien"), not a quote.
+_LETTER = r"[^\W\d_]"
+_QUOTED["'"] = re.compile(rf"(?<!{_LETTER})'((?:[^']|''|(?<={_LETTER})'(?={_LETTER}))*)'|(?<!{_LETTER})'[^']*$")
 _DIGITS = re.compile(r"(?<![\w.])[+-]?\d[\d ,.\-/:]{2,}\d(?![\w.])")
 # Phrases drivers quote that are never data (MySQL: "Unknown column 'x' in 'where clause'").
 _DRIVER_WORDS = frozenset({"where clause", "where", "having", "having clause", "field list", "on clause",
@@ -170,7 +174,7 @@ def scrub_db_message(text: str, identifiers: Iterable[str] = ()) -> str:
 
 def words_of_sql(sql: str) -> set[str]:
     """Names a user's SQL fragment mentions (bare and quoted identifiers; string literals left out)."""
-    without_literals = _QUOTED["'"].sub(" ", sql)
+    without_literals = _SQL_STRING.sub(" ", sql)
     names = set(re.findall(r"[A-Za-z_][\w$]*", without_literals))
     names.update(a or b for a, b in re.findall(r'"([^"]+)"|`([^`]+)`', without_literals))
     return names

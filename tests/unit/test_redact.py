@@ -66,11 +66,13 @@ DB_MESSAGES = [
     ("You have an error in your SQL syntax; ... near ''bob@x.nz' AND 1' at line 1", (), "bob@"),
     ("value 0211234567 is out of range", (), "0211234567"),
     ("XPATH syntax error: '~carol@example.org'", (), "carol"),
+    ("Duplicate entry 'O'Brien' for key 'family_name'", ("family_name",), "Brien"),
 ]
 
 
 @pytest.mark.parametrize(("message", "names", "value"), DB_MESSAGES,
-                         ids=["pg-invalid-input", "pg-key-detail", "mysql-duplicate", "mysql-near", "digits", "xpath"])
+                         ids=["pg-invalid-input", "pg-key-detail", "mysql-duplicate", "mysql-near", "digits", "xpath",
+                              "apostrophe-inside"])
 def test_db_messages_lose_their_literals(message: str, names: tuple[str, ...], value: str) -> None:
     assert value not in scrub_db_message(message, names)
 
@@ -81,6 +83,12 @@ def test_db_messages_keep_known_names() -> None:
         "Unknown column 'nosuch' in 'where clause'"
     shown = scrub_db_message('connection to server at "127.0.0.1", port 5433 failed', {"127.0.0.1", "5433"})
     assert shown == 'connection to server at "127.0.0.1", port 5433 failed'
+
+
+def test_db_messages_keep_apostrophes_of_words() -> None:
+    """trial2: PyMySQL's "Can't connect" was shown as "Can'***'127.0.0.1'***'" (apostrophe taken for a quote)."""
+    message = "Can't connect to MySQL server on '127.0.0.1' ([Errno 111] Connection refused)"
+    assert scrub_db_message(message, {"127.0.0.1", "3307"}) == message
 
 
 def test_db_error_text_reads_pymysql_args() -> None:
