@@ -366,8 +366,9 @@ def _checked_ner(text: str, hits: list[Hit]) -> list[Hit]:
         if h.entity == "ORGANIZATION" and any(fold(w) in g.given and fold(w) not in g.ambiguous for w in words):
             h = h._replace(entity="PERSON")
         elif len(words) == 1 and (h.entity == "ORGANIZATION" or fold(words[0]) in g.ambiguous
-                                  or fold(words[0]) in g.places or fold(words[0]) in g.never):
-            continue        # "Customer", "NHI" as organisations; "Bill", "Miles", "Hamilton" as people
+                                  or fold(words[0]) in g.places or fold(words[0]) in g.never
+                                  or (fold(words[0]) in g.not_after_cue and not g.is_name(fold(words[0])))):
+            continue        # "Customer", "NHI" as organisations; "Bill", "Miles", "Hamilton", "Email" as people
         out.append(h)
     return out
 
