@@ -321,7 +321,9 @@ def _free_text_finding(table: TableInfo, column: ColumnInfo, ev: ColumnEvidence,
     rate = ev.personal_span_rate
     spans = {e: s for e, s in ev.spans.items() if e in FREE_TEXT_EVIDENCE}
     ranked = sorted(spans, key=lambda e: -spans[e].values)
-    if rate >= FREE_TEXT_MIN_RATE and ev.with_personal_span >= FREE_TEXT_MIN_CELLS:
+    # A column named as notes ("note", "comment", "bio") is personal by its name: one cell of a few suffices.
+    min_cells = 1 if prose_name else FREE_TEXT_MIN_CELLS
+    if rate >= FREE_TEXT_MIN_RATE and ev.with_personal_span >= min_cells:
         top = ranked[0] if ranked else None
         shares = ", ".join(f"{e} {spans[e].values / ev.sampled:.0%}" for e in ranked[:3])
         return _finding(

@@ -181,3 +181,18 @@ def test_draft_shows_the_evidence_and_no_value(scanned: tuple[object, DetectionR
     line = next(ln for ln in text.splitlines() if ln.strip().startswith("holder:"))
     assert "person_name" in line and "known given + family names" in line
     assert not any(name in text for name in full_names(120))
+
+
+def test_a_notes_column_with_one_named_person_among_few_cells_is_free_text(tmp_path: Path) -> None:
+    """trial2: 'note' with 2 non-null cells, one naming a person, was drafted keep (verify then PASSed with the
+    name in the output). A column named as notes needs one such cell (prose by shape still needs two)."""
+    src = tmp_path / "lines.sqlite"
+    with sqlite3.connect(src) as conn:
+        conn.execute("CREATE TABLE line (id INTEGER PRIMARY KEY, note TEXT)")
+        texts = ["Spoke with Hemi Walker about the delivery, he was unhappy", "orphan line"]
+        conn.executemany("INSERT INTO line VALUES (?,?)", list(enumerate(texts)))
+    conn.close()
+    with connect(f"sqlite:///{src}") as conn:
+        result = detect_schema(conn, introspect(conn), sample=200, model="blank")
+    finding = next(f for f in result.findings if f.column == "note")
+    assert finding.rule.mask == "free_text", finding
