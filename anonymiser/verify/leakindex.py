@@ -75,15 +75,19 @@ class Distinct:
             f = np.logical_or.reduceat(f[order], np.flatnonzero(first))
         del order
         h = h[first]
+        if len(self.hashes) == 0:
+            self.hashes, self.flags = h, f
+            return self
         pos = np.searchsorted(self.hashes, h)
         present = self.hashes[np.minimum(pos, len(self.hashes) - 1)] == h if len(self.hashes) else \
             np.zeros(len(h), np.bool_)
         fresh = ~present
+        slots, keep = _slots(pos[fresh], len(self.hashes))
         if f is not None:
             assert self.flags is not None
             self.flags[pos[present]] |= f[present]
-            self.flags = np.insert(self.flags, pos[fresh], f[fresh])
-        self.hashes = np.insert(self.hashes, pos[fresh], h[fresh])
+            self.flags = _spliced(self.flags, f[fresh], slots, keep)
+        self.hashes = _spliced(self.hashes, h[fresh], slots, keep)
         return self
 
 
@@ -144,13 +148,31 @@ def _merge(hashes: np.ndarray, owners: np.ndarray, levels: np.ndarray | None, ne
             levels[at[win]] = mine[win]
         owners[at[win]] = owner
     fresh = ~present
-    where = pos[fresh]
-    hashes = np.insert(hashes, where, new[fresh])
-    owners = np.insert(owners, where, np.int32(owner))
+    if len(hashes) == 0:   # the first column: its arrays become the index as they are
+        return new, np.full(len(new), owner, np.int32), new_levels
+    slots, keep = _slots(pos[fresh], len(hashes))
+    hashes = _spliced(hashes, new[fresh], slots, keep)
+    owners = _spliced(owners, np.full(len(slots), owner, np.int32), slots, keep)
     if levels is not None:
         assert new_levels is not None
-        levels = np.insert(levels, where, new_levels[fresh])
+        levels = _spliced(levels, new_levels[fresh], slots, keep)
     return hashes, owners, levels
+
+
+def _slots(where: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where sorted newcomers land in a sorted array of ``size`` (``where``: their ``searchsorted`` positions),
+    and a mask of the old entries' places in the result: computed once for every parallel array."""
+    slots = where + np.arange(len(where))
+    keep = np.ones(size + len(where), dtype=np.bool_)
+    keep[slots] = False
+    return slots, keep
+
+
+def _spliced(old: np.ndarray, new: np.ndarray, slots: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    out = np.empty(len(keep), dtype=old.dtype)
+    out[slots] = new
+    out[keep] = old
+    return out
 
 
 def aligned_key(manifest: Manifest, table: str, pk: list[str]) -> bool:

@@ -161,16 +161,19 @@ def _same_row_check(directory: Path, manifest: Manifest, conn: sa.Connection, in
     per_group = max(1, SAME_ROW_CELLS // max(entry.rows, 1))
     for start in range(0, len(columns), per_group):
         group = columns[start:start + per_group]
-        pairs: dict[str, list[np.ndarray]] = {column: [] for column in group}
-        key_types = None
+        sets = {column: np.empty(entry.rows, np.uint64) for column in group}   # filled in place, no copies
+        key_types, filled = None, 0
         for batch in iter_batches(directory, manifest, info.name, pk + group):
             key_types = batch.select(pk).schema
             keys = _key_hashes(batch.select(pk), hasher)
             for column in group:
-                pairs[column].append(_pair(keys, aligned_hashes(batch.column(column), hasher)))
-        sets = {}
+                pairs = _pair(keys, aligned_hashes(batch.column(column), hasher))
+                if filled + len(pairs) > len(sets[column]):   # more rows than the manifest says: grow
+                    sets[column] = np.concatenate([sets[column][:filled], pairs, sets[column][filled:]])
+                sets[column][filled:filled + len(pairs)] = pairs
+            filled += batch.num_rows
         for column in group:
-            sets[column] = np.concatenate(pairs.pop(column) or [np.empty(0, np.uint64)])
+            sets[column] = sets[column][:filled]
             sets[column].sort()
         reader = info.model_copy(update={"columns": tuple(c for c in info.columns if c.name in pk or c.name in group)})
         done = 0
