@@ -56,3 +56,27 @@ def test_scan_draft_passes_its_own_residual_risk_gate(pg_url: str, tmp_path: Pat
     assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
     report = json.loads((out / "report" / "report.json").read_text())
     assert "k_anonymity_below_target" not in json.dumps(report)
+
+
+def test_a_region_kept_two_foreign_keys_from_people_passes_the_at_risk_gate(pg_url: str, tmp_path: Path) -> None:
+    """trial2: line → order → customer. scan kept line.region ("records are not people") without a reason and the
+    unedited draft's run failed kept_personal_unjustified on it."""
+    engine = sa.create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("""
+            CREATE TABLE customer (customer_id integer PRIMARY KEY, full_name text, email text);
+            CREATE TABLE "order" (region char(2), num integer, customer_id integer REFERENCES customer,
+                                  PRIMARY KEY (region, num));
+            CREATE TABLE line (region char(2), num integer, line integer, qty integer,
+                               FOREIGN KEY (region, num) REFERENCES "order"(region, num));
+            INSERT INTO customer VALUES (1, 'Aroha Ngata', 'aroha@example.co.nz'), (2, 'Ludo van der Berg', NULL);
+            INSERT INTO "order" VALUES ('NZ', 1, 1), ('AU', 1, 2);
+            INSERT INTO line VALUES ('NZ', 1, 1, 3), ('AU', 1, 1, 1);
+        """))
+    engine.dispose()
+    policy, out = tmp_path / "policy.yaml", tmp_path / "out"
+    env = {"ANONYMISER_SPACY_MODEL": "blank"}
+    assert anonymiser("scan", pg_url, "--out", str(policy), env=env).returncode == 0
+    run = anonymiser("run", str(policy), "--source", pg_url, "--out", str(out), env=env)
+    report = json.loads((out / "report" / "report.json").read_text())
+    assert "kept_personal_unjustified" not in json.dumps(report), (run.stdout + run.stderr)[-3000:]
