@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 import os
 import platform
+import shlex
 import socket
 import uuid
 from collections import Counter
@@ -420,8 +421,8 @@ def _no_tables(conn: Any, schema_name: str | None, source_url: str) -> ConfigErr
     listed = ", ".join(f"{name} ({n} table{'s' if n > 1 else ''})" for name, n in sorted(elsewhere.items()))
     first = max(elsewhere, key=lambda name: elsewhere[name])
     return ConfigError(f"no tables in {where} of {safe_url(source_url)}; tables are in: {listed}",
-                       hint=f"Scan one of them with --schema, e.g. 'anonymiser scan URL --schema {first}'; the "
-                            "draft policy records it (schema: …) for check and run.")
+                       hint=f"Scan one of them with --schema, e.g. anonymiser scan URL --schema "
+                            f"{shlex.quote(first)}; the draft policy records it (schema: …) for check and run.")
 
 
 @dataclass

@@ -53,3 +53,10 @@ def test_foreign_keys_into_another_schema_are_warned_by_name(tmp_path: Path, pg_
 def test_an_empty_database_says_so(tmp_path: Path, pg_url: str) -> None:
     text = assert_clean_failure(anonymiser("scan", pg_url, "--out", str(tmp_path / "p.yaml")), 2)
     assert "nor in any other schema" in text
+
+
+def test_a_schema_name_with_a_space_is_suggested_quoted_for_the_shell(tmp_path: Path, pg_url: str) -> None:
+    """trial2: the hint said '--schema Sales Dept', which a shell splits in two."""
+    dbs.run_psql(pg_url, 'CREATE SCHEMA "Sales Dept"; CREATE TABLE "Sales Dept".customer (id int PRIMARY KEY);')
+    text = assert_clean_failure(anonymiser("scan", pg_url, "--out", str(tmp_path / "p.yaml")), 2)
+    assert "--schema 'Sales Dept'" in text
