@@ -201,6 +201,9 @@ class SchemaInfo(_Frozen):
     tables: dict[str, TableInfo]
     types: tuple[UserType, ...] = ()
     sequences: tuple[SequenceInfo, ...] = ()
+    # PostgreSQL: table → the next value of its single-column key's sequence in the source (outside
+    # ``tables``, so the structure's fingerprint does not change as rows are added)
+    counters: dict[str, int] = Field(default_factory=dict)
     views: tuple[ViewInfo, ...] = ()
     extensions: tuple[str, ...] = ()   # PostgreSQL extensions whose types or functions the tables or views use
     # "table(columns) -> schema.table": foreign keys to another schema, which the copy cannot follow

@@ -184,6 +184,17 @@ JOIN pg_depend d ON d.objid = s.oid AND d.classid = 'pg_class'::regclass AND d.d
 JOIN pg_class t ON t.oid = d.refobjid JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
 WHERE s.relkind = 'S' AND n.nspname = current_schema() ORDER BY s.relname
 """
+# The next value the sequence of a table's single-column key would give (serial or identity; F35): NULL
+# last_value (never used, or no privilege to read it) gives no counter. Descending sequences are left out.
+_PG_COUNTERS = """
+SELECT c.relname, CASE WHEN s.last_value IS NULL THEN NULL ELSE s.last_value + s.increment_by END
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_constraint k ON k.conrelid = c.oid AND k.contype = 'p' AND cardinality(k.conkey) = 1
+JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.conkey[1]
+JOIN pg_sequences s ON format('%I.%I', s.schemaname, s.sequencename)::regclass
+     = pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname)::regclass
+WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND s.increment_by > 0
+"""
 _PG_VIEWS = """
 SELECT c.relname, pg_get_viewdef(c.oid, true), c.relkind = 'm'
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -279,6 +290,7 @@ def _postgres(conn: sa.Connection, schema: SchemaInfo) -> SchemaInfo:
         columns, checks = query(_PG_COLUMNS), query(_PG_CHECKS)
         partitions, types = query(_PG_PARTITIONS), query(_PG_TYPES)
         sequences, views = query(_PG_SEQUENCES), query(_PG_VIEWS)
+        counters = {table: int(after) for table, after in query(_PG_COUNTERS) if after is not None}
         triggers, view_reads, view_calls = query(_PG_COMPUTING_TRIGGERS), query(_PG_VIEW_READS), query(_PG_VIEW_CALLS)
         extensions = [name for (name,) in query(_PG_EXTENSIONS)]
         inherits = query(_PG_INHERITS)
@@ -332,6 +344,7 @@ def _postgres(conn: sa.Connection, schema: SchemaInfo) -> SchemaInfo:
         "tables": tables, "types": user_types, "extensions": tuple(extensions),
         "sequences": tuple(SequenceInfo(name=s, table=t, column=c, data_type=d) for s, t, c, d in sequences
                            if t in tables),
+        "counters": {t: n for t, n in counters.items() if t in tables},
         "views": tuple(ViewInfo(name=n, definition=d.strip().rstrip(";"),
                                 reads=tuple(sorted(r for v, r in view_reads if v == n)),
                                 calls=tuple(sorted(f for v, f in view_calls if v == n)), materialized=m)

@@ -190,6 +190,8 @@ def plan_tables(directory: Path, manifest: Manifest, dialect: Dialect) -> list[T
             pk = next(c for c in columns if c.info.name == table.primary_key[0])
             if pk.info.autoincrement and pk.kind == "integer":
                 plan.identity = pk.info.name
+                # The counter continues where the source's does (F35), or after the loaded keys if higher.
+                plan.identity_next = max(plan.identity_next, schema.counters.get(name, 1))
         plans.append(plan)
     dialect.assign_types(plans, scan_max_chars(directory, manifest))
     for plan in plans:
