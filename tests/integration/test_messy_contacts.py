@@ -3,6 +3,8 @@ cell (F24), names with particles in full-name and first/last-name columns, scan 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import phonenumbers
@@ -14,6 +16,23 @@ from tests import dbs
 from tests.cli_runner import anonymiser
 
 pytestmark = pytest.mark.slow  # real runs through the CLI
+
+@contextmanager
+def run_and_load(policy: Path, pg_url: str, out: Path) -> Iterator[sa.Connection]:
+    """run POLICY → SQL dump, load it into a fresh PostgreSQL database, and a connection (in a transaction) to it."""
+    run = anonymiser("run", str(policy), "--source", pg_url, "--out", str(out), "--format", "sql",
+                     "--dialect", "postgresql")
+    assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
+    with dbs.postgres_database() as target:
+        load = anonymiser("load", str(out), "--target", target)
+        assert load.returncode == 0, (load.stdout + load.stderr)[-3000:]
+        engine = sa.create_engine(normalise_url(target))
+        try:
+            with engine.begin() as conn:
+                yield conn
+        finally:
+            engine.dispose()
+
 
 ROWS = [  # given, family, display, phone varchar(30), short varchar(10)
     ("Ludo", "van der Berg", "Ludo van der Berg", "021 555 1234 / 09 555 1234", "0215551234"),
@@ -37,17 +56,9 @@ def test_several_numbers_and_particles_pg(tmp_path: Path, pg_url: str) -> None:
     policy.write_text("version: 1\ntables:\n  client:\n    columns:\n      id: keep\n      given_name: first_name\n"
                       "      family_name: last_name\n      display_name: person_name\n      phone: phone\n"
                       "      short_phone: phone\n", "utf-8")
-    run = anonymiser("run", str(policy), "--source", pg_url, "--out", str(out), "--format", "sql",
-                     "--dialect", "postgresql")
-    assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
-    with dbs.postgres_database() as target:
-        load = anonymiser("load", str(out), "--target", target)
-        assert load.returncode == 0, (load.stdout + load.stderr)[-3000:]
-        target_engine = sa.create_engine(normalise_url(target))
-        with target_engine.connect() as conn:
-            got = conn.execute(sa.text("SELECT given_name, family_name, display_name, phone, short_phone "
-                                       "FROM client ORDER BY id")).all()
-        target_engine.dispose()
+    with run_and_load(policy, pg_url, out) as conn:
+        got = conn.execute(sa.text("SELECT given_name, family_name, display_name, phone, short_phone "
+                                   "FROM client ORDER BY id")).all()
     for (given, family, display, phone, short), source in zip(got, ROWS, strict=True):
         assert display == f"{given} {family}"                       # particles: one family name
         assert len(phone) == len(source[3]) and len(short) <= 10
@@ -75,15 +86,8 @@ def test_loaded_counters_continue_from_the_source_counters_pg(tmp_path: Path, pg
     policy.write_text("version: 1\ntables:\n  staff:\n    columns:\n      id: keep\n      email: email\n"
                       "  note:\n    columns:\n      id: keep\n      staff_id: keep\n      body: redact\n"
                       "  tag:\n    columns:\n      id: keep\n      label: keep\n", "utf-8")
-    run = anonymiser("run", str(policy), "--source", pg_url, "--out", str(out), "--format", "sql")
-    assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
-    with dbs.postgres_database() as target:
-        load = anonymiser("load", str(out), "--target", target)
-        assert load.returncode == 0, (load.stdout + load.stderr)[-3000:]
-        target_engine = sa.create_engine(normalise_url(target))
-        with target_engine.begin() as conn:
-            staff = conn.exec_driver_sql("INSERT INTO staff (email) VALUES ('n@x.nz') RETURNING id").scalar_one()
-            note = conn.exec_driver_sql("INSERT INTO note (body) VALUES ('n') RETURNING id").scalar_one()
-            tag = conn.exec_driver_sql("INSERT INTO tag (label) VALUES ('n') RETURNING id").scalar_one()
-        target_engine.dispose()
+    with run_and_load(policy, pg_url, out) as conn:
+        staff = conn.exec_driver_sql("INSERT INTO staff (email) VALUES ('n@x.nz') RETURNING id").scalar_one()
+        note = conn.exec_driver_sql("INSERT INTO note (body) VALUES ('n') RETURNING id").scalar_one()
+        tag = conn.exec_driver_sql("INSERT INTO tag (label) VALUES ('n') RETURNING id").scalar_one()
     assert (staff, note, tag) == (6, 901, 41)
