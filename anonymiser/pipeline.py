@@ -174,6 +174,9 @@ def run(loaded: LoadedPolicy, options: RunOptions, *, progress: Progress, event:
             tables = _write_parquet(reader, plan, subset, options, work, progress, event,
                                     _span_finder(reader, plan, subset, options, progress),
                                     _source_values(reader, plan, options, progress))
+            for table_plan in plan.tables.values():   # nothing is masked after this: free what strategies held
+                for column_plan in table_plan.columns:
+                    column_plan.strategy.release()
             manifest = _manifest(run_id, started, loaded, options, schema, plan, subset, detection, tables)
             manifest.schema_, relaxed = without_zero_dates(manifest.schema_, manifest.tables)
             for note in relaxed:

@@ -234,6 +234,10 @@ class Strategy(ABC):
         """Other columns of the same table this strategy reads from ``ctx.batch``."""
         return []
 
+    def release(self) -> None:
+        """Drop what the strategy keeps from chunk to chunk (a unique column's resolver): every table is masked."""
+        return
+
     @abstractmethod
     def mask(self, values: pa.Array, ctx: MaskContext) -> pa.Array:
         """A new array of the same length; NULL stays NULL, '' stays ''; the type may follow
