@@ -32,8 +32,9 @@ from anonymiser.detect.evidence import PATTERN_CELL_RATE, PATTERN_ENTITIES, PATT
 from anonymiser.detect.names import about_people
 from anonymiser.detect.shapes import is_image_or_document, name_column, nz_document_column, shape_entity
 from anonymiser.schema import ColumnInfo
+from anonymiser.verify import hashing
 from anonymiser.verify.model import REDETECTED, Failure, Redetection, RedetectionSummary
-from anonymiser.verify.outputs import parquet_files, read_columns
+from anonymiser.verify.outputs import iter_batches, parquet_files
 from anonymiser.write.manifest import Manifest
 
 SAMPLE = 200                  # distinct values per column, as scan samples them
@@ -51,17 +52,32 @@ def _kept_kind(column: ColumnInfo) -> bool:
     return column.kind in _TEXT_KINDS or (column.kind == "array" and column.element_kind in _TEXT_KINDS)
 
 
-def _sample(values: pa.ChunkedArray, seed: int) -> list[str]:
-    combined = values.combine_chunks()
-    while pa.types.is_list(combined.type) or pa.types.is_large_list(combined.type):
-        combined = pc.list_flatten(combined)        # arrays: their elements are the values
-    text = pc.cast(combined, pa.string()) if combined.type != pa.string() else combined
-    distinct = pc.unique(text.drop_null())
+def _sample(distinct: pa.Array, seed: int) -> list[str]:
     distinct = distinct.filter(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(distinct)), 0))
     if len(distinct) > SAMPLE:
         picks = np.random.default_rng(seed).choice(len(distinct), size=SAMPLE, replace=False)
         distinct = distinct.take(pa.array(np.sort(picks)))
     return [str(v) for v in distinct.to_pylist()]
+
+
+def _distinct(directory: Path, manifest: Manifest, table: str, column: str) -> pa.Array:
+    """The column's distinct non-null values as text, in order of first appearance (``pc.unique`` of the
+    whole column), read a batch at a time: memory follows the distinct values, not the rows (a 10M-row
+    column of five cities holds five strings). Arrays give their elements."""
+    seen = np.empty(0, np.uint64)            # sorted keyed hashes of the values kept so far
+    hasher = hashing.Hasher.ephemeral()
+    parts: list[pa.Array] = []
+    for batch in iter_batches(directory, manifest, table, [column]):
+        values = batch.column(0)
+        while pa.types.is_list(values.type) or pa.types.is_large_list(values.type):
+            values = pc.list_flatten(values)        # arrays: their elements are the values
+        text = pc.cast(values, pa.string()) if values.type != pa.string() else values
+        unique = pc.unique(text.drop_null())
+        hashes = hasher.hash(unique)
+        new = hashing.lookup(seen, hashes) < 0
+        parts.append(unique.filter(pa.array(new)))
+        seen = np.sort(np.concatenate([seen, hashes[new]]))
+    return pa.concat_arrays(parts) if parts else pa.array([], pa.string())
 
 
 def _binary_heads(directory: Path, manifest: Manifest, table: str, column: str) -> list[bytes]:
@@ -130,7 +146,6 @@ def redetect(directory: Path, manifest: Manifest) -> tuple[RedetectionSummary, l
         if not kept and not layout:
             continue
         kinds = {c.name: c.kind for c in info.columns}
-        data = read_columns(directory, manifest, table, [c for c in (*kept, *layout) if kinds[c] != "binary"])
         people = about_people(info)
         for index, column in enumerate(kept):
             summary.columns_checked += 1
@@ -142,7 +157,7 @@ def redetect(directory: Path, manifest: Manifest) -> tuple[RedetectionSummary, l
                 entity, detector, score, rate, count, sampled = ("PHOTO", "nz:magic_bytes", 1.0, images / len(heads),
                                                                  images, len(heads))
             else:
-                texts = _sample(data.column(column), seed=index)
+                texts = _sample(_distinct(directory, manifest, table, column), seed=index)
                 found = _kept_finding(texts, people, engine) if texts else None
                 if found is None:
                     continue
@@ -160,7 +175,7 @@ def redetect(directory: Path, manifest: Manifest) -> tuple[RedetectionSummary, l
                             f"are detected as {entity}"))
         for index, column in enumerate(layout, start=len(kept)):
             summary.columns_checked += 1
-            texts = _sample(data.column(column), seed=index)
+            texts = _sample(_distinct(directory, manifest, table, column), seed=index)
             left = _names_left(texts, engine) if texts else None
             if left is None:
                 continue
