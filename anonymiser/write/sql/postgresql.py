@@ -105,6 +105,21 @@ class PostgreSQL(Dialect):
                   "interval": "interval", "binary": "bytea", "uuid": "uuid"}
         return simple.get(kind, "text")
 
+    def assign_types(self, plans: list[TablePlan], max_chars: MaxChars) -> None:
+        super().assign_types(plans, max_chars)
+        # An unsigned 64-bit id stays an identity as bigint; a column referencing it is numeric(20, 0) on its
+        # own, which PostgreSQL refuses to join in a foreign key: it takes the id's bigint.
+        columns = {(p.name, c.info.name): (p, i) for p in plans for i, c in enumerate(p.columns)}
+        for plan in plans:
+            for fk in plan.table.foreign_keys:
+                for name, ref in zip(fk.columns, fk.ref_columns, strict=True):
+                    mine, theirs = columns.get((plan.name, name)), columns.get((fk.ref_table, ref))
+                    if mine is None or theirs is None:
+                        continue
+                    column, parent = mine[0].columns[mine[1]], theirs[0].columns[theirs[1]]
+                    if (column.sql_type, parent.sql_type) == ("numeric(20, 0)", "bigint") and column.kind == "integer":
+                        mine[0].columns[mine[1]] = replace(column, sql_type="bigint")
+
     def column_definition(self, column: ColumnPlan, plan: TablePlan) -> str:
         text = super().column_definition(column, plan)
         if column.native:
