@@ -33,9 +33,8 @@ Names not capitalised as names are (trial F16) are held to the gazetteer:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from itertools import accumulate
-from typing import NamedTuple
+from itertools import accumulate, compress
+from typing import NamedTuple, cast
 
 from anonymiser.detect.gazetteer import Gazetteer, fold, load
 
@@ -84,7 +83,9 @@ STRONG_AFTER = PERSON_VERBS | frozenset(["sent", "reported", "confirmed", "reque
                                          "cancelled", "moved", "lives", "lived", "needs", "needed", "read", "calls"])
 WEAK_AFTER = frozenset(["has", "had", "was", "is", "will", "would", "can", "could", "should", "did", "does"])
 
-_TOKEN = re.compile(r"[^\W\d_](?:[\w'\u2019\-]*[^\W_])?|\d+|\n|[^\w\s]")
+# A word: a letter, then word characters, apostrophes and hyphens, ending with a letter or digit (the
+# look-behind gives back a trailing "_", "'" or "-": faster than an optional group ending in [^\W_]).
+_TOKEN = re.compile(r"[^\W\d_][\w'\u2019\-]*(?<![_'\u2019\-])|\d+|\n|[^\w\s]")
 _TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")
 _KNOWN_WORDS = 200_000      # distinct tokens remembered per finder (then forgotten at once: bounded memory)
 _POSSESSIVE = re.compile(r"['\u2019]s$")
@@ -95,15 +96,15 @@ _OPENERS = frozenset("\"'(“‘[«—-•*")
 # Contact details right after a name: "Aroha Ngata (aroha@…)", "Aroha Ngata, +64 21 …", "…, IRD 123…".
 _DETAILS_AFTER = re.compile(r"\s*[(<]\s*[^\s@()<>]+@|\s*,\s*(?:\+?\d[\d\s().\-]{6,}|[^\s@,]+@|(?:IRD|NHI|DOB|ph|"
                             r"phone|mobile|email|born|aged?)\b)", re.IGNORECASE)
+_DETAIL_OPENERS = frozenset("(<,\n")
 # A phrase's last word may be followed by "is"/"was": "the account holder is", "emergency contact was".
 _COPULA = frozenset({"is", "was", "are", "were", "be"})
 # Words never read as a name when not capitalised as one ("aroha said": "said" is also a family name).
 _NOT_UNCASED = PERSON_VERBS | STRONG_AFTER | WEAK_AFTER | CUE_WORDS | frozenset(w for p in STRONG_BEFORE for w in p)
 
 
-@dataclass
-class Word:
-    index: int                  # position in the token list
+class Word(NamedTuple):
+    at: int                     # position in the token list
     start: int
     end: int                    # end of the name word (a possessive 's excluded)
     folded: str
@@ -128,6 +129,12 @@ class PersonSpan(NamedTuple):
     parts: tuple[NamePart, ...] = ()
 
 
+Judged = list[tuple[list[Word], PersonSpan | None]]
+
+
+_new_part = tuple.__new__
+
+
 def _groups(words: list[Word]) -> list[list[Word]]:
     """Name words with the particles before them: "Te Aorere Te Whata" → [Te Aorere] [Te Whata]."""
     groups: list[list[Word]] = []
@@ -145,6 +152,14 @@ def _groups(words: list[Word]) -> list[list[Word]]:
 def name_parts(words: list[Word], titled: bool) -> tuple[NamePart, ...]:
     """Given / middle / family parts of a found name; one word alone is a given name unless a title
     precedes it or the gazetteer knows it only as a family name."""
+    # Most names: one or two words, no particle.
+    if len(words) == 1 and not words[0].particle:
+        one = words[0]
+        return (_new_part(NamePart, (one.start, one.end, "family" if titled or one.kind == "F" else "given")),)
+    if len(words) == 2 and not (words[0].particle or words[1].particle):
+        given, family = words
+        return (_new_part(NamePart, (given.start, given.end, "given")),
+                _new_part(NamePart, (family.start, family.end, "family")))
     groups = _groups(words)
     if not groups:
         return ()
@@ -192,26 +207,52 @@ def _is_cap(text: str) -> bool:
     return text[0].isupper() or bool(_PREFIXED.match(text) and text[-1].isalpha())
 
 
-def _title_case_lines(tokens: list[str]) -> set[int]:
-    """Line numbers where most words of three letters or more are capitalised (titles, catalogue prose)."""
-    counts: dict[int, list[int]] = {}
-    line = 0
-    for tok in tokens:
-        if tok == "\n":
-            line += 1
-            continue
-        if len(tok) >= 3 and tok[0].isalpha():
-            c = counts.setdefault(line, [0, 0])
-            c[0] += 1
-            c[1] += tok[0].isupper()
-    return {ln for ln, (n, caps) in counts.items() if n >= 6 and caps / n >= 0.7}
+# Token shapes for title-case lines: a word of three letters or more, capitalised or not; a line break.
+_OTHER, _LONG, _LONG_CAP, _BREAK = 0, 1, 2, 3
+
+
+def _shape(tok: str) -> int:
+    if tok == "\n":
+        return _BREAK
+    if len(tok) >= 3 and tok[0].isalpha():
+        return _LONG_CAP if tok[0].isupper() else _LONG
+    return _OTHER
+
+
+def _title_case_lines(shapes: list[int]) -> set[int]:
+    """Line numbers where most words of three letters or more are capitalised (titles, catalogue prose);
+    ``shapes``: each token's ``_shape``."""
+    lines: set[int] = set()
+    begin, line, n = 0, 0, len(shapes)
+    while begin <= n:
+        end = shapes.index(_BREAK, begin) if _BREAK in shapes[begin:] else n
+        words = shapes[begin:end]
+        caps = words.count(_LONG_CAP)
+        long = caps + words.count(_LONG)
+        if long >= 6 and caps / long >= 0.7:
+            lines.add(line)
+        begin, line = end + 1, line + 1
+    return lines
+
+
+# A learned name word: (length without a possessive, can join a run, an opening cue word, possessive,
+# particle, capitalised, the Word fields from ``folded`` on). Runs are found on these tuples; Word objects
+# are made for runs only.
+Learned = tuple[int, bool, bool, bool, bool, bool, tuple[str, bool, bool, bool, str, bool]]
+_new_word = tuple.__new__
 
 
 class PersonFinder:
     def __init__(self, gazetteer: Gazetteer | None = None) -> None:
         self.g = gazetteer or load()
-        self._known: dict[str, tuple[int, str, bool, bool, bool, str, bool] | tuple[()]] = {}   # token → _word
+        # What each distinct token is, read once (a function of the token alone) and remembered:
+        self._known: dict[str, Learned | tuple[()]] = {}   # token → as a capitalised name word, or ()
         self._lower: dict[str, str] = {}        # lower-case token → its kind as a name (_lower_kind)
+        self._lower_names: set[str] = set()     # lower-case tokens whose kind is a name (not "N")
+        self._titles: set[str] = set()          # tokens that are a title ("Mrs", "dr")
+        self._fold_differs: set[str] = set()    # lower-case tokens not their own fold ("hēmi", "mcKay")
+        self._shapes: dict[str, int] = {}       # token → _shape
+        self._cue_cache: dict[tuple[tuple[str, ...], str | None], tuple[bool, bool]] = {}   # _cues' answers
 
     def find(self, text: str) -> list[PersonSpan]:
         # Tokens as three lists (text, start, end): re.split keeps the tokens and the gaps between them,
@@ -219,38 +260,84 @@ class PersonFinder:
         pieces = _TOKEN_SPLIT.split(text)
         offsets = list(accumulate(map(len, pieces)))
         tokens, starts, ends = pieces[1::2], offsets[0::2], offsets[1::2]
-        if not _ANY_CAPITAL.search(text):
-            return self._lower_case(text, tokens, starts, ends, [])
-        words: dict[int, Word] = {}
-        line_of: dict[int, int] = {}
-        line = 0
-        known = self._known
-        if len(known) > _KNOWN_WORDS:
-            known.clear()
-        for i, t in enumerate(tokens):
-            if t == "\n":
-                line += 1
-                continue
-            seen = known.get(t)
-            if seen is None:
-                seen = known[t] = self._word(t)
-            if seen:
-                start = starts[i]
-                words[i] = Word(i, start, start + seen[0], *seen[1:])
-                line_of[i] = line
-        # A title-case line has five capitalised words or more, and each of them is in ``words``.
-        title_lines = _title_case_lines(tokens) if len(words) >= 5 else set()
-        runs: list[tuple[list[Word], PersonSpan | None]] = []
+        if len(self._known) > _KNOWN_WORDS:
+            self._forget()
+        distinct = set(tokens)
+        for t in distinct.difference(self._known):
+            self._learn(t)
+        # Most texts hold no lower-case word that is a known name at all: then the lower-case pass is skipped.
+        named = self._lower_names.intersection(distinct)
+        found = self._capitalised(text, tokens, starts, ends) if _ANY_CAPITAL.search(text) else []
+        return self._lower_case(text, tokens, starts, ends, found, named, distinct) if named else found
+
+    def _forget(self) -> None:
+        """Bounded memory: everything remembered about tokens is forgotten at once."""
+        for remembered in (self._known, self._lower, self._lower_names, self._titles, self._fold_differs,
+                            self._shapes, self._cue_cache):
+            remembered.clear()
+
+    def _learn(self, t: str) -> None:
+        if t[0].isdigit():      # a number: no name word, title or word of a title-case line
+            self._known[t], self._shapes[t] = (), _OTHER
+            return
+        self._shapes[t] = _shape(t)
+        word = self._word(t)
+        if word:
+            _, folded, cap, _, particle, kind, _ = word
+            ok = (cap or particle) and folded not in TITLES and (kind != "N" or particle)
+            self._known[t] = (word[0], ok, folded in CUE_WORDS and not particle, word[3], particle, cap, word[1:])
+        else:
+            self._known[t] = ()
+        if t[0].islower():
+            if self._lower_kind(t) != "N":
+                self._lower_names.add(t)
+            if not (t.isascii() and t.islower()) and fold(t) != t:
+                self._fold_differs.add(t)
+        if fold(t.rstrip(".")) in TITLES:
+            self._titles.add(t)
+
+    def _capitalised(self, text: str, tokens: list[str], starts: list[int], ends: list[int]) -> list[PersonSpan]:
+        """Names in runs of capitalised words (and particles)."""
+        # () for a token that is no name word: read only where ``at`` or a truth test lets it through.
+        learned = cast("list[Learned]", list(map(self._known.__getitem__, tokens)))
+        at = list(compress(range(len(tokens)), learned))     # the name words' token positions
+        # A title-case line has five capitalised words or more, and each of them is a name word.
+        title_lines = _title_case_lines(list(map(self._shapes.__getitem__, tokens))) if len(at) >= 5 else set()
+        runs: Judged = []
         after = -1
-        for i in words:
-            if i <= after:
+        last = len(tokens) - 1
+        for i in at:
+            if i <= after or not learned[i][1]:
                 continue
-            run = self._run(text, tokens, starts, ends, words, i)
-            if run:
-                runs.append((run, self._judge(text, tokens, words, run, line_of[run[0].index] in title_lines)))
-                after = run[-1].index
-        found = [span for _, span in _coordinated(text, runs) if span is not None]
-        return self._lower_case(text, tokens, starts, ends, found)
+            # The run: name words joined by one blank, up to a possessive ("Hemi's") or the first title.
+            j = i
+            while j < last and not learned[j][3]:
+                w = learned[j + 1]
+                if not (w and w[1]) or starts[j + 1] - ends[j] != 1 or text[ends[j]] not in " \t":
+                    break
+                j += 1
+            while j >= i and learned[j][4]:      # a run never ends with a particle ("Ngata te ...")
+                j -= 1
+            # "Hi Aroha", "Customer Aroha Ngata", "Call Hemi": the opening cue word is context, not name.
+            k = i
+            while k < j and learned[k][2]:
+                k += 1
+            if k == j:
+                w = learned[k]
+                if not w[5]:
+                    continue
+                run = [_new_word(Word, (k, starts[k], starts[k] + w[0], *w[6]))]
+            else:
+                if j < i or not any(learned[m][5] for m in range(k, j + 1)):
+                    continue
+                run = [_new_word(Word, (m, starts[m], starts[m] + learned[m][0], *learned[m][6]))
+                       for m in range(k, j + 1)]
+            title_line = bool(title_lines) and tokens[:k].count("\n") in title_lines
+            runs.append((run, self._judge(text, tokens, run, title_line)))
+            after = j
+        if len(runs) > 1:
+            runs = _coordinated(text, runs)
+        return [span for _, span in runs if span is not None]
 
     def _word(self, t: str) -> tuple[int, str, bool, bool, bool, str, bool] | tuple[()]:
         """What a token is as a name word: (length without a possessive, folded, capitalised, possessive,
@@ -290,8 +377,6 @@ class PersonFinder:
         """A lower-case word's kind as a name: "N" unless a known name that no everyday word, cue or verb is."""
         kind = self._lower.get(token)
         if kind is None:
-            if len(self._lower) > _KNOWN_WORDS:
-                self._lower.clear()
             kind = "N"
             if len(token) >= 3 and token not in _NOT_UNCASED and token not in PARTICLES:
                 kind = word_kind(fold(token), self.g)
@@ -300,28 +385,28 @@ class PersonFinder:
         return kind
 
     def _lower_case(self, text: str, tokens: list[str], starts: list[int], ends: list[int],
-                    found: list[PersonSpan]) -> list[PersonSpan]:
-        """Names written in lower case ("call aroha ngata", "hi ilona"), added to those already found."""
-        # Each distinct token once: most texts hold no lower-case word that is a known name at all.
-        lower = self._lower
-        named = {t for t in set(tokens) if t[0].islower() and (lower.get(t) or self._lower_kind(t)) != "N"}
-        if not named:
-            return found
+                    found: list[PersonSpan], named: set[str], distinct: set[str]) -> list[PersonSpan]:
+        """Names written in lower case ("call aroha ngata", "hi ilona"), added to those already found;
+        ``named``: the text's lower-case tokens that are known names."""
         extra: list[PersonSpan] = []
-        i = 0
+        titles = self._titles
         n = len(tokens)
-        while i < n:
+        i = 0
+        # Only where a known name (or a particle) stands; positions in order, as a scan token by token.
+        maybe = named.union(PARTICLES.intersection(distinct))
+        for at in compress(range(n), map(maybe.__contains__, tokens)):
+            if at < i:
+                continue
+            i = at
             t = tokens[i]
-            if t not in named and not (t in PARTICLES and i + 1 < n and tokens[i + 1] in named):
-                i += 1
+            if t not in named and not (i + 1 < n and tokens[i + 1] in named):
                 continue
             # A given name may open with a particle ("te rangi").
             given = i + 1 if t in PARTICLES and i + 1 < n and text[ends[i]:starts[i + 1]] == " " else i
             word = tokens[given]
             kind = self._lower_kind(word) if word[0].islower() else "N"
-            titled = i > 0 and fold(tokens[i - 1].rstrip(".")) in TITLES
+            titled = i > 0 and tokens[i - 1] in titles
             if kind not in "GB" and not (kind == "F" and titled):       # "mrs ngata"
-                i += 1
                 continue
             j = given + 1      # the family name, maybe after particles ("tama del río", "raúl di stefano")
             while j < n and tokens[j] in PARTICLES and text[ends[j - 1]:starts[j]] == " ":
@@ -333,28 +418,29 @@ class PersonFinder:
             if span is not None and not any(s.start < span.end and span.start < s.end for s in found):
                 extra.append(span)
                 i = last + 1
-            else:
-                i += 1
         if not extra:
             return found
         # "call aroha ngata ...; aroha said": each part found in lower case, where it stands again.
         roles = {fold(text[p.start:p.end]): p.role for span in extra for p in span.parts
                  if " " not in text[p.start:p.end]}
+        # Tokens that fold to a part: the part as written, or one whose fold differs from it ("arōha").
+        maybe = distinct.intersection(roles)
+        maybe.update(self._fold_differs.intersection(distinct))
+        again = {t for t in maybe if t[0].islower() and fold(t) in roles}
         taken = found + extra
-        for k, t in enumerate(tokens):
-            role = roles.get(fold(t)) if t[0].islower() else None
-            if role is not None and not any(s.start < ends[k] and starts[k] < s.end for s in taken):
+        for k in compress(range(n), map(again.__contains__, tokens)):
+            role = roles[fold(tokens[k])]
+            if not any(s.start < ends[k] and starts[k] < s.end for s in taken):
                 extra.append(PersonSpan(starts[k], ends[k], MEDIUM, "repeat", (NamePart(starts[k], ends[k], role),)))
         return sorted(found + extra)
 
     def _lower_case_span(self, text: str, tokens: list[str], starts: list[int], ends: list[int], first: int,
                          last: int, pair: bool) -> PersonSpan | None:
-        back, punct, _ = self._before(tokens, first)
-        titled = first > 0 and fold(tokens[first - 1].rstrip(".")) in TITLES
-        strong, weak = _cues_before(back, punct)
+        (strong, weak), _ = self._before(tokens, first)
+        titled = first > 0 and tokens[first - 1] in self._titles
         strong = strong or titled
         nxt = tokens[last + 1].lower() if last + 1 < len(tokens) else ""
-        after = nxt in STRONG_AFTER or bool(_DETAILS_AFTER.match(text, ends[last]))
+        after = nxt in STRONG_AFTER or _details_after(text, ends[last], nxt)
         if not (strong or (pair and (weak or after))):
             return None
         words = [Word(k, starts[k], ends[k], fold(tokens[k]), False, False, tokens[k] in PARTICLES, "U")
@@ -362,85 +448,70 @@ class PersonFinder:
         return PersonSpan(starts[first], ends[last], STRONG if strong else MEDIUM, "context",
                           name_parts(words, titled))
 
-    def _run(self, text: str, tokens: list[str], starts: list[int], ends: list[int], words: dict[int, Word],
-             i: int) -> list[Word]:
-        """The capitalised run starting at token i (particles inside only), or []."""
-        first = words.get(i)
-        if first is None or not (first.cap or first.particle) or first.folded in TITLES or \
-                (first.kind == "N" and not first.particle):
-            return []
-        run = [first]
-        j = i + 1
-        while j < len(tokens) and not run[-1].possessive:
-            w = words.get(j)
-            gap = text[ends[j - 1]:starts[j]]
-            if w is None or gap not in (" ", "\t") or not (w.cap or w.particle) or (w.kind == "N" and not w.particle):
-                break
-            if w.folded in TITLES:
-                break
-            run.append(w)
-            j += 1
-        while run and run[-1].particle:      # a run never ends with a particle ("Ngata te ...")
-            run.pop()
-        # "Hi Aroha", "Customer Aroha Ngata", "Call Hemi": the opening cue word is context, not name.
-        while len(run) > 1 and run[0].folded in CUE_WORDS and not run[0].particle:
-            run.pop(0)
-        if not run or all(w.particle for w in run) or not any(w.cap for w in run):
-            return []
-        return run
-
-    def _before(self, tokens: list[str], index: int) -> tuple[tuple[str, ...], str | None, bool]:
-        """(up to four lower-case words before token ``index``, the punctuation right before, initial?)."""
+    def _before(self, tokens: list[str], index: int) -> tuple[tuple[bool, bool], bool]:
+        """((strong, weak) cue before token ``index``, initial?): the cue from up to four words before it
+        and the punctuation right before (``_cues_before``)."""
         k = index - 1
-        punct = None
         while k >= 0 and tokens[k] in _OPENERS:
             k -= 1
-        if k >= 0 and not tokens[k][0].isalnum() and tokens[k] != "\n":
-            punct = tokens[k]
-        initial = k < 0 or tokens[k] == "\n" or (tokens[k] in _SENTENCE_END and not (
-            k > 0 and fold(tokens[k - 1]) in TITLES))
-        back: list[str] = []
-        m = k - 1 if punct in (",", ":") else k
-        while m >= 0 and len(back) < 4 and tokens[m] != "\n" and (tokens[m][0].isalnum()
-                                                                        or tokens[m] in ("'", "&")):
-            back.insert(0, tokens[m].lower())
+        if k < 0:
+            return self._cues((), None), True
+        before = tokens[k]
+        punct = None if before[0].isalnum() or before == "\n" else before
+        initial = before == "\n" or (before in _SENTENCE_END and not (k > 0 and tokens[k - 1] in self._titles))
+        end = m = k - 1 if punct in (",", ":") else k
+        while m >= 0 and end - m < 4 and (tokens[m][0].isalnum() or tokens[m] in ("'", "&")):
             m -= 1
-        # "Regards,\nAroha", "Ship to:\nAroha Ngata": a sign-off or a label ending the line before.
-        if not back and k >= 0 and tokens[k] == "\n":
+        if m == end and before == "\n":
+            # "Regards,\nAroha", "Ship to:\nAroha Ngata": a sign-off or a label ending the line before.
             m = k - 1
             if m >= 0 and tokens[m] in (",", "!", ":"):
                 punct = tokens[m]
                 m -= 1
-            while m >= 0 and len(back) < 4 and tokens[m] != "\n" and tokens[m][0].isalnum():
-                back.insert(0, tokens[m].lower())
+            end = m
+            while m >= 0 and end - m < 4 and tokens[m][0].isalnum():
                 m -= 1
             initial = True
-        while len(back) > 1 and back[-1] in _COPULA:
-            back.pop()
-        return tuple(back), punct, initial
+        cues = self._cue_cache.get((back := tuple(tokens[m + 1:end + 1]), punct))
+        return cues or self._cues(back, punct), initial
 
-    def _judge(self, text: str, tokens: list[str], words: dict[int, Word], run: list[Word],
-               title_line: bool) -> PersonSpan | None:
+    def _cues(self, back: tuple[str, ...], punct: str | None) -> tuple[bool, bool]:
+        """``_cues_before`` of these words as written, remembered: the same few phrases stand before most names."""
+        cues = self._cue_cache.get((back, punct))
+        if cues is None:
+            if len(self._cue_cache) > _KNOWN_WORDS:
+                self._cue_cache.clear()
+            words = [w.lower() for w in back]
+            while len(words) > 1 and words[-1] in _COPULA:
+                words.pop()
+            cues = self._cue_cache[back, punct] = _cues_before(tuple(words), punct)
+        return cues
+
+    def _judge(self, text: str, tokens: list[str], run: list[Word], title_line: bool) -> PersonSpan | None:
         g = self.g
-        back, punct, initial = self._before(tokens, run[0].index)
-        prev = tokens[run[0].index - 1] if run[0].index > 0 else ""
-        titled = fold(prev.rstrip(".")) in TITLES or (prev == "." and run[0].index > 1
-                                                         and fold(tokens[run[0].index - 2]) in TITLES)
-        strong, weak = _cues_before(back, punct)
-        strong = strong or titled
-        after_index = run[-1].index + 1
-        nxt = tokens[after_index].lower() if after_index < len(tokens) else ""
+        index = run[0].at
+        titled = index > 0 and (tokens[index - 1] in self._titles or (
+            tokens[index - 1] == "." and index > 1 and tokens[index - 2] in self._titles))
         last = run[-1]
-        names = [w for w in run if not w.particle]
-        kinds = [w.kind for w in names]
-        known = [k in "GFB" for k in kinds]
-        if nxt in PERSON_VERBS or _DETAILS_AFTER.match(text, last.end):
-            strong = True
-        elif nxt in STRONG_AFTER:
-            # "Parcel returned", "Confirmation sent": a lone unknown word opening a sentence is no name.
-            strong = strong or not (initial and len(names) == 1 and not known[0])
-        elif last.possessive and any(known):
-            strong = True
+        after_index = last.at + 1
+        nxt = tokens[after_index].lower() if after_index < len(tokens) else ""
+        if len(run) == 1:
+            names, kinds = run, [last.kind]
+            known = [last.kind in "GFB"]
+        else:
+            names = [w for w in run if not w.particle]
+            kinds = [w.kind for w in names]
+            known = [k in "GFB" for k in kinds]
+        # The cues after the run first: the words before it are read only when those leave it open.
+        if nxt in PERSON_VERBS or _details_after(text, last.end, nxt) or (
+                last.possessive and nxt not in STRONG_AFTER and any(known)):
+            strong, weak, initial = True, False, False
+        else:
+            (strong, weak), initial = self._before(tokens, index)
+            strong = strong or titled
+            if nxt in STRONG_AFTER:
+                # "Parcel returned", "Confirmation sent": a lone unknown word opening a sentence is no name.
+                strong = strong or not (initial and len(names) == 1 and not known[0])
         if strong:
             if len(names) == 1 and (names[0].folded in g.not_after_cue or kinds[0] == "N" or
                                     (names[0].shouted and kinds[0] == "A")):    # "RING, KING SIZE BED"
@@ -471,6 +542,13 @@ class PersonFinder:
                           name_parts(run, titled))
 
 
+def _details_after(text: str, end: int, nxt: str) -> bool:
+    """Contact details follow at ``end`` (``_DETAILS_AFTER``); ``nxt``: the next token in lower case. Only
+    blanks and "_" stand between tokens, so the pattern (blanks first) can match only before a "(", "<" or ","
+    token, or a line break (a token, but a blank to the pattern)."""
+    return nxt in _DETAIL_OPENERS and _DETAILS_AFTER.match(text, end) is not None
+
+
 def _cues_before(back: tuple[str, ...], punct: str | None) -> tuple[bool, bool]:
     """(strong, weak): the words and punctuation before a run are a cue that a person follows."""
     strong = punct == ":" and bool(back) and back[-1] in COLON_CUES
@@ -489,8 +567,6 @@ _AND = re.compile(r"\s*(?:,|and|&|or|,\s*and)\s*")
 _LINE_START = re.compile(r"(?:^|\n)[ \t]*$")
 _LIST_END = re.compile(r"[ \t]*(?:$|\n|[—–\-:(;|])")
 
-
-Judged = list[tuple[list[Word], PersonSpan | None]]
 
 
 def _coordinated(text: str, runs: Judged) -> Judged:
