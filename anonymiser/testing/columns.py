@@ -21,6 +21,7 @@ policy's strategy; the rules below turn them into one role per column:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Literal
@@ -132,10 +133,33 @@ def _narrowest_reference(manifest: Manifest, table: TableInfo, column: ColumnInf
     return column.model_copy(update={"bits": min(known)}) if known and min(known) != column.bits else column
 
 
+def _unique_index_columns(table: TableInfo) -> set[str]:
+    """Columns that are alone the key of a unique index that is no constraint (PostgreSQL's partial unique
+    index, the soft-delete idiom): a new row's value must still be new."""
+    found = set()
+    for index in table.indexes:
+        keys = _UNIQUE_INDEX_KEYS.match(index.definition)
+        name = keys and keys.group(1).strip().strip('`"')
+        if name and name in index.columns:
+            found.add(name)
+    return found
+
+
+# CREATE UNIQUE INDEX n ON t USING btree (col) [WHERE …] (PostgreSQL) / UNIQUE KEY `n` (`col`) (MySQL)
+_UNIQUE_INDEX_KEYS = re.compile(r"\s*(?:CREATE\s+)?UNIQUE\b[^(]*\(\s*([^(),\s]+)\s*\)", re.IGNORECASE)
+
+
+def _counter_of(table: TableInfo, key_set: tuple[str, ...], fk_columns: set[str]) -> str | None:
+    """The one column of a composite key that counts within the others (``order_item.line_no``): its last
+    integer column that is no foreign key. Only one, or two integers of one key would wait on each other."""
+    counters = [name for name in key_set if name not in fk_columns and table.column(name).kind == "integer"]
+    return counters[-1] if counters else None
+
+
 def _column_spec(manifest: Manifest, table: TableInfo, column: ColumnInfo, fk_columns: set[str]) -> ColumnSpec:
     strategy, options = _rule(manifest, table.name, column.name)
     spec = partial(ColumnSpec, table=table.name, info=column, strategy=strategy, options=options)
-    alone_unique = table.is_unique_column(column.name)
+    alone_unique = table.is_unique_column(column.name) or column.name in _unique_index_columns(table)
     if column.derived or column.identity == "always":
         return spec(role="omit")
     if column.name in fk_columns:
@@ -145,7 +169,7 @@ def _column_spec(manifest: Manifest, table: TableInfo, column: ColumnInfo, fk_co
     if column.kind == "integer" and alone_unique:
         return spec(role="unique_int", unique=True, info=_narrowest_reference(manifest, table, column))
     key_sets = [s for s in table.unique_sets() if column.name in s and len(s) > 1]
-    if column.kind == "integer" and key_sets:
+    if column.kind == "integer" and key_sets and column.name == _counter_of(table, key_sets[0], fk_columns):
         return spec(role="next_in_parent", scope=tuple(c for c in key_sets[0] if c != column.name))
     if column.kind == "uuid":
         return spec(role="uuid", unique=alone_unique)

@@ -79,3 +79,22 @@ def test_links_of_the_nasty_schema(tmp_path: Path) -> None:
     assert [link.fk.ref_table for link in specs["pair child"].parents] == ["pair"]   # the overlapping virtual one: no
     employee = {link.fk.ref_table: (link.cyclic, link.required) for link in specs["employee ā"].parents}
     assert employee == {"Dept": (True, True), "employee ā": (True, False)}          # Dept <-> employee is a cycle
+
+
+def test_two_integer_key_columns_and_a_partial_unique_index(tmp_path: Path) -> None:
+    """A UNIQUE (x, y) of two plain integers counts in the last one only (both counting would wait on each
+    other: factory_boy's CyclicDefinitionError), and a column alone under a partial unique index gets new values."""
+    from anonymiser.schema import IndexInfo
+    table = TableInfo(name="t", columns=(
+        col("id", "integer", "integer", nullable=False, bits=32), col("x", "integer", "integer", bits=32),
+        col("y", "integer", "bigint", bits=64), col("label", "string", "varchar(40)", length=40),
+    ), primary_key=("id",), unique=(("x", "y"),), indexes=(
+        IndexInfo(name="t_live_label", columns=("label", "id"),
+                  definition="CREATE UNIQUE INDEX t_live_label ON public.t USING btree (label) WHERE (id > 0)"),))
+    manifest = dataset.build(tmp_path, {"t": (table, {c.name: [] for c in table.columns})})
+    manifest.tables["t"].masking = {name: ColumnMasking.of(registry.build("keep", {}), options={})
+                                    for name in ("id", "x", "y", "label")}
+    columns = table_specs(manifest)["t"].columns
+    assert (columns["y"].role, columns["y"].scope) == ("next_in_parent", ("x",))
+    assert columns["x"].role == "sample"
+    assert (columns["label"].role, columns["label"].unique) == ("unique_text", True)
