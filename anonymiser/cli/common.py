@@ -182,6 +182,9 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except AnonymiserError as err:
+            if interrupts.received() and err.exit_code == EXIT_DATABASE:
+                # A driver turned the interrupt into a cancelled statement (psycopg's cancel request).
+                _exit_interrupted()
             output().error(err)
             raise typer.Exit(err.exit_code) from None
         except KeyboardInterrupt:

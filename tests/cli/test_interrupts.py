@@ -61,6 +61,20 @@ def command() -> None:
             time.sleep(0.05)
         Path(os.environ["MARKER"]).write_text("cleaned up")
 """,
+    # psycopg turns Ctrl-C into a cancel request; one that reaches the server as the next statement starts
+    # cancels that one, and the load reported 'constraints failed (QueryCanceled 57014)', exit 3 (trial2).
+    "database-error-after-the-signal": """
+from anonymiser.errors import TargetError
+
+@handles_errors
+def command() -> None:
+    try:
+        signal_me()
+        time.sleep(10)
+    except KeyboardInterrupt:
+        pass
+    raise TargetError("constraints failed (QueryCanceled 57014)")
+""",
 }
 RUN = """
 keygen.command = command
