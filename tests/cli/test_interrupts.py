@@ -64,15 +64,13 @@ def command() -> None:
     # psycopg turns Ctrl-C into a cancel request; one that reaches the server as the next statement starts
     # cancels that one, and the load reported 'constraints failed (QueryCanceled 57014)', exit 3 (trial2).
     "database-error-after-the-signal": """
+import contextlib
 from anonymiser.errors import TargetError
 
 @handles_errors
 def command() -> None:
-    try:
-        signal_me()
-        time.sleep(10)
-    except KeyboardInterrupt:
-        pass
+    with contextlib.suppress(KeyboardInterrupt):   # the driver's own handling of the interrupt
+        signal_me(); time.sleep(10)
     raise TargetError("constraints failed (QueryCanceled 57014)")
 """,
 }
