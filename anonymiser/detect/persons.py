@@ -87,6 +87,8 @@ WEAK_AFTER = frozenset(["has", "had", "was", "is", "will", "would", "can", "coul
 # look-behind gives back a trailing "_", "'" or "-": faster than an optional group ending in [^\W_]).
 _TOKEN = re.compile(r"[^\W\d_][\w'\u2019\-]*(?<![_'\u2019\-])|\d+|\n|[^\w\s]")
 _TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")
+# The same for ASCII text, faster (no Unicode tables); \x1c-\x1f are blanks to Unicode's \s, not ASCII's.
+_ASCII_TOKEN_SPLIT = re.compile(r"([A-Za-z][\w'\-]*(?<![_'\-])|\d+|\n|[^\w\s\x1c-\x1f])", re.ASCII)
 _KNOWN_WORDS = 200_000      # distinct tokens remembered per finder (then forgotten at once: bounded memory)
 _POSSESSIVE = re.compile(r"['\u2019]s$")
 _PREFIXED = re.compile(r"^(?:al|el|ibn|bin|d|l|o)[-'\u2019][^\W\d_]", re.IGNORECASE)
@@ -257,7 +259,7 @@ class PersonFinder:
     def find(self, text: str) -> list[PersonSpan]:
         # Tokens as three lists (text, start, end): re.split keeps the tokens and the gaps between them,
         # whose running lengths are the offsets, without a Python object per token.
-        pieces = _TOKEN_SPLIT.split(text)
+        pieces = (_ASCII_TOKEN_SPLIT if text.isascii() else _TOKEN_SPLIT).split(text)
         offsets = list(accumulate(map(len, pieces)))
         tokens, starts, ends = pieces[1::2], offsets[0::2], offsets[1::2]
         if len(self._known) > _KNOWN_WORDS:

@@ -15,8 +15,9 @@ from tests.eval.generate import load
 # The tokeniser before its look-behind form: a word ends in an optional group ending with [^\W_].
 _PLAIN_TOKEN = re.compile(r"([^\W\d_](?:[\w'\u2019\-]*[^\W_])?|\d+|\n|[^\w\s])")
 # Characters the shortcuts care about: cased letters, diacritics, apostrophes, hyphens, "_", digits,
-# blanks, line breaks, brackets, commas, "@", a compatibility symbol ("㎳" folds to "ms", a title).
-_ALPHABET = "aArRoOhHeE ēĒó\u0301ʻ'\u2019-_09 \t\n.,:;()<>@&!?㎳²"
+# blanks (also the ASCII separators \x1c-\x1f, blanks to Unicode only), line breaks, brackets, commas, "@",
+# a compatibility symbol ("㎳" folds to "ms", a title).
+_ALPHABET = "aArRoOhHeE ēĒó\u0301ʻ'\u2019-_09 \t\n\r\x0b\x1c\x1f\x7f.,:;()<>@&!?㎳²"
 _TEXTS = st.text(alphabet=_ALPHABET, max_size=60) | st.lists(st.sampled_from([
     "Aroha", "aroha", "AROHA", "Ngata", "ngata", "Hēmi", "hemi", "te", "Te", "van", "der", "Mrs", "mrs", "Dr", ".",
     ",", ":", "said", "asked", "call", "Hi", "hi", "with", "(", "<", "aroha@x.nz", "021 555 0199", "\n", "Mark",
@@ -29,6 +30,8 @@ _TEXTS = st.text(alphabet=_ALPHABET, max_size=60) | st.lists(st.sampled_from([
 @given(_TEXTS)
 def test_the_tokeniser_splits_as_before(text: str) -> None:
     assert persons._TOKEN_SPLIT.split(text) == _PLAIN_TOKEN.split(text)
+    ascii_text = text.encode("ascii", "ignore").decode()
+    assert persons._ASCII_TOKEN_SPLIT.split(ascii_text) == _PLAIN_TOKEN.split(ascii_text)
 
 
 @settings(max_examples=300, deadline=None)
