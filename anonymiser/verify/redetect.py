@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 from anonymiser.detect.analyze import analyze_texts
 from anonymiser.detect.engine import Engine, detector_label, get_engine
 from anonymiser.detect.evidence import PATTERN_CELL_RATE, PATTERN_ENTITIES, PATTERN_SCORE
-from anonymiser.detect.names import about_people
+from anonymiser.detect.names import about_people, looks_like_free_text_name
 from anonymiser.detect.shapes import is_image_or_document, name_column, nz_document_column, shape_entity
 from anonymiser.schema import ColumnInfo
 from anonymiser.verify import hashing
@@ -119,7 +119,16 @@ def _kept_finding(texts: list[str], people: bool, engine: Engine) -> tuple[str, 
     return entity, detector_label(best.recognizer), round(best.score, 3), len(per_text) / len(texts), len(per_text)
 
 
-def _names_left(texts: list[str], engine: Engine) -> tuple[float, int] | None:
+def _named_in_notes(texts: list[str], column: ColumnInfo, engine: Engine) -> tuple[str, str, float, float, int] | None:
+    """A kept column named as notes (note, comment, bio, …) with a person named in even one sampled cell: scan
+    drafts such a column ``free_text`` on one such cell, so a policy that keeps it fails here the same way."""
+    if not looks_like_free_text_name(column):
+        return None
+    left = _names_left(texts, engine, min_cells=1)
+    return None if left is None else ("PERSON", "nz:name_gazetteer", PERSON_SCORE, *left)
+
+
+def _names_left(texts: list[str], engine: Engine, min_cells: int = MIN_NAMED_CELLS) -> tuple[float, int] | None:
     """(share, count) of sampled cells of a layout-preserving masked column (``phone``) still naming a person.
 
     Those strategies rewrite digits only, so every letter in the output is the source's."""
@@ -128,7 +137,7 @@ def _names_left(texts: list[str], engine: Engine) -> tuple[float, int] | None:
         return None
     results = analyze_texts(lettered, engine=engine, entities=("PERSON",), threshold=PERSON_SCORE, workers=1)
     count = sum(1 for hits in results if hits)
-    return (count / len(texts), count) if count >= MIN_NAMED_CELLS else None
+    return (count / len(texts), count) if count >= min_cells else None
 
 
 def redetect(directory: Path, manifest: Manifest) -> tuple[RedetectionSummary, list[Failure]]:
@@ -158,7 +167,8 @@ def redetect(directory: Path, manifest: Manifest) -> tuple[RedetectionSummary, l
                                                                  images, len(heads))
             else:
                 texts = _sample(_distinct(directory, manifest, table, column), seed=index)
-                found = _kept_finding(texts, people, engine) if texts else None
+                found = (_kept_finding(texts, people, engine) or _named_in_notes(texts, info.column(column), engine)) \
+                    if texts else None
                 if found is None:
                     continue
                 entity, detector, score, rate, count = found

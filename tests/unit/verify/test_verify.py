@@ -10,8 +10,10 @@ import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 
+from anonymiser.detect.engine import get_engine
 from anonymiser.errors import DetectError
 from anonymiser.mask import registry
+from anonymiser.schema import ColumnInfo
 from anonymiser.verify import VerifyResult, redetect, verify_output
 from anonymiser.verify import model as m
 from anonymiser.verify.hashing import Hasher, compact, normalise, token_runs, value_hashes
@@ -218,3 +220,17 @@ def test_missing_detector_fails_the_redetection_gate(tmp_path: Path, monkeypatch
     assert not result.passed
     assert [(f.reason, f.gate) for f in result.failures] == [(m.DETECTOR_UNAVAILABLE, "redetection")]
     assert {g.id: g.status for g in result.gates}["redetection"] == "fail"
+
+
+@pytest.mark.parametrize(("name", "texts", "found"), [
+    ("note", ["Spoke with Hemi Walker about the delivery", "Box left at the door"], True),
+    ("comments", ["Box left at the door", "Left with the neighbour"], False),
+    ("status", ["Spoke with Hemi Walker about the delivery", "Box left at the door"], False),
+])
+def test_a_kept_notes_column_naming_one_person_is_redetected(name: str, texts: list[str], found: bool) -> None:
+    # trial2: a kept 'note' with one person named among two cells passed (two named cells were needed); scan drafts
+    # such a column free_text on one cell, and re-detection now agrees for columns named as notes.
+    column = ColumnInfo(name=name, kind="text", sql_type="TEXT")
+    finding = redetect._named_in_notes(texts, column, get_engine("blank"))
+    assert (finding is not None) == found
+    assert finding is None or finding[0] == "PERSON"
