@@ -159,6 +159,9 @@ def _same_row_check(directory: Path, manifest: Manifest, conn: sa.Connection, in
     columns = [c for c in masked if not exempt_from_same_row(entry.masking[c])]
     position = {column: offset + i for i, column in enumerate(masked)}
     per_group = max(1, SAME_ROW_CELLS // max(entry.rows, 1))
+    passes = -(-len(columns) // per_group)    # the source is read once per group: progress counts every pass
+    total = None if entry.source_rows is None else entry.source_rows * passes
+    done = 0
     for start in range(0, len(columns), per_group):
         group = columns[start:start + per_group]
         sets = {column: np.empty(entry.rows, np.uint64) for column in group}   # filled in place, no copies
@@ -176,7 +179,6 @@ def _same_row_check(directory: Path, manifest: Manifest, conn: sa.Connection, in
             sets[column] = sets[column][:filled]
             sets[column].sort()
         reader = info.model_copy(update={"columns": tuple(c for c in info.columns if c.name in pk or c.name in group)})
-        done = 0
         for batch in leaksearch.read_source(conn, reader, chunk_rows=CHUNK_ROWS):
             done += batch.num_rows
             keys = _key_hashes(_as_types(batch.select(pk), key_types), hasher)
@@ -190,7 +192,7 @@ def _same_row_check(directory: Path, manifest: Manifest, conn: sa.Connection, in
                 if same:
                     hits[(info.name, column, position[column], "unchanged", False)] += same
             if progress:
-                progress(f"leak scan: same-row check of {info.name}", done, entry.source_rows)
+                progress(f"leak scan: same-row check of {info.name}", done, total)
 
 
 def _holds_text(kind: pa.DataType) -> bool:
