@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from typing import Literal
 
@@ -103,6 +104,14 @@ class IndexInfo(_Frozen):
     definition: str                    # PostgreSQL: CREATE INDEX … ON <table>; MySQL: the KEY clause of CREATE TABLE
     columns: tuple[str, ...] = ()      # the columns it reads (keys and expressions)
     calls: tuple[str, ...] = ()        # functions of the source it calls, which no dump carries
+
+    @property
+    def unique(self) -> bool:
+        """A unique index: ``CREATE UNIQUE INDEX`` (PostgreSQL, SQLite) or a ``UNIQUE KEY`` clause (MySQL)."""
+        return _UNIQUE_INDEX.match(self.definition) is not None
+
+
+_UNIQUE_INDEX = re.compile(r"\s*(?:CREATE\s+)?UNIQUE\b", re.IGNORECASE)
 
 
 class CheckConstraint(_Frozen):

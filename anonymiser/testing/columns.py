@@ -138,15 +138,15 @@ def _unique_index_columns(table: TableInfo) -> set[str]:
     index, the soft-delete idiom): a new row's value must still be new."""
     found = set()
     for index in table.indexes:
-        keys = _UNIQUE_INDEX_KEYS.match(index.definition)
-        name = keys and keys.group(1).strip().strip('`"')
+        keys = _SINGLE_KEY.match(index.definition) if index.unique else None
+        name = keys and keys.group(1).strip('`"')
         if name and name in index.columns:
             found.add(name)
     return found
 
 
-# CREATE UNIQUE INDEX n ON t USING btree (col) [WHERE …] (PostgreSQL) / UNIQUE KEY `n` (`col`) (MySQL)
-_UNIQUE_INDEX_KEYS = re.compile(r"\s*(?:CREATE\s+)?UNIQUE\b[^(]*\(\s*([^(),\s]+)\s*\)", re.IGNORECASE)
+# The key list when it is one plain column: … USING btree (col) [WHERE …] (PostgreSQL), … (`col`) (MySQL)
+_SINGLE_KEY = re.compile(r"[^(]*\(\s*([^(),\s]+)\s*\)")
 
 
 def _counter_of(table: TableInfo, key_set: tuple[str, ...], fk_columns: set[str]) -> str | None:

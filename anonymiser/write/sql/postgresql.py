@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from anonymiser.errors import OutputError
-from anonymiser.schema import IndexInfo, SchemaInfo, SequenceInfo, UserType
+from anonymiser.schema import SchemaInfo, SequenceInfo, UserType
 from anonymiser.write.sql import render
 from anonymiser.write.sql.core import (
     ColumnPlan,
@@ -153,7 +153,7 @@ class PostgreSQL(Dialect):
         # Before the rows: the trigger computes the column from the masked columns as they are loaded.
         statements += [c.info.computed_by + "\n" for c in plan.columns if c.native and c.info.computed_by]
         # Unique indexes before the rows too (a foreign key may reference one); the others after them.
-        return statements + [i.definition + ";\n" for i in plan.indexes if _unique_index(i)]
+        return statements + [i.definition + ";\n" for i in plan.indexes if i.unique]
 
     def check_clauses(self, plan: TablePlan) -> list[str]:
         return super().check_clauses(plan) + member_checks(self, plan)
@@ -217,7 +217,7 @@ class PostgreSQL(Dialect):
         return Rendered(rows=rows, bounds=np.array([0, len(rows)], dtype=np.int64))
 
     def after_data(self, plan: TablePlan) -> list[str]:
-        indexes = [i.definition + ";\n" for i in plan.indexes if not _unique_index(i)]
+        indexes = [i.definition + ";\n" for i in plan.indexes if not i.unique]
         # A table with deferred foreign-key checks pending cannot be indexed: they are run first (the rows
         # are all in).
         statements = (["SET CONSTRAINTS ALL IMMEDIATE;\n"] if indexes else []) + indexes + super().after_data(plan)
@@ -255,6 +255,3 @@ class PostgreSQL(Dialect):
         text = self.literals(column, array, table)
         return pc.if_else(pc.is_valid(array), text, pa.scalar(None, render.TEXT))
 
-
-def _unique_index(index: IndexInfo) -> bool:
-    return index.definition.startswith("CREATE UNIQUE INDEX")

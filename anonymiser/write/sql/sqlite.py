@@ -11,7 +11,7 @@ import re
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from anonymiser.schema import ColumnInfo, IndexInfo
+from anonymiser.schema import ColumnInfo
 from anonymiser.write.sql import render
 from anonymiser.write.sql.core import (
     ColumnPlan,
@@ -64,10 +64,10 @@ class SQLite(InsertDialect):
 
     def create_statements(self, plan: TablePlan) -> list[str]:
         # Unique indexes before the rows (a foreign key may reference one); the others after them.
-        return super().create_statements(plan) + [i.definition + ";\n" for i in plan.indexes if _unique(i)]
+        return super().create_statements(plan) + [i.definition + ";\n" for i in plan.indexes if i.unique]
 
     def after_data(self, plan: TablePlan) -> list[str]:
-        return super().after_data(plan) + [i.definition + ";\n" for i in plan.indexes if not _unique(i)]
+        return super().after_data(plan) + [i.definition + ";\n" for i in plan.indexes if not i.unique]
 
     def literals(self, column: ColumnPlan, array: pa.Array, table: str) -> pa.Array:
         if column.kind == "integer" and column.sql_type == "TEXT":
@@ -125,6 +125,3 @@ def _autoincrement(plan: TablePlan) -> str | None:
     column = next((c for c in plan.columns if c.info.name == pk[0]), None)
     return pk[0] if column is not None and column.native and column.info.autoincrement else None
 
-
-def _unique(index: IndexInfo) -> bool:
-    return bool(re.match(r"\s*CREATE\s+UNIQUE\b", index.definition, flags=re.I))
