@@ -35,11 +35,16 @@ import anonymiser.detect.spans as spans  # noqa: E402
 import anonymiser.mask.strategies.free_text as free_text  # noqa: E402
 import anonymiser.pipeline as pipeline  # noqa: E402
 from anonymiser.cli.entry import main as cli  # noqa: E402
+from anonymiser.verify import integrity, leaks, leaksearch, outputs, redetect, risk  # noqa: E402
 
 PHASES: tuple[tuple[Any, str], ...] = (
     (pipeline, "prepare"), (pipeline, "_detect"), (pipeline, "_span_finder"), (pipeline, "_source_values"),
     (pipeline, "_write_parquet"), (free_text.FreeText, "mask"), (spans, "find_spans"), (pipeline, "write_dump"),
     (pipeline, "_verify_and_report"),
+    # inside _verify_and_report
+    (outputs, "check_files"), (integrity, "check_foreign_keys"), (integrity, "check_unique"),
+    (leaks, "_same_row_check"), (leaks, "_hash_source_table"), (leaksearch.Search, "run"),
+    (redetect, "redetect"), (risk, "gate"), (pipeline, "build_report"), (pipeline, "write_report"),
 )
 
 
