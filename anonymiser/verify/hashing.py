@@ -18,6 +18,7 @@ white space to one space. A second, *compact* form keeps letters and digits only
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -101,16 +102,143 @@ def _joined(values: pa.Array) -> pa.Array | None:
 
 def normalise(texts: pa.Array) -> pa.Array:
     lowered = pc.utf8_lower(texts)
-    collapsed = pc.replace_substring_regex(lowered, pattern=r"\s+", replacement=" ")
-    return pc.utf8_trim_whitespace(collapsed)
+    # RE2's \s is [\t\n\f\r ]: only cells holding one of \t\n\f\r or two spaces in a row change under the
+    # regex (trimming does the rest), so it runs on those alone.
+    split = _utf8(lowered)
+    redo = None if split is None else np.flatnonzero(_per_cell(_collapsible(split[0]), split[1]))
+    return pc.utf8_trim_whitespace(_patched(lowered, redo, _collapse))
+
+
+def _collapse(texts: pa.Array) -> pa.Array:
+    return pc.replace_substring_regex(texts, pattern=r"\s+", replacement=" ")
 
 
 def compact(normalised: pa.Array) -> pa.Array:
-    return pc.replace_substring_regex(normalised, pattern=r"[^\p{L}\p{N}]+", replacement="")
+    """Letters and digits only. ASCII cells are filtered byte by byte; the regex runs on the others alone."""
+    split = _utf8(normalised)
+    if split is None:
+        return _compacted(normalised)
+    data, offsets = split
+    keep = _alnum(data)
+    ends = np.cumsum(_count_per_cell(keep, offsets))
+    other = np.flatnonzero(_per_cell(data >= 0x80, offsets))
+    if ends[-1] == len(data):      # nothing to drop but, maybe, in cells with other characters
+        return _patched(normalised, other, _compacted)
+    kind = pa.large_string() if pa.types.is_large_string(normalised.type) else pa.string()
+    width = np.int64 if kind == pa.large_string() else np.int32
+    out = pa.Array.from_buffers(kind, len(normalised), [
+        None, pa.py_buffer(np.concatenate(([0], ends)).astype(width)), pa.py_buffer(data[keep])])
+    if normalised.null_count:
+        out = pc.if_else(normalised.is_valid(), out, pa.scalar(None, kind))
+    return _patched(out, other, _compacted, normalised)
 
 
-def has_digit(texts: pa.Array) -> pa.Array:
-    return pc.match_substring_regex(texts, pattern=r"\p{N}")
+def _compacted(texts: pa.Array) -> pa.Array:
+    return pc.replace_substring_regex(texts, pattern=r"[^\p{L}\p{N}]+", replacement="")
+
+
+def has_digit(texts: pa.Array) -> np.ndarray:
+    r"""Per cell: holds a digit (``\p{N}``); null cells do not. ASCII digits are found in the bytes, the regex
+    runs on the cells without one that hold other characters."""
+    split = _utf8(texts)
+    if split is None:
+        return np.asarray(pc.fill_null(pc.match_substring_regex(texts, pattern=r"\p{N}"), False), dtype=bool)
+    data, offsets = split
+    digits = _per_cell(data - np.uint8(0x30) < np.uint8(10), offsets)
+    other = np.flatnonzero(_per_cell(data >= 0x80, offsets) & ~digits)
+    if len(other):
+        found = pc.match_substring_regex(texts.take(pa.array(other)), pattern=r"\p{N}")
+        digits[other] = np.asarray(pc.fill_null(found, False), dtype=bool)
+    if texts.null_count:
+        digits &= np.asarray(texts.is_valid(), dtype=bool)
+    return digits
+
+
+def alnum_bound(texts: pa.Array) -> np.ndarray:
+    """Per cell, at least its number of letters and digits (exact for ASCII cells; other characters count one
+    per byte): a cell below ``n`` here has a compact form shorter than ``n``."""
+    split = _utf8(texts)
+    if split is None:
+        return np.asarray(pc.fill_null(pc.binary_length(pc.cast(texts, pa.string())), 0), dtype=np.int64)
+    data, offsets = split
+    return _count_per_cell(_alnum(data), offsets)
+
+
+def _alnum(data: np.ndarray) -> np.ndarray:
+    """Bytes that are ASCII letters or digits, or part of another character (their cells are redone apart)."""
+    return ((data | np.uint8(0x20)) - np.uint8(0x61) < np.uint8(26)) | (data - np.uint8(0x30) < np.uint8(10)) | \
+        (data >= 0x80)
+
+
+_ASCII_PUNCT = np.zeros(256, dtype=bool)      # ASCII \p{P} and \p{S}: every printable that is not alnum or space
+_ASCII_PUNCT[0x21:0x7F] = ~_alnum(np.arange(0x21, 0x7F, dtype=np.uint8))
+_ASCII_PUNCT[0x80:] = True          # maybe, outside ASCII: the regex decides
+
+
+def _utf8(texts: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
+    """The bytes of a string array and its offsets into them, from 0 (no copy); None for other types."""
+    if not (pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type)) or len(texts) == 0:
+        return None
+    width = np.int64 if pa.types.is_large_string(texts.type) else np.int32
+    _, offsets_buffer, data_buffer = texts.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=width, count=len(texts) + 1,
+                            offset=texts.offset * np.dtype(width).itemsize).astype(np.int64)
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.empty(0, np.uint8)
+    data = data[offsets[0]:offsets[-1]]
+    return data, offsets - offsets[0]
+
+
+def _per_cell(flags: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Whether any of each cell's bytes is flagged."""
+    starts = offsets[:-1]
+    full = offsets[1:] > starts
+    out = np.zeros(len(starts), dtype=bool)
+    if len(flags):        # the cells with bytes tile the bytes: reduced between one start and the next
+        out[full] = np.logical_or.reduceat(flags, starts[full])
+    return out
+
+
+def _count_per_cell(flags: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """How many of each cell's bytes are flagged (the flagged bytes or the others are placed, the fewer)."""
+    fewer = np.count_nonzero(flags) * 2 <= len(flags)
+    cells = np.searchsorted(offsets, np.flatnonzero(flags if fewer else ~flags), side="right") - 1
+    counted = np.bincount(cells, minlength=len(offsets) - 1)
+    return counted if fewer else np.diff(offsets) - counted
+
+
+def _edged(words: pa.Array) -> np.ndarray | None:
+    """Words whose first or last byte may be punctuation or a symbol (None: not a plain string array)."""
+    split = _utf8(words)
+    if split is None:
+        return None
+    data, offsets = split
+    full = offsets[1:] > offsets[:-1]
+    first, last = np.zeros(len(words), dtype=bool), np.zeros(len(words), dtype=bool)
+    first[full] = _ASCII_PUNCT[data[offsets[:-1][full]]]
+    last[full] = _ASCII_PUNCT[data[offsets[1:][full] - 1]]
+    return np.flatnonzero(first | last)
+
+
+def _collapsible(data: np.ndarray) -> np.ndarray:
+    """Bytes where the white-space regex changes something: \t \n \f \r, or a space followed by a space."""
+    space = data == 0x20
+    return (data == 0x09) | (data == 0x0A) | (data == 0x0C) | (data == 0x0D) | \
+        np.concatenate((space[1:] & space[:-1], [False]))
+
+
+def _patched(values: pa.Array, rows: np.ndarray | None, redo: Callable[[pa.Array], pa.Array],
+             source: pa.Array | None = None) -> pa.Array:
+    """``values`` with the cells at ``rows`` replaced by ``redo`` of the same cells of ``source`` (default:
+    ``values``); ``rows`` None: every cell."""
+    source = values if source is None else source
+    if rows is None or len(rows) == len(values):
+        return redo(source)
+    if len(rows) == 0:
+        return values
+    fixed = redo(source.take(pa.array(rows))).cast(values.type)
+    order = np.arange(len(values), dtype=np.int64)
+    order[rows] = len(values) + np.arange(len(rows))
+    return pa.concat_arrays([values, fixed]).take(pa.array(order))
 
 
 def prepared(values: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray] | None:
@@ -190,11 +318,15 @@ class Runs:
         """SipHash of the compact form of the runs at positions ``which`` (their compact words, joined)."""
         if len(which) == 0:
             return np.empty(0, dtype=np.uint64)
-        parts = compact(self.words)
         starts, lengths = self.starts[which], self.lengths[which]
+        size = len(self.words) + 1     # the words these runs cover, and no other, are compacted
+        covered = np.cumsum(np.bincount(starts, minlength=size) - np.bincount(starts + lengths, minlength=size))
+        used = np.flatnonzero(covered[:-1] > 0)
+        parts = compact(self.words.take(pa.array(used)))
+        starts = np.searchsorted(used, starts)      # a run's words are consecutive in ``used`` too
         out = np.empty(len(which), dtype=np.uint64)
         nothing = pa.scalar("", type=parts.type)
-        for n in np.unique(lengths).tolist():
+        for n in np.flatnonzero(np.bincount(lengths)).tolist():
             rows = np.flatnonzero(lengths == n)
             first = starts[rows]
             joined = parts.take(pa.array(first))
@@ -204,18 +336,26 @@ class Runs:
             out[rows] = hasher.hash(encoded.dictionary)[np.asarray(encoded.indices, dtype=np.int64)]
         return out
 
-    def with_digit(self) -> np.ndarray:
-        """Positions of the runs that contain a digit (only those can match a compact identifier form)."""
+    def with_digit(self, min_alnum: int = 0) -> np.ndarray:
+        """Positions of the runs that contain a digit (only those can match a compact identifier form), and at
+        least ``min_alnum`` letters and digits (see ``alnum_bound``)."""
         seen = np.zeros(len(self.words) + 1, dtype=np.int64)
-        np.cumsum(np.asarray(has_digit(self.words), dtype=np.int64), out=seen[1:])
-        return np.flatnonzero(seen[self.starts + self.lengths] > seen[self.starts])
+        np.cumsum(has_digit(self.words), out=seen[1:])
+        ends = self.starts + self.lengths
+        digit = seen[ends] > seen[self.starts]
+        if min_alnum > 0:
+            np.cumsum(alnum_bound(self.words), out=seen[1:])
+            digit &= seen[ends] - seen[self.starts] >= min_alnum
+        return np.flatnonzero(digit)
 
 
 def token_runs(hasher: Hasher, normalised: pa.Array, max_n: int = MAX_NGRAM) -> Runs:
     """The runs of words of every cell (see ``Runs``). Words are white-space separated with punctuation
     trimmed from their edges, so an e-mail address or a phone number at the end of a sentence still matches."""
     lists = pc.utf8_split_whitespace(normalised)
-    words = pc.replace_substring_regex(pc.list_flatten(lists), pattern=_EDGE_PUNCT, replacement="")
+    words = pc.list_flatten(lists)
+    words = _patched(words, _edged(words), lambda w: pc.replace_substring_regex(w, pattern=_EDGE_PUNCT,
+                                                                                 replacement=""))
     parents = np.asarray(pc.list_parent_indices(lists), dtype=np.int64)
     nonempty = np.asarray(pc.greater(pc.utf8_length(words), 0), dtype=bool)
     words, parents = words.filter(pa.array(nonempty)), parents[nonempty]
@@ -236,11 +376,39 @@ def token_runs(hasher: Hasher, normalised: pa.Array, max_n: int = MAX_NGRAM) -> 
     return Runs(words, np.concatenate(hashes), np.concatenate(cells), np.concatenate(starts), np.concatenate(lengths))
 
 
-def lookup(sorted_hashes: np.ndarray, queries: np.ndarray) -> np.ndarray:
+class Sieve:
+    """One bit per slot of the top bits of a sorted hash set's values, 8 to 16 slots a value (1-2 bytes a value):
+    a query whose slot is empty cannot be in the set, so most queries that miss skip the binary search."""
+
+    def __init__(self, sorted_hashes: np.ndarray) -> None:
+        self.bits = max(6, int(np.ceil(np.log2(max(len(sorted_hashes), 1) * 8))))
+        self.shift = np.uint64(64 - self.bits)
+        self.table = np.zeros(1 << (self.bits - 3), dtype=np.uint8)
+        if len(sorted_hashes) == 0:
+            return
+        slots = sorted_hashes >> self.shift                     # sorted, as the hashes are
+        slots = slots[np.concatenate(([True], slots[1:] != slots[:-1]))]
+        byte = slots >> np.uint64(3)
+        first = np.flatnonzero(np.concatenate(([True], byte[1:] != byte[:-1])))
+        bit = np.left_shift(np.uint8(1), (slots & np.uint64(7)).astype(np.uint8))
+        self.table[byte[first]] = np.bitwise_or.reduceat(bit, first)
+
+    def may_hold(self, queries: np.ndarray) -> np.ndarray:
+        slots = queries >> self.shift
+        return (self.table[slots >> np.uint64(3)] >> (slots & np.uint64(7)).astype(np.uint8)) & np.uint8(1) != 0
+
+
+def lookup(sorted_hashes: np.ndarray, queries: np.ndarray, sieve: Sieve | None = None) -> np.ndarray:
     """Index into ``sorted_hashes`` of each query, or -1 (vectorised binary search). The queries are
-    searched in sorted order: the binary searches then walk the index in order, ~5x faster on big ones."""
+    searched in sorted order: the binary searches then walk the index in order, ~5x faster on big ones.
+    With the set's ``sieve``, only the queries it lets through are searched."""
     if len(sorted_hashes) == 0 or len(queries) == 0:
         return np.full(len(queries), -1, dtype=np.int64)
+    if sieve is not None:
+        out = np.full(len(queries), -1, dtype=np.int64)
+        maybe = np.flatnonzero(sieve.may_hold(queries))
+        out[maybe] = lookup(sorted_hashes, queries[maybe])
+        return out
     order = np.argsort(queries)
     ordered = queries[order]
     pos = np.minimum(np.searchsorted(sorted_hashes, ordered), len(sorted_hashes) - 1)

@@ -26,16 +26,22 @@ from anonymiser.verify.model import LeakColumn
 from anonymiser.write.manifest import ColumnMasking, Manifest
 
 _MIN_STRICT = {"identifier": 6, "composite": 6, "default": 8}
+COMPACT_MIN = min(_MIN_STRICT.values())   # compact forms are of strict values: none has fewer letters and digits
 
 
 def strict_flags(normalised: pa.Array, cls: str) -> np.ndarray:
     """Which values are specific enough that any appearance in the output is a leak."""
     if cls == "dictionary" or len(normalised) == 0:
         return np.zeros(len(normalised), dtype=bool)
-    long_enough = pc.greater_equal(pc.utf8_length(hashing.compact(normalised)), _MIN_STRICT[cls])
-    shaped = pc.or_(pc.or_(hashing.has_digit(normalised), pc.match_substring(normalised, " ")),
-                    pc.match_substring_regex(normalised, r"[\p{L}\p{N}][^\p{L}\p{N} ]+[\p{L}\p{N}]"))
-    return np.asarray(pc.and_(long_enough, shaped), dtype=bool)
+    shaped = hashing.has_digit(normalised) | np.asarray(pc.match_substring(normalised, " "), dtype=bool)
+    rest = np.flatnonzero(~shaped)     # the regex runs on the values not shaped already
+    if len(rest):
+        inner = pc.match_substring_regex(normalised.take(pa.array(rest)), r"[\p{L}\p{N}][^\p{L}\p{N} ]+[\p{L}\p{N}]")
+        shaped[rest] = np.asarray(inner, dtype=bool)
+    at = np.flatnonzero(shaped)        # only those can be strict: their compact length decides
+    long_enough = pc.greater_equal(pc.utf8_length(hashing.compact(normalised.take(pa.array(at)))), _MIN_STRICT[cls])
+    shaped[at] = np.asarray(long_enough, dtype=bool)
+    return shaped
 
 
 MERGE_MIN = 1_000_000   # hashes added to a set before they are merged into its sorted distinct array
@@ -116,6 +122,23 @@ class Index:
     level: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))             # STRICT, COMPOSITE, LOOSE
     compact: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))         # sorted unique uint64
     compact_owner: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
+    _sieves: dict[str, tuple[np.ndarray, hashing.Sieve]] = field(default_factory=dict, repr=False, compare=False)
+
+    def find(self, hashes: np.ndarray) -> np.ndarray:
+        """Position in ``self.hashes`` of each hash, or -1."""
+        return hashing.lookup(self.hashes, hashes, self._sieve("hashes"))
+
+    def find_compact(self, hashes: np.ndarray) -> np.ndarray:
+        """Position in ``self.compact`` of each hash, or -1."""
+        return hashing.lookup(self.compact, hashes, self._sieve("compact"))
+
+    def _sieve(self, name: str) -> hashing.Sieve:
+        """The array's sieve, built on first use and again whenever the array was replaced (``add``)."""
+        array = getattr(self, name)
+        held = self._sieves.get(name)
+        if held is None or held[0] is not array:
+            held = self._sieves[name] = (array, hashing.Sieve(array))
+        return held[1]
 
     def add(self, owner: int, target: Target) -> None:
         """Merge one column's sets in (their memory is released): linear in the index's size."""

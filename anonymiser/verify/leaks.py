@@ -138,7 +138,7 @@ def _hash_source_table(manifest: Manifest, conn: sa.Connection, info: TableInfo,
             strict = strict_flags(text, target.cls)
             target.full.add(hashing.value_hashes(hasher, text), strict)
             if target.cls != "composite":
-                digits = strict & np.asarray(hashing.has_digit(text), dtype=bool)
+                digits = strict & hashing.has_digit(text)
                 if digits.any():
                     target.compact.add(hasher.hash(hashing.compact(text.filter(pa.array(digits)))))
         if progress:
@@ -175,9 +175,11 @@ def _same_row_check(directory: Path, manifest: Manifest, conn: sa.Connection, in
                     sets[column] = np.concatenate([sets[column][:filled], pairs, sets[column][filled:]])
                 sets[column][filled:filled + len(pairs)] = pairs
             filled += batch.num_rows
+        sieves = {}
         for column in group:
             sets[column] = sets[column][:filled]
             sets[column].sort()
+            sieves[column] = hashing.Sieve(sets[column])
         reader = info.model_copy(update={"columns": tuple(c for c in info.columns if c.name in pk or c.name in group)})
         for batch in leaksearch.read_source(conn, reader, chunk_rows=CHUNK_ROWS):
             done += batch.num_rows
@@ -188,7 +190,8 @@ def _same_row_check(directory: Path, manifest: Manifest, conn: sa.Connection, in
                 masked[column].stats.same_row_checked = True
                 src = aligned_hashes(batch.column(column), hasher)
                 held = src != 0
-                same = int(np.count_nonzero(hashing.lookup(sets[column], _pair(keys[held], src[held])) >= 0))
+                found = hashing.lookup(sets[column], _pair(keys[held], src[held]), sieves[column])
+                same = int(np.count_nonzero(found >= 0))
                 if same:
                     hits[(info.name, column, position[column], "unchanged", False)] += same
             if progress:

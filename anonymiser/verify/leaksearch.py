@@ -19,7 +19,7 @@ from anonymiser.schema import SchemaInfo, TableInfo
 from anonymiser.source.bulk import SourceReader
 from anonymiser.source.read import DEFAULT_CHUNK_ROWS
 from anonymiser.verify import hashing
-from anonymiser.verify.leakindex import COMPOSITE, STRICT, Index, Target, aligned_key, is_free_text
+from anonymiser.verify.leakindex import COMPACT_MIN, COMPOSITE, STRICT, Index, Target, aligned_key, is_free_text
 from anonymiser.verify.model import LEAKED_VALUE, UNCHANGED_VALUE, Failure, LeakHit, LeakScan
 from anonymiser.verify.outputs import iter_batches
 from anonymiser.write.manifest import Manifest
@@ -54,14 +54,16 @@ def _levels(index: Index, hashes: np.ndarray, digit: np.ndarray,
             compact_hashes: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """(level or -1, owner or -1) per value from its hash; compact identifier forms count as strict. Compact
     entries all hold a digit (leaks.py keeps identifier-like values with one): only the values at positions
-    ``digit`` can match, and ``compact_hashes(digit)`` makes their compact forms' hashes alone."""
-    full = hashing.lookup(index.hashes, hashes)
+    ``digit`` can match, and ``compact_hashes(digit)`` makes their compact forms' hashes alone (of the values not
+    strict already)."""
+    full = index.find(hashes)
     level = np.where(full >= 0, index.level[np.maximum(full, 0)], -1)
     owner = np.where(full >= 0, index.owner[np.maximum(full, 0)], -1)
+    digit = digit[level[digit] < STRICT]
     if len(index.compact) == 0 or len(digit) == 0:   # e.g. only names and e-mails were masked: nothing more
         return level, owner
     comp = np.full(len(hashes), -1, dtype=np.int64)
-    comp[digit] = hashing.lookup(index.compact, compact_hashes(digit))
+    comp[digit] = index.find_compact(compact_hashes(digit))
     by_compact = (comp >= 0) & (level < STRICT)
     owner = np.where(by_compact, index.compact_owner[np.maximum(comp, 0)], owner)
     level = np.where(by_compact, STRICT, level)
@@ -123,8 +125,8 @@ class Search:
 
     def _cells(self, text: pa.Array, table: str, column: str, kept: bool) -> None:
         self.result.output_cells_scanned += len(text)
-        digit = np.flatnonzero(np.asarray(hashing.has_digit(text), dtype=bool)) if len(self.index.compact) else \
-            np.empty(0, np.int64)
+        digit = np.flatnonzero(hashing.has_digit(text) & (hashing.alnum_bound(text) >= COMPACT_MIN)) \
+            if len(self.index.compact) else np.empty(0, np.int64)
         level, owner = _levels(self.index, hashing.value_hashes(self.hasher, text), digit,
                                lambda at: self.hasher.hash(hashing.compact(text.take(pa.array(at)))))
         leak = (level == STRICT) | ((level == COMPOSITE) & kept)
@@ -137,7 +139,7 @@ class Search:
         runs = hashing.token_runs(self.hasher, text)
         self.result.free_text_ngrams_scanned += len(runs)
         hashes, cells = runs.hashes, runs.cells
-        digit = runs.with_digit() if len(self.index.compact) else np.empty(0, np.int64)
+        digit = runs.with_digit(COMPACT_MIN) if len(self.index.compact) else np.empty(0, np.int64)
         level, owner = _levels(self.index, hashes, digit, lambda at: runs.compact_hashes(self.hasher, at))
         composite = level == COMPOSITE
         pend = composite & (keys is not None)

@@ -1,0 +1,64 @@
+"""The byte-level short cuts of hashing.py give exactly what the plain regular expressions give."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from anonymiser.verify import hashing
+from anonymiser.verify.hashing import Hasher, compact, has_digit, normalise, token_runs
+
+ALPHABET = [*"aZ09 -.,'@()/\t\n\r\x0b\x0c", "  ", "\u00a0", "é", "²", "٣", "Ⅻ", "ß", "İ", "—", "€", "😀", "\u2003"]
+
+
+def _texts(seed: int, n: int = 400) -> list[str | None]:
+    rng = np.random.default_rng(seed)
+    out: list[str | None] = []
+    for _ in range(n):
+        if rng.random() < 0.05:
+            out.append(None)
+            continue
+        out.append("".join(rng.choice(ALPHABET, size=int(rng.integers(0, 14))).tolist()))
+    return out
+
+
+def _reference_normalise(texts: pa.Array) -> pa.Array:
+    lowered = pc.utf8_lower(texts)
+    return pc.utf8_trim_whitespace(pc.replace_substring_regex(lowered, pattern=r"\s+", replacement=" "))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+@pytest.mark.parametrize("kind", [pa.string(), pa.large_string()])
+def test_short_cuts_equal_the_regular_expressions(seed: int, kind: pa.DataType) -> None:
+    special = ["—", "é²", "", "  ", "x", "٣", "(021) 400-1037", "a\tb", "\u2003é\u2003"]
+    texts = pa.array([*_texts(seed), *special[seed:], None], kind).slice(7)   # a slice: offsets not from 0
+    assert normalise(texts).to_pylist() == _reference_normalise(texts).to_pylist()
+    norm = normalise(texts)
+    regex = pc.replace_substring_regex(norm, pattern=r"[^\p{L}\p{N}]+", replacement="")
+    assert compact(norm).to_pylist() == regex.to_pylist()
+    assert compact(texts).to_pylist() == pc.replace_substring_regex(
+        texts, pattern=r"[^\p{L}\p{N}]+", replacement="").to_pylist()
+    digit = pc.fill_null(pc.match_substring_regex(texts, pattern=r"\p{N}"), False).to_pylist()
+    assert has_digit(texts).tolist() == digit
+    lengths, bound = pc.fill_null(pc.utf8_length(compact(texts)), 0).to_numpy(), hashing.alnum_bound(texts)
+    ascii = np.asarray(pc.fill_null(pc.string_is_ascii(texts), True), dtype=bool)
+    assert np.all(bound >= lengths) and np.array_equal(bound[ascii], lengths[ascii])
+    words = pc.list_flatten(pc.utf8_split_whitespace(pc.drop_null(norm)))
+    runs = token_runs(Hasher("0123456789abcdef"), pc.drop_null(norm))
+    trimmed = pc.replace_substring_regex(words, pattern=hashing._EDGE_PUNCT, replacement="")
+    assert runs.words.to_pylist() == [w for w in trimmed.to_pylist() if w]
+
+
+def test_lookup_with_a_sieve_equals_without() -> None:
+    rng = np.random.default_rng(5)
+    index = np.unique(rng.integers(0, 2**64, size=5000, dtype=np.uint64))
+    queries = np.concatenate([rng.choice(index, 700), rng.integers(0, 2**64, size=20000, dtype=np.uint64)])
+    rng.shuffle(queries)
+    sieve = hashing.Sieve(index)
+    expected = hashing.lookup(index, queries)
+    assert np.array_equal(hashing.lookup(index, queries, sieve), expected)
+    assert (expected >= 0).sum() == 700
+    empty = np.empty(0, np.uint64)
+    assert np.array_equal(hashing.lookup(empty, queries, hashing.Sieve(empty)), np.full(len(queries), -1))
