@@ -236,7 +236,7 @@ def _span_finder(reader: SourceReader, plan: Plan, subset: Any, options: RunOpti
             continue
         for batch in reader.read_table(narrow, row_filter=row_filter, chunk_rows=options.chunk_rows):
             for column, entity in wanted:
-                known.add(entity, (str(v) for v in batch.column(column).drop_null().to_pylist()))
+                known.add(entity, batch.column(column))
         progress(f"known values {name}", known.values, None, "values")
     known.freeze()
     return with_known(known)

@@ -36,12 +36,15 @@ anchors ("@", a letter before a digit, "box"/"bag"), and the longest-leftmost ch
 
 from __future__ import annotations
 
+import functools
 import gc
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 
 from anonymiser.detect.gazetteer import fold, load
@@ -201,6 +204,17 @@ class _Table:
         self.sorted_hashes = None
         return len(h)
 
+    def add_forms(self, forms: pa.Array, target: int) -> int:
+        """``add`` for an Arrow array of forms (hashed in numpy, each distinct non-empty form once)."""
+        forms = pc.unique(forms.filter(pc.greater(pc.binary_length(forms), 0)))
+        if not self.polynomial:
+            return self.add(forms.to_pylist(), target)
+        h = poly_hashes_arrow(forms)
+        self.hashes.append(h)
+        self.targets.append(np.full(len(h), target, dtype=np.int32))
+        self.sorted_hashes = None
+        return len(h)
+
     def freeze(self) -> None:
         if self.sorted_hashes is not None:
             return
@@ -276,44 +290,43 @@ class KnownEntities:
     def _table(self, kind: Kind) -> _Table:
         return self._tables.setdefault(kind, _Table(polynomial=kind != "email"))
 
-    def add(self, entity: str, values: Iterable[str], domain: str | None = None) -> None:
-        """Source values of one masked column whose strategy fakes ``entity``."""
-        values = [v for v in values if v]
-        self.values += len(values)
-        if entity == "PERSON":
-            names = [norm_name(v) for v in values]
-            self._table("name").add(names, self._target(Target("PERSON", domain)))
-            g = load()
-            given: set[str] = set()
-            family: set[str] = set()
-            for n in names:
-                words = [w for w in n.split() if len(w) >= 2 and w not in _PARTICLES]
-                if len(words) >= 2:
-                    given.add(words[0])
-                    family.add(words[-1])
-            ordinary = g.never | g.ambiguous | g.places
-            self._table("name_part").add(sorted(family - ordinary), self._target(Target("PERSON", domain, "family")))
-            self._table("name_part").add(sorted(given - ordinary), self._target(Target("PERSON", domain, "given")))
-        elif entity in ("GIVEN_NAME", "FAMILY_NAME"):
-            # first_name / last_name columns: each name found alone (everyday words only inside a full name).
-            g = load()
-            ordinary = g.never | g.ambiguous | g.places
-            role = "given" if entity == "GIVEN_NAME" else "family"
-            self._table("name_part").add(sorted({n for v in values if len(n := norm_name(v)) >= 2} - ordinary),
-                                         self._target(Target("PERSON", domain, role)))
+    def add(self, entity: str, values: Iterable[str] | pa.Array | pa.ChunkedArray, domain: str | None = None) -> None:
+        """Source values of one masked column whose strategy fakes ``entity``: texts, or a column's Arrow array
+        (NULLs skipped, other types as their ``str``). Values are normalised in Arrow, each distinct one once;
+        only those that are not ASCII go through the per-value normalisers (same forms, same hashes)."""
+        texts = _texts(values)
+        self.values += len(texts)
+        texts = pc.unique(texts)
+        is_ascii = pc.string_is_ascii(texts)
+        plain, other = texts.filter(is_ascii), texts.filter(pc.invert(is_ascii)).to_pylist()
+
+        def forms(in_arrow: Callable[[pa.Array], pa.Array], one: Callable[[str], Iterable[str]]) -> pa.Array:
+            return _concat(in_arrow(plain), [f for v in other for f in one(v)])
+
+        if entity in ("PERSON", "GIVEN_NAME", "FAMILY_NAME"):
+            names = forms(_norm_names, lambda v: [norm_name(v)])
+            if entity == "PERSON":
+                self._table("name").add_forms(names, self._target(Target("PERSON", domain)))
+                given, family = _first_and_last_words(names)
+                parts = [(family, "family"), (given, "given")]
+            else:   # first_name / last_name columns: each name found alone (everyday words only inside a full name)
+                parts = [(_at_least(names, 2), "given" if entity == "GIVEN_NAME" else "family")]
+            for words, role in parts:
+                self._table("name_part").add_forms(_without(words, _ordinary()),
+                                                   self._target(Target("PERSON", domain, role)))
         elif entity == "EMAIL_ADDRESS":
-            self._table("email").add((v.strip().lower() for v in values), self._target(Target(entity, domain)))
+            self._table("email").add((v.strip().lower() for v in texts.to_pylist()),
+                                     self._target(Target(entity, domain)))
         elif entity == "PHONE_NUMBER":
             # Found in any layout of its own country ("021 555 1234", "+64 21 555 1234") and as its national
             # number ("+44 20 7946 0958" written "020 7946 0958", "+1 415 555 2671" as "(415) 555-2671").
-            self._table("phone").add((p for v in values for p in {norm_phone(v), national_phone(v)} if len(p) >= 7),
-                                     self._target(Target(entity, domain)))
+            phones = forms(lambda a: pa.concat_arrays(_phone_forms(a)), lambda v: (norm_phone(v), national_phone(v)))
+            self._table("phone").add_forms(_at_least(phones, 7), self._target(Target(entity, domain)))
         elif entity == "STREET_ADDRESS":
-            self._table("street").add((f for v in values for f in street_forms(v)),
-                                      self._target(Target(entity, domain)))
+            self._table("street").add_forms(forms(_street_forms, street_forms), self._target(Target(entity, domain)))
         else:
-            self._table("identifier").add((i for v in values if len(i := norm_identifier(v)) >= 5),
-                                          self._target(Target(entity, domain)))
+            identifiers = forms(_norm_identifiers, lambda v: [norm_identifier(v)])
+            self._table("identifier").add_forms(_at_least(identifiers, 5), self._target(Target(entity, domain)))
 
     def freeze(self) -> None:
         for table in self._tables.values():
@@ -405,6 +418,148 @@ class KnownEntities:
 
     def find_one(self, text: str) -> list[KnownMatch]:
         return self.find([text])[0]
+
+
+# Building the index in Arrow: a column's values are normalised as whole arrays (each distinct value once),
+# like the per-value normalisers above write them; values that are not ASCII go through those normalisers.
+_ASCII_SPACES = "\t\n\x0b\x0c\r \x1c\x1d\x1e\x1f"      # str.isspace() and re's \s, in ASCII
+_ASCII_BLANKS = r"[\t\n\x0b\x0c\r \x1c-\x1f]+"
+# _STREET_LINE and _BOX_LINE matching a whole (ASCII) line: the look-behind and look-ahead cannot fail there.
+_ASCII_STREET_LINE = (r"^[0-9]{1,5}[A-Za-z]?(?:/[0-9]{1,5})?,?[ \t]+[A-Za-z][0-9A-Za-z_'\-]*"
+                      r"(?:[ \t]+[A-Za-z][0-9A-Za-z_'\-]*){0,4}$")
+_ASCII_BOX_LINE = r"(?i)^(?:P\.?[ \t]?O\.?[ \t]?Box|Private[ \t]+Bag|Locked[ \t]+Bag|GPO[ \t]+Box)[ \t]+[0-9]{1,6}$"
+_ASCII_PO = r"(?i)\bP\.?[ \t]?O\.?[ \t]*(Box\b)"   # _PO, its look-ahead captured (no match starts inside "Box")
+
+
+def _texts(values: Iterable[str] | pa.Array | pa.ChunkedArray) -> pa.Array:
+    """The non-empty texts of ``values`` as one string array: NULLs dropped, other types as their ``str``."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if not isinstance(values, pa.Array):
+        values = pa.array(list(values), type=pa.string())
+    values = values.drop_null()
+    if pa.types.is_large_string(values.type) or pa.types.is_integer(values.type):
+        values = values.cast(pa.string())     # Arrow writes integers as str() does
+    elif not pa.types.is_string(values.type):
+        values = pa.array([str(v) for v in values.to_pylist()], type=pa.string())
+    return values.filter(pc.greater(pc.binary_length(values), 0))
+
+
+def _concat(forms: pa.Array, more: list[str]) -> pa.Array:
+    return pa.concat_arrays([forms, pa.array(more, type=pa.string())]) if more else forms
+
+
+def _norm_names(texts: pa.Array) -> pa.Array:
+    """``norm_name`` of ASCII texts."""
+    lower = pc.replace_substring(pc.ascii_lower(texts), _DROPPED, "")
+    return pc.utf8_trim(pc.replace_substring_regex(lower, _ASCII_BLANKS, " "), " ")
+
+
+def _norm_streets(texts: pa.Array) -> pa.Array:
+    """``norm_street`` of ASCII texts."""
+    return _norm_names(pc.replace_substring(pc.replace_substring_regex(texts, _ASCII_PO, r"po \1"), ",", " "))
+
+
+def _street_forms(texts: pa.Array) -> pa.Array:
+    """``street_forms`` of ASCII texts, all in one array."""
+    lines = pc.utf8_trim(pc.list_flatten(pc.split_pattern_regex(texts, r"[\r\n,]+")), _ASCII_SPACES)
+    street = pc.or_(pc.match_substring_regex(lines, _ASCII_STREET_LINE),
+                    pc.match_substring_regex(lines, _ASCII_BOX_LINE))
+    return pa.concat_arrays([_norm_streets(texts), _norm_streets(lines.filter(street))])
+
+
+def _phone_forms(texts: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """``norm_phone`` and ``national_phone`` of ASCII texts."""
+    digits = pc.replace_substring_regex(texts, "[^0-9]", "")
+    zero, double_zero = pc.starts_with(digits, "0"), pc.starts_with(digits, "00")
+    after_one, after_two = pc.utf8_slice_codeunits(digits, 1), pc.utf8_slice_codeunits(digits, 2)
+    norm = pc.if_else(double_zero, after_two,
+                      pc.if_else(zero, pc.binary_join_element_wise(pa.scalar("64"), after_one, ""), digits))
+    plus = pc.match_substring_regex(texts, r"^[( \t]*\+")
+    international = pc.if_else(plus, digits, after_two)
+    national = international
+    found = pc.equal(pc.binary_length(international), -1)       # all false
+    for n, codes in enumerate(_CALLING_CODE_TEXTS, 1):          # prefix-free: the first to match is the one
+        hit = pc.and_(pc.is_in(pc.utf8_slice_codeunits(international, 0, n), value_set=codes), pc.invert(found))
+        national = pc.if_else(hit, pc.utf8_slice_codeunits(international, n), national)
+        found = pc.or_(found, hit)
+    national = pc.if_else(pc.or_(plus, double_zero), national, pc.if_else(zero, after_one, digits))
+    return norm, national
+
+
+def _norm_identifiers(texts: pa.Array) -> pa.Array:
+    """``norm_identifier`` of ASCII texts."""
+    out = pc.ascii_upper(pc.replace_substring_regex(texts, "[^0-9A-Za-z]", ""))
+    stripped = pc.utf8_ltrim(out, "0")
+    stripped = pc.if_else(pc.equal(pc.binary_length(stripped), 0), out, stripped)
+    return pc.if_else(pc.match_substring_regex(out, "^[0-9]+$"), stripped, out)
+
+
+def _first_and_last_words(names: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """The first and the last word of each normalised full name with two words or more, once particles
+    and one-letter words are left out (given and family name)."""
+    lists = pc.split_pattern(names, " ")
+    words = pc.list_flatten(lists)
+    keep = pc.and_(pc.greater_equal(pc.utf8_length(words), 2), pc.invert(pc.is_in(words, value_set=_PARTICLE_TEXTS)))
+    owner = pc.list_parent_indices(lists).to_numpy()[keep.to_numpy(zero_copy_only=False)]
+    words = words.filter(keep)
+    first = np.flatnonzero(np.concatenate([[True], owner[1:] != owner[:-1]])) if len(owner) else np.zeros(0, np.int64)
+    last = np.append(first[1:] - 1, len(owner) - 1) if len(owner) else first
+    two = last > first
+    return words.take(first[two]), words.take(last[two])
+
+
+def _at_least(forms: pa.Array, characters: int) -> pa.Array:
+    return forms.filter(pc.greater_equal(pc.utf8_length(forms), characters))
+
+
+def _without(words: pa.Array, ordinary: pa.Array) -> pa.Array:
+    return words.filter(pc.invert(pc.is_in(words, value_set=ordinary)))
+
+
+@functools.cache
+def _ordinary() -> pa.Array:
+    """Everyday words, places and particles: never a name part alone."""
+    g = load()
+    return pa.array(sorted(g.never | g.ambiguous | g.places), type=pa.string())
+
+
+_PARTICLE_TEXTS = pa.array(sorted(_PARTICLES), type=pa.string())
+_CALLING_CODE_TEXTS = tuple(pa.array(sorted(c for c in _CALLING_CODES if len(c) == n), type=pa.string())
+                            for n in (1, 2, 3))
+
+
+def _code_points(data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The code points of (valid) UTF-8 ``data``, and the character offsets of the byte ``offsets``."""
+    starts = (data & 0xC0) != 0x80                  # a character's first byte
+    lead = np.flatnonzero(starts)
+    first = data[lead]
+    size = 1 + (first >= 0xC0).astype(np.int64) + (first >= 0xE0) + (first >= 0xF0)
+    points = (first & np.array([0, 0x7F, 0x1F, 0x0F, 0x07], dtype=np.uint8)[size]).astype(np.uint64)
+    for k in (1, 2, 3):
+        more = np.flatnonzero(size > k)
+        points[more] = (points[more] << np.uint64(6)) | (data[lead[more] + k] & 0x3F).astype(np.uint64)
+    characters = np.concatenate([[0], np.cumsum(starts)])[offsets - offsets[0]]
+    return points, characters
+
+
+def poly_hashes_arrow(forms: pa.Array) -> np.ndarray:
+    """``poly_hashes`` of a string array (no NULL, no empty string), read from its UTF-8 buffers."""
+    out = np.empty(len(forms), dtype=np.uint64)
+    step = 100_000
+    for at in range(0, len(forms), step):
+        chunk = forms.slice(at, step)
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset:chunk.offset + len(chunk) + 1]
+        data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+        if not (data >= 0x80).any():        # ASCII: a byte is a character
+            points, characters = data.astype(np.uint64), (offsets - offsets[0]).astype(np.int64)
+        else:
+            points, characters = _code_points(data, offsets)
+        starts, lengths = characters[:-1], np.diff(characters)
+        exponent = np.minimum(np.arange(len(points)) - np.repeat(starts, lengths), _MAX_POWER)
+        with np.errstate(over="ignore"):
+            out[at:at + len(chunk)] = np.add.reduceat((points + np.uint64(1)) * _POWERS[exponent], starts)
+    return out.view(np.int64)
 
 
 Windows = tuple[np.ndarray, np.ndarray, np.ndarray]      # starts, ends, hashes (or targets)
