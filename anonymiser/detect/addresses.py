@@ -109,6 +109,8 @@ _UNIT_WORD = re.compile(r"\b(?:Flat|Unit|Apt|Apartment|Suite|Ste|Level|Lvl|Shop|
 # saying so spares a backtracking try at every letter of every word.
 _WORD_THEN_NUMBER = re.compile(r"(?<![^\W\d_])([^\W\d_][\w\-]*)\.?[ \t]+\d")
 _LOWER_WORD = re.compile(r"\b[^\W\d_]+\.?")
+_ASCII_LOWER_WORD = re.compile(r"\b[a-z]+\.?", re.ASCII)     # _LOWER_WORD in a lower-case ASCII text
+_BLANK_DIGIT = re.compile(r"[ \t]\d")
 _NUMBER_BEFORE = re.compile(rf"\b{_NUMBER},?[ \t]+$")
 _BOX_WORD = re.compile(r"\b(?:P\.?\s?O|Private|Locked|GPO|PSC|Unit|CMR|US[SNCG])")
 
@@ -150,13 +152,16 @@ class AddressFinder:
             found += self.english.finditer(text)
         if _UNIT_WORD.search(text):
             found += self.unit_first.finditer(text)
-        for m in _WORD_THEN_NUMBER.finditer(text):
+        # A word then a number needs a blank before a digit: most texts have none (the scan is slow).
+        for m in _WORD_THEN_NUMBER.finditer(text) if _BLANK_DIGIT.search(text) else ():
             if m.group(1).lower().endswith(self.compounds) or text[m.end(1):m.end(1) + 1] == "." and \
                     (m.group(1) + ".").lower().endswith(self.compounds):
                 hit = self.compound.match(text, m.start())
                 if hit:
                     found.append(hit)
-        street_words = not self.prefix_words.isdisjoint(map(str.lower, _LOWER_WORD.findall(text)))
+        # The same words of an ASCII text, lowered at once (lowering keeps ASCII letters letters).
+        street_words = not self.prefix_words.isdisjoint(
+            _ASCII_LOWER_WORD.findall(text.lower()) if text.isascii() else map(str.lower, _LOWER_WORD.findall(text)))
         for m in _LOWER_WORD.finditer(text) if street_words else ():
             word = m.group().lower()
             if word in self.prefixes or word.rstrip(".") in self.prefixes:

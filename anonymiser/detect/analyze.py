@@ -392,6 +392,14 @@ def with_name_parts(text: str, hits: list[Hit]) -> list[Hit]:
     part_roles: dict[str, str] = {}      # whole parts of full names: "bin ismail", "van der berg" -> family
     for h in persons:
         for start, end, role in h.parts:
+            word = _plain_word(text, start, end)
+            if word is not None:        # most parts: one word, what the scan below would find there
+                key = word.lower()
+                if len(h.parts) > 1:
+                    part_roles.setdefault(key, "given" if role == "middle" else role)
+                if word[0].isupper() and len(word) >= 2 and key not in _PARTICLE_WORDS:
+                    roles.setdefault(key, "given" if role == "middle" else role)
+                continue
             if len(h.parts) > 1:
                 part_roles.setdefault(_folded_part(text[start:end]), "given" if role == "middle" else role)
             # The words of the part: read from the last space before it (no word spans a space, so these
@@ -408,12 +416,15 @@ def with_name_parts(text: str, hits: list[Hit]) -> list[Hit]:
     # the full name of the same cell, so it gets the same part pseudonym.
     hits = [_with_role(h, text, part_roles, roles) if h.entity == "PERSON" and len(h.parts) == 1 else h
             for h in hits]
+    taken = [(h.start, h.end) for h in hits]
+    g = gazetteer.load()
     if text.isascii():
         lowered = text.lower()
         if all(lowered.count(key) < 2 for key in roles):
             return hits         # no name word stands twice: nothing to find again
-    taken = [(h.start, h.end) for h in hits]
-    g = gazetteer.load()
+        again = _ascii_repeats(text, lowered, roles, taken, g)
+        if again is not None:
+            return hits + again
     extra = []
     for ws, we, word, capitalised in _name_words(text, 0):
         key = word.lower() if word.isascii() else fold(word)      # fold(word), without a call for most words
@@ -427,6 +438,34 @@ def with_name_parts(text: str, hits: list[Hit]) -> list[Hit]:
     return hits + extra
 
 
+def _ascii_repeats(text: str, lowered: str, roles: dict[str, str], taken: list[tuple[int, int]],
+                   g: gazetteer.Gazetteer) -> list[Hit] | None:
+    """The scan below for an ASCII text, reading only where a name word's letters stand (``str.find``)
+    instead of every word; None (scan) where one follows an apostrophe, which a word may hold."""
+    found: list[Hit] = []
+    for key, role in roles.items():
+        at = lowered.find(key)
+        while at >= 0:
+            before = text[at - 1] if at else " "
+            if before == "'":
+                return None
+            # A word starts here when no word character or hyphen precedes (_NAME_WORD's look-behind):
+            # an earlier word would hold that character, an apostrophe aside.
+            if not (before.isalnum() or before in "_-"):
+                m = _NAME_WORD.match(text, at)
+                if m is not None:
+                    word = m.group()
+                    we = m.end() - 2 if word.endswith("'s") else m.end()
+                    capitalised = word[0].isupper()
+                    if we - at == len(key) and \
+                            (capitalised or not (key in g.never or key in g.ambiguous)) and \
+                            not any(a < we and at < b for a, b in taken):
+                        found.append(Hit(at, we, "PERSON", 0.6, "NameRepeat", (NamePart(at, we, role),)))
+            at = lowered.find(key, at + 1)
+    found.sort()
+    return found
+
+
 def _name_words(text: str, pos: int) -> Iterator[tuple[int, int, str, bool]]:
     """(start, end, word, capitalised) of the words from ``pos`` on, without a possessive 's (a word never
     ends in a line break: endswith is the $ of _POSSESSIVE)."""
@@ -438,7 +477,22 @@ def _name_words(text: str, pos: int) -> Iterator[tuple[int, int, str, bool]]:
             yield m.start(), m.end(), word, word[0].isupper()
 
 
+def _plain_word(text: str, start: int, end: int) -> str | None:
+    """``text[start:end]`` when it is a whole word of ASCII letters after a blank (or the start), the one
+    word ``_name_words`` finds there; else None."""
+    word = text[start:end]
+    if word.isascii() and word.isalpha() and (start == 0 or text[start - 1] == " ") and \
+            (end == len(text) or not (text[end].isalnum() or text[end] in _WORD_GOES_ON)):
+        return word
+    return None
+
+
+_WORD_GOES_ON = frozenset("_-'\u2019")
+
+
 def _folded_part(part: str) -> str:
+    if part.isascii() and part.isalpha():
+        return part.lower()
     return " ".join(fold(_POSSESSIVE.sub("", w)) for w in part.split())
 
 

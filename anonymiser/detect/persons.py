@@ -282,8 +282,9 @@ class PersonFinder:
         if t[0].isdigit():      # a number: no name word, title or word of a title-case line
             self._known[t], self._shapes[t] = (), _OTHER
             return
-        if t.isascii() and t.isalpha() and t.islower() and t not in PARTICLES:
-            # Most new tokens: a plain lower-case word, its own fold, no name word (only particles are).
+        if t.isascii() and t.isalnum() and t.islower() and t not in PARTICLES:
+            # Most new tokens: a plain lower-case word ("wong2337" too), its own fold, no name word (only
+            # particles are).
             self._known[t], self._shapes[t] = (), _LONG if len(t) >= 3 else _OTHER
             if self._lower_kind(t) != "N":
                 self._lower_names.add(t)

@@ -1,0 +1,116 @@
+"""The span finder's shortcuts for free text (issue 14) give the answers of the plain reading they replace.
+
+- ``with_name_parts`` reads a one-word part of a name without scanning its words, and finds a name word
+  again in an ASCII text with ``str.find`` instead of reading every word;
+- ``AddressFinder`` skips its word-then-number scan in a text with no blank before a digit, and lowers an
+  ASCII text at once to find street words;
+- ``PersonFinder`` learns a lower-case ASCII token with digits ("wong2337") on its short path.
+"""
+
+from __future__ import annotations
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from anonymiser.detect import addresses, analyze, gazetteer, persons
+from anonymiser.detect.analyze import Hit, _ascii_repeats, _name_words, _plain_word
+from anonymiser.detect.persons import NamePart, PersonFinder
+from tests.eval.generate import load
+
+_ALPHABET = "aArRoOhHeEsS ēó'\u2019-_09 \t\n.,:;()<>@&"
+_WORDS = ["Aroha", "aroha", "AROHA", "Aroha's", "aroha's", "o'aroha", "Aroha-Jane", "aroha_1", "aroha2337", "Ngata",
+          "ngata", "te", "Te", "Mark", "mark", "Hēmi", "hemi", "(aroha.ngata12@x.nz)", "x-aroha", "'aroha", "Street",
+          "12", "Queen", "St.", "Rd", "Flat 2", "PO Box 4411", "Avenida", "avenida", "Av.", "Ave", "gasse", "\n", ".",
+          ",", "said", "call", "Hi"]
+_TEXTS = st.text(alphabet=_ALPHABET, max_size=60) | st.lists(st.sampled_from(_WORDS), max_size=14).map(" ".join)
+
+
+def _plain_repeats(text: str, roles: dict[str, str], taken: list[tuple[int, int]]) -> list[Hit]:
+    """with_name_parts' scan of every word, as it was."""
+    g = gazetteer.load()
+    extra = []
+    for ws, we, word, capitalised in _name_words(text, 0):
+        key = word.lower() if word.isascii() else gazetteer.fold(word)
+        found = roles.get(key)
+        if found is None or (not capitalised and (key in g.never or key in g.ambiguous)):
+            continue
+        if not any(a < we and ws < b for a, b in taken):
+            extra.append(Hit(ws, we, "PERSON", 0.6, "NameRepeat", (NamePart(ws, we, found),)))
+    return extra
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TEXTS, st.lists(st.sampled_from(["aroha", "ngata", "mark", "hemi", "te", "a", "o"]), min_size=1, max_size=3),
+       st.lists(st.tuples(st.integers(0, 60), st.integers(0, 8)), max_size=2))
+@example("Aroha said aroha's o'aroha x-aroha 'aroha aroha_1", ["aroha"], [])
+def test_name_words_found_again_as_by_reading_every_word(text: str, keys: list[str],
+                                                          taken: list[tuple[int, int]]) -> None:
+    text = text.encode("ascii", "ignore").decode()
+    roles = {k: "given" for k in keys}
+    spans = [(start, start + width) for start, width in taken]
+    fast = _ascii_repeats(text, text.lower(), roles, spans, gazetteer.load())
+    if fast is not None:            # None: the plain reading runs
+        assert fast == _plain_repeats(text, roles, spans)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TEXTS, st.integers(0, 60), st.integers(0, 12))
+def test_a_plain_part_is_the_word_the_scan_finds_there(text: str, start: int, width: int) -> None:
+    start = min(start, len(text))
+    end = min(start + width, len(text))
+    word = _plain_word(text, start, end)
+    if word is None:
+        return
+    first = next(_name_words(text, text.rfind(" ", 0, start) + 1))
+    assert first == (start, end, word, word[0].isupper())
+    assert next(_name_words(text, end), (end,))[0] >= end
+    assert analyze._folded_part(word) == " ".join(gazetteer.fold(analyze._POSSESSIVE.sub("", w)) for w in word.split())
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TEXTS)
+@example("12 Queen St. aroha Av. 7")
+def test_address_shortcuts_read_as_before(text: str) -> None:
+    if addresses._WORD_THEN_NUMBER.search(text):
+        assert addresses._BLANK_DIGIT.search(text)
+    ascii_text = text.encode("ascii", "ignore").decode()
+    assert addresses._ASCII_LOWER_WORD.findall(ascii_text.lower()) == \
+        [w.lower() for w in addresses._LOWER_WORD.findall(ascii_text)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abmrs0129_-'.A", min_size=1, max_size=10))
+@example("wong2337")
+@example("mrs2")
+@example("te1")
+def test_a_lower_case_token_with_digits_is_learned_as_on_the_long_path(token: str) -> None:
+    if not token[0].isalpha():
+        return
+    short = PersonFinder()
+    short._learn(token)
+    long = PersonFinder()
+    word = long._word(token)
+    assert short._shapes[token] == persons._shape(token)
+    if word:
+        _, folded, cap, _, particle, kind, _ = word
+        ok = (cap or particle) and folded not in persons.TITLES and (kind != "N" or particle)
+        assert short._known[token] == (word[0], ok, folded in persons.CUE_WORDS and not particle, word[3], particle,
+                                       cap, word[1:])
+    else:
+        assert short._known[token] == ()
+    assert (token in short._lower_names) == (token[0].islower() and long._lower_kind(token) != "N")
+    assert (token in short._titles) == (gazetteer.fold(token.rstrip(".")) in persons.TITLES)
+
+
+def test_the_evaluation_set_finds_the_same_names_again() -> None:
+    # Every cell of the evaluation set through both readings, with the names the finder found there.
+    finder = PersonFinder()
+    for record in load():
+        text = record["text"]
+        if not text.isascii():
+            continue
+        roles = {text[p.start:p.end].lower(): p.role for s in finder.find(text) for p in s.parts
+                 if text[p.start:p.end].isalpha()}
+        if roles:
+            fast = _ascii_repeats(text, text.lower(), roles, [], gazetteer.load())
+            assert fast is None or fast == _plain_repeats(text, roles, [])
