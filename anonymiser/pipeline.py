@@ -172,8 +172,7 @@ def run(loaded: LoadedPolicy, options: RunOptions, *, progress: Progress, event:
             # The known-entity index and the source values are no longer needed after masking (hundreds of MB
             # on a 10M-row table): built in the call, freed before the dump and verification.
             tables = _write_parquet(reader, plan, subset, options, work, progress, event,
-                                    _span_finder(reader, plan, subset, options, progress),
-                                    _source_values(reader, plan, options, progress))
+                                    *_masking_inputs(reader, plan, subset, options, progress))
             for table_plan in plan.tables.values():   # nothing is masked after this: free what strategies held
                 for column_plan in table_plan.columns:
                     column_plan.strategy.release()
@@ -216,52 +215,53 @@ def _detect(conn: Any, schema: SchemaInfo, loaded: LoadedPolicy, sample: int,
                               progress=progress)
 
 
-def _span_finder(reader: SourceReader, plan: Plan, subset: Any, options: RunOptions, progress: Progress) -> SpanFinder:
-    """Detection's span finder; when a column is free text, it also finds the source values of every masked
-    personal column of the run (known entities), so notes that quote another table's people get exactly
-    that table's pseudonyms. Only those columns are read, chunk by chunk; the index keeps 12 bytes a value."""
-    if not any(c.strategy.name == "free_text" for t in plan.tables.values() for c in t.columns):
-        return find_spans
-    known = KnownEntities()
-    for name, table_plan in plan.tables.items():
-        wanted = [(c.column.name, KNOWN_STRATEGIES[c.strategy.name]) for c in table_plan.columns
-                  if c.strategy.name in KNOWN_STRATEGIES and getattr(c.strategy.params, "domain", None) is None]
-        if not wanted:
-            continue
-        keep = {n for n, _ in wanted} | set(table_plan.table.primary_key)
-        narrow = table_plan.table.model_copy(update={"columns": tuple(c for c in table_plan.table.columns
-                                                                       if c.name in keep)})
-        row_filter = subset.filters.get(name)
-        if row_filter is not None and row_filter.is_empty:
-            continue
-        for batch in reader.read_table(narrow, row_filter=row_filter, chunk_rows=options.chunk_rows):
-            for column, entity in wanted:
-                known.add(entity, batch.column(column))
-        progress(f"known values {name}", known.values, None, "values")
-    known.freeze()
-    return with_known(known)
+def _masking_inputs(reader: SourceReader, plan: Plan, subset: Any, options: RunOptions,
+                    progress: Progress) -> tuple[SpanFinder, SourceValues]:
+    """What masking needs from the whole source before it starts, from one read of each table's columns
+    that need it (two when the table is subset: the index takes the kept rows, the source values all):
 
-
-def _source_values(reader: SourceReader, plan: Plan, options: RunOptions, progress: Progress) -> SourceValues:
-    """Every source value (all rows, not only the subset) of each column masked by a keyed fake, per
-    domain: a fake that equals one of them is drawn again (issue 12). Only those columns are read."""
+    - the span finder: when a column is free text, it also finds the source values of every masked personal
+      column of the run (known entities), so notes that quote another table's people get exactly that
+      table's pseudonyms; the index keeps 12 bytes a value;
+    - every source value (all rows, not only the subset) of each column masked by a keyed fake, per domain:
+      a fake that equals one of them is drawn again (issue 12)."""
+    known = KnownEntities() if any(c.strategy.name == "free_text" for t in plan.tables.values()
+                                   for c in t.columns) else None
     values = SourceValues()
     read = 0
     for name, table_plan in plan.tables.items():
+        row_filter = subset.filters.get(name)
+        wanted = [(c.column.name, KNOWN_STRATEGIES[c.strategy.name]) for c in table_plan.columns
+                  if c.strategy.name in KNOWN_STRATEGIES and getattr(c.strategy.params, "domain", None) is None]
+        if known is None or (row_filter is not None and row_filter.is_empty):
+            wanted = []
         fakes = [c for c in table_plan.columns if isinstance(c.strategy, PseudonymStrategy)]
-        if not fakes:
-            continue
-        keep = {c.column.name for c in fakes} | set(table_plan.table.primary_key)
-        narrow = table_plan.table.model_copy(update={"columns": tuple(c for c in table_plan.table.columns
-                                                                       if c.name in keep)})
-        for batch in reader.read_table(narrow, chunk_rows=options.chunk_rows):
-            for c in fakes:
-                strategy = c.strategy
-                assert isinstance(strategy, PseudonymStrategy)
-                values.add(strategy.domain, strategy.normaliser, batch.column(c.column.name))
-            read += batch.num_rows
-            progress(f"source values {name}", read, None)
-    return values
+        reads = [([n for n, _ in wanted], row_filter, wanted, []), ([c.column.name for c in fakes], None, [], fakes)]
+        if row_filter is None:    # one read serves both
+            reads = [(reads[0][0] + reads[1][0], None, wanted, fakes)]
+        for columns, rows, known_columns, fake_columns in reads:
+            if not columns:
+                continue
+            keep = set(columns) | set(table_plan.table.primary_key)
+            narrow = table_plan.table.model_copy(update={"columns": tuple(c for c in table_plan.table.columns
+                                                                           if c.name in keep)})
+            for batch in reader.read_table(narrow, row_filter=rows, chunk_rows=options.chunk_rows):
+                for column, entity in known_columns:
+                    assert known is not None
+                    known.add(entity, batch.column(column))
+                for c in fake_columns:
+                    strategy = c.strategy
+                    assert isinstance(strategy, PseudonymStrategy)
+                    values.add(strategy.domain, strategy.normaliser, batch.column(c.column.name))
+                if fake_columns:
+                    read += batch.num_rows
+                    progress(f"source values {name}", read, None)
+        if wanted and known is not None:
+            progress(f"known values {name}", known.values, None, "values")
+    if known is None:
+        return find_spans, values
+    known.freeze()
+    return with_known(known), values
 
 
 def _write_parquet(reader: SourceReader, plan: Plan, subset: Any, options: RunOptions, work: Path, progress: Progress,

@@ -38,7 +38,7 @@ from anonymiser.cli.entry import main as cli  # noqa: E402
 from anonymiser.verify import integrity, leaks, leaksearch, outputs, redetect, risk  # noqa: E402
 
 PHASES: tuple[tuple[Any, str], ...] = (
-    (pipeline, "prepare"), (pipeline, "_detect"), (pipeline, "_span_finder"), (pipeline, "_source_values"),
+    (pipeline, "prepare"), (pipeline, "_detect"), (pipeline, "_masking_inputs"),
     (pipeline, "_write_parquet"), (free_text.FreeText, "mask"), (spans, "find_spans"), (pipeline, "write_dump"),
     (pipeline, "_verify_and_report"),
     # inside _verify_and_report

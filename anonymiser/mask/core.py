@@ -228,10 +228,12 @@ def _collapse_whitespace(arr: pa.Array) -> pa.Array:
     needs = pc.match_substring(arr, "  ")
     for blank in ("\t", "\n", "\r", "\f", "\v", "\u00a0"):
         needs = pc.or_(needs, pc.match_substring(arr, blank))
+    needs = pc.fill_null(needs, False)
     if not pc.any(needs).as_py():
         return arr
-    fixed = pc.replace_substring_regex(arr, r"\s+", " ")
-    return pc.if_else(needs, fixed, arr)
+    if isinstance(arr, pa.ChunkedArray):
+        arr, needs = arr.combine_chunks(), needs.combine_chunks()
+    return pc.replace_with_mask(arr, needs, pc.replace_substring_regex(arr.filter(needs), r"\s+", " "))
 
 
 def _phone_digits(arr: pa.Array) -> pa.Array | None:

@@ -43,7 +43,7 @@ class SourceValues:
         if pa.types.is_binary(values.type) or pa.types.is_large_binary(values.type):
             return                                # blobs are only ever redacted to placeholder bytes
         text = values.cast(pa.string()) if values.type != pa.string() else values
-        norm = normalise(text.drop_null(), normaliser)
+        norm = normalise(pc.unique(text.drop_null()), normaliser)   # a set: each distinct value once
         norm = norm.filter(pc.greater(pc.binary_length(norm), 0).fill_null(False))
         self._parts.setdefault(domain, []).append(_hash(norm))
         self._pending[domain] = self._pending.get(domain, 0) + len(norm)

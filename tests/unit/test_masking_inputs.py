@@ -1,0 +1,71 @@
+"""What masking reads before it starts: the known-entity index from the kept rows, the source values from
+all rows, and one read of a table when it is not subset."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from anonymiser import pipeline
+from anonymiser.detect.known import KnownEntities
+from anonymiser.mask.source_values import SourceValues
+from anonymiser.plan import build_plan
+from anonymiser.policy import parse_policy
+from anonymiser.schema import ColumnInfo, SchemaInfo, TableInfo
+from anonymiser.subset.result import RowFilter
+
+SCHEMA = SchemaInfo(dialect="sqlite", tables={
+    "person": TableInfo(name="person", primary_key=("id",), columns=(
+        ColumnInfo(name="id", kind="integer", sql_type="INTEGER"),
+        ColumnInfo(name="full_name", kind="string", sql_type="TEXT"),
+        ColumnInfo(name="city", kind="string", sql_type="TEXT"),
+        ColumnInfo(name="note", kind="string", sql_type="TEXT"))),
+})
+POLICY = """\
+version: 1
+tables:
+  person:
+    columns:
+      id: keep
+      full_name: {mask: person_name}
+      city: keep
+      note: {mask: free_text}
+"""
+ROWS = pa.table({"id": [1, 2, 3], "full_name": ["Aroha Ngata", "Mere Whata", None], "city": ["A", "B", "C"],
+                 "note": ["x", "y", "z"]})
+
+
+class Reader:
+    def __init__(self) -> None:
+        self.reads: list[tuple[tuple[str, ...], bool]] = []
+
+    def read_table(self, table: TableInfo, *, row_filter: RowFilter | None = None,
+                   chunk_rows: int = 0) -> Iterator[pa.RecordBatch]:
+        columns = tuple(c.name for c in table.columns)
+        self.reads.append((columns, row_filter is not None))
+        rows = ROWS if row_filter is None else ROWS.filter(pc.is_in(ROWS["id"], row_filter.keys["id"]))
+        yield from rows.select(list(columns)).to_batches(max_chunksize=2)
+
+
+@pytest.mark.parametrize("subset", [False, True])
+def test_index_from_kept_rows_source_values_from_all(subset: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    plan = build_plan(parse_policy(POLICY, Path("p.yaml")), SCHEMA)
+    kept = RowFilter(columns=("id",), keys=pa.table({"id": [1]})) if subset else None
+    built: list[KnownEntities] = []
+    monkeypatch.setattr(pipeline, "with_known", lambda known: built.append(known) or "finder")
+    reader = Reader()
+    finder, values = pipeline._masking_inputs(reader, plan, SimpleNamespace(filters={"person": kept}),  # type: ignore[arg-type]
+                                              SimpleNamespace(chunk_rows=2), lambda *a, **k: None)  # type: ignore[arg-type]
+    assert finder == "finder"
+    assert reader.reads == ([(("id", "full_name"), True), (("id", "full_name"), False)] if subset
+                            else [(("id", "full_name"), False)])
+    names = {n: bool(built[0].find_one(f"Call {n} today")) for n in ("Aroha Ngata", "Mere Whata")}
+    assert names == {"Aroha Ngata": True, "Mere Whata": not subset}
+    strategy = plan.tables["person"].columns[1].strategy
+    hits = values.hits(strategy.domain, pa.array(["aroha ngata", "mere whata", "someone else"]))
+    assert isinstance(values, SourceValues) and hits.tolist() == [True, True, False]
