@@ -4,16 +4,21 @@
   again in an ASCII text with ``str.find`` instead of reading every word;
 - ``AddressFinder`` skips its word-then-number scan in a text with no blank before a digit, and lowers an
   ASCII text at once to find street words;
-- ``PersonFinder`` learns a lower-case ASCII token with digits ("wong2337") on its short path.
+- ``PersonFinder`` learns a lower-case ASCII token with digits ("wong2337") on its short path;
+- the pre-screens that start at their rarest character match where their plain forms match, and the
+  schemeless-URL runs start only where a run can start.
 """
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from anonymiser.detect import addresses, analyze, gazetteer, persons
-from anonymiser.detect.analyze import Hit, _ascii_repeats, _name_words, _plain_word
+from anonymiser.detect.analyze import _TRIGGERS, Hit, _ascii_repeats, _DottedRuns, _name_words, _plain_word
 from anonymiser.detect.persons import NamePart, PersonFinder
 from tests.eval.generate import load
 
@@ -114,3 +119,47 @@ def test_the_evaluation_set_finds_the_same_names_again() -> None:
         if roles:
             fast = _ascii_repeats(text, text.lower(), roles, [], gazetteer.load())
             assert fast is None or fast == _plain_repeats(text, roles, [])
+
+
+# The screens as first written: each plain form and the rewritten one must match the same texts.
+_PLAIN_SCREENS = {
+    "US_SSN": r"(?<!\d)\d{3}[- .]?\d{2}[- .]?\d{4}(?!\d)",
+    "IBAN_CODE": r"[A-Za-z]{2}\d{2}[A-Za-z0-9 \-]{10,}",
+    "NZ_NHI": r"(?i)\b[a-z]{3}\s?\d{2}",
+    "NZ_DRIVER_LICENCE": r"[A-Za-z]\d{6}",
+    "URL": r"(?i)www\.|\w\.[a-z]{2,}\b",
+}
+_SCREEN_TEXT = st.text(alphabet="aZkqwK\u212a\u017f\u0130\u0131 \t\n-.:/+()0129\u0663\u00a0_", max_size=40)
+
+
+@pytest.mark.parametrize("entity", sorted(_PLAIN_SCREENS))
+@settings(max_examples=2000, deadline=None)
+@given(text=_SCREEN_TEXT)
+@example(text="abc12")
+@example(text="abc 12")
+@example(text="xabc12")
+@example(text="GB82WEST12345698765432")
+@example(text="ab123456")
+@example(text="123-45-6789")
+@example(text="1123-45-6789")
+@example(text="www.x")
+@example(text="a.nz")
+def test_a_screen_matches_where_its_plain_form_does(entity: str, text: str) -> None:
+    plain = re.compile(_PLAIN_SCREENS[entity])
+    (fast,) = [p for p, entities, _, _ in _TRIGGERS if entity in entities and p is not None and
+               p.pattern != "(?i)https?://"]
+    assert bool(fast.search(text)) == bool(plain.search(text))
+
+
+def test_the_digit_screen_is_the_digit_count() -> None:
+    (needs,) = [n for p, entities, n, _ in _TRIGGERS if p is None]
+    assert needs == 1           # a text holds a digit (\d) exactly when its count of digits is one or more
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet="abK\u212a\u017f\u01300-.. x@\u00e9/", max_size=50))
+@example("susan.wong2337@gmail.com a-b.c.d")
+def test_url_runs_are_found_as_by_trying_every_position(text: str) -> None:
+    plain = re.compile(r"[a-z0-9\-]*\.[a-z0-9.\-]*", re.IGNORECASE)
+    runs = _DottedRuns(re.compile("x"), 0).runs
+    assert [m.span() for m in runs.finditer(text)] == [m.span() for m in plain.finditer(text)]
