@@ -11,8 +11,7 @@ import pyarrow.parquet as pq
 from anonymiser.errors import OutputError
 from anonymiser.verify.model import FILE_MISMATCH, Failure
 from anonymiser.write.manifest import FileEntry, Manifest, sha256_file
-
-BATCH_ROWS = 65_536
+from anonymiser.write.parquet import BATCH_ROWS, read_batches
 
 
 def parquet_files(directory: Path, manifest: Manifest, table: str) -> list[Path]:
@@ -45,28 +44,10 @@ def read_columns(directory: Path, manifest: Manifest, table: str, columns: list[
 
 def iter_batches(directory: Path, manifest: Manifest, table: str,
                  columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
-    """The table's rows in batches of ``BATCH_ROWS`` (the last of each file shorter), read a row group at a
-    time: pyarrow's ``ParquetFile.iter_batches`` keeps buffers as it goes (Arrow's allocation grows by ~30 MB
-    per million rows read, ~300 MB over a 10M-row table), a row group read alone is freed with its batches."""
+    """The table's rows in batches of ``BATCH_ROWS`` (the last of each file shorter), a row group at a time."""
     for path in parquet_files(directory, manifest, table):
         if path.is_file():
-            yield from _batches(pq.ParquetFile(path), columns)
-
-
-def _batches(file: pq.ParquetFile, columns: list[str] | None) -> Iterator[pa.RecordBatch]:
-    held: list[pa.Table] = []
-    rows = 0
-    for group in range(file.metadata.num_row_groups):
-        part = file.read_row_group(group, columns=columns)
-        held.append(part)
-        rows += part.num_rows
-        while rows >= BATCH_ROWS:
-            joined = pa.concat_tables(held)
-            yield from joined.slice(0, BATCH_ROWS).combine_chunks().to_batches()
-            rest = joined.slice(BATCH_ROWS).combine_chunks()   # a copy: the row groups read are let go
-            held, rows = [rest], rest.num_rows
-    if rows:
-        yield from pa.concat_tables(held).combine_chunks().to_batches()
+            yield from read_batches(path, columns, BATCH_ROWS)
 
 
 def check_files(directory: Path, manifest: Manifest) -> tuple[int, list[Failure]]:

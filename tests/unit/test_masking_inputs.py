@@ -13,6 +13,7 @@ import pytest
 
 from anonymiser import pipeline
 from anonymiser.detect.known import KnownEntities
+from anonymiser.mask.pseudonym import PseudonymStrategy
 from anonymiser.mask.source_values import SourceValues
 from anonymiser.plan import build_plan
 from anonymiser.policy import parse_policy
@@ -57,7 +58,7 @@ def test_index_from_kept_rows_source_values_from_all(subset: bool, monkeypatch: 
     plan = build_plan(parse_policy(POLICY, Path("p.yaml")), SCHEMA)
     kept = RowFilter(columns=("id",), keys=pa.table({"id": [1]})) if subset else None
     built: list[KnownEntities] = []
-    monkeypatch.setattr(pipeline, "with_known", lambda known: built.append(known) or "finder")
+    monkeypatch.setattr(pipeline, "with_known", lambda known: built.append(known) or "finder")  # type: ignore[func-returns-value]
     reader = Reader()
     finder, values = pipeline._masking_inputs(reader, plan, SimpleNamespace(filters={"person": kept}),  # type: ignore[arg-type]
                                               SimpleNamespace(chunk_rows=2), lambda *a, **k: None)  # type: ignore[arg-type]
@@ -67,5 +68,6 @@ def test_index_from_kept_rows_source_values_from_all(subset: bool, monkeypatch: 
     names = {n: bool(built[0].find_one(f"Call {n} today")) for n in ("Aroha Ngata", "Mere Whata")}
     assert names == {"Aroha Ngata": True, "Mere Whata": not subset}
     strategy = plan.tables["person"].columns[1].strategy
+    assert isinstance(strategy, PseudonymStrategy)
     hits = values.hits(strategy.domain, pa.array(["aroha ngata", "mere whata", "someone else"]))
     assert isinstance(values, SourceValues) and hits.tolist() == [True, True, False]

@@ -21,6 +21,7 @@ from anonymiser.errors import OutputError
 from anonymiser.schema import ColumnInfo, ColumnKind, ForeignKey, IndexInfo, SchemaInfo, TableInfo, ViewInfo
 from anonymiser.source.read import arrow_type
 from anonymiser.write.manifest import Manifest
+from anonymiser.write.parquet import read_batches
 from anonymiser.write.sql import render
 from anonymiser.write.sql.plans import ColumnPlan, TablePlan
 from anonymiser.write.sql.portable import CURRENT_TIMESTAMP, mapping_warnings, portable_default
@@ -97,7 +98,7 @@ def iter_batches(directory: Path, manifest: Manifest, table: TableInfo,
         if not path.is_file():
             raise OutputError(f"missing data file {path}", table=table.name,
                               hint="Re-run 'anonymiser run': the output directory is incomplete.")
-        yield from pq.ParquetFile(path).iter_batches(batch_size=batch_rows, columns=names)
+        yield from read_batches(path, names, batch_rows)
 
 
 def scan_max_chars(directory: Path, manifest: Manifest) -> MaxChars:
@@ -108,7 +109,7 @@ def scan_max_chars(directory: Path, manifest: Manifest) -> MaxChars:
         if (table, column) not in cache:
             longest = 0
             for path in table_files(directory, manifest, table):
-                for batch in pq.ParquetFile(path).iter_batches(columns=[column]):
+                for batch in read_batches(path, [column]):
                     array = render.plain(batch.column(0))
                     lengths = pc.utf8_length(array.cast(render.TEXT)) if arrow_kind(array.type) == "string" \
                         else pc.binary_length(array)
