@@ -479,7 +479,7 @@ def _phone_forms(texts: pa.Array) -> tuple[pa.Array, pa.Array]:
     international = pc.if_else(plus, digits, after_two)
     national = international
     found = pc.equal(pc.binary_length(international), -1)       # all false
-    for n, codes in enumerate(_CALLING_CODE_TEXTS, 1):          # prefix-free: the first to match is the one
+    for n, codes in enumerate(_calling_codes(), 1):          # prefix-free: the first to match is the one
         hit = pc.and_(pc.is_in(pc.utf8_slice_codeunits(international, 0, n), value_set=codes), pc.invert(found))
         national = pc.if_else(hit, pc.utf8_slice_codeunits(international, n), national)
         found = pc.or_(found, hit)
@@ -500,7 +500,7 @@ def _first_and_last_words(names: pa.Array) -> tuple[pa.Array, pa.Array]:
     and one-letter words are left out (given and family name)."""
     lists = pc.split_pattern(names, " ")
     words = pc.list_flatten(lists)
-    keep = pc.and_(pc.greater_equal(pc.utf8_length(words), 2), pc.invert(pc.is_in(words, value_set=_PARTICLE_TEXTS)))
+    keep = pc.and_(pc.greater_equal(pc.utf8_length(words), 2), pc.invert(pc.is_in(words, value_set=_particles())))
     owner = pc.list_parent_indices(lists).to_numpy()[keep.to_numpy(zero_copy_only=False)]
     words = words.filter(keep)
     first = np.flatnonzero(np.concatenate([[True], owner[1:] != owner[:-1]])) if len(owner) else np.zeros(0, np.int64)
@@ -524,9 +524,15 @@ def _ordinary() -> pa.Array:
     return pa.array(sorted(g.never | g.ambiguous | g.places), type=pa.string())
 
 
-_PARTICLE_TEXTS = pa.array(sorted(_PARTICLES), type=pa.string())
-_CALLING_CODE_TEXTS = tuple(pa.array(sorted(c for c in _CALLING_CODES if len(c) == n), type=pa.string())
-                            for n in (1, 2, 3))
+@functools.cache
+def _particles() -> pa.Array:
+    return pa.array(sorted(_PARTICLES), type=pa.string())   # on first use: pa.array imports pandas (0.15 s)
+
+
+@functools.cache
+def _calling_codes() -> tuple[pa.Array, ...]:
+    """The calling codes of one, two and three digits."""
+    return tuple(pa.array(sorted(c for c in _CALLING_CODES if len(c) == n), type=pa.string()) for n in (1, 2, 3))
 
 
 def _code_points(data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime
 import random
+import subprocess
+import sys
 
 import numpy as np
 import pyarrow as pa
@@ -171,3 +173,9 @@ def test_arrow_normalisers_per_value() -> None:
     assert national.to_pylist() == [km.national_phone(v) for v in values]
     for v in values:
         assert sorted(f for f in set(km._street_forms(pa.array([v])).to_pylist()) if f) == km.street_forms(v), v
+
+
+def test_importing_the_index_does_not_import_pandas() -> None:
+    """``pa.array`` imports pandas (0.15 s): the index's constant arrays are built on first use, not at import."""
+    probe = "import sys, anonymiser.detect.known; assert 'pandas' not in sys.modules"
+    assert subprocess.run([sys.executable, "-c", probe], timeout=120).returncode == 0
