@@ -628,6 +628,8 @@ def _rank(hit: Hit) -> int:
 
 def resolve_overlaps(hits: Sequence[Hit]) -> list[Hit]:
     """Non-overlapping spans, best first (identifier, address, person, other NER; then score, length), in order."""
+    if len(hits) < 2:
+        return list(hits)
     chosen: list[Hit] = []
     ranked = sorted(_merge_same_entity(hits), key=lambda h: (_rank(h), -h.score, -(h.end - h.start), h.start))
     for hit in ranked:

@@ -20,8 +20,10 @@ def find_spans(texts: Sequence[str], *, entities: Collection[str], threshold: fl
 
 def _acronym(text: str, hit: Hit) -> bool:
     # Small NER models call agency acronyms ("IRD", "NHI") organisations: not personal, keep them.
+    if hit.entity != "ORGANIZATION":
+        return False
     span = text[hit.start:hit.end]
-    return hit.entity == "ORGANIZATION" and len(span) <= 6 and not any(c.islower() for c in span)
+    return len(span) <= 6 and not any(c.islower() for c in span)
 
 
 # Strategy → the entity its source values are found as inside free text (known entities, issue 12).
@@ -48,6 +50,9 @@ def with_known(known: KnownEntities) -> Callable[..., list[list[Any]]]:
             kept = [m for m in matches
                     if not any(d.start <= m.start and m.end <= d.end and (d.end - d.start) > (m.end - m.start)
                                for d in detected)]
+            if not kept:            # the detected spans, already in order
+                out.append(detected)
+                continue
             spans: list[Any] = kept + [d for d in detected
                                        if all(d.end <= m.start or d.start >= m.end for m in kept)]
             out.append(sorted(spans, key=lambda s: s.start))
