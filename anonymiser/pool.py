@@ -19,11 +19,7 @@ Inside a worker the analyzer's own process split is off (one core each).
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import multiprocessing
 import os
-import signal
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -34,6 +30,7 @@ from types import TracebackType
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from anonymiser import forked
 from anonymiser.detect.analyze import WORKERS_ENV
 from anonymiser.errors import MaskError
 from anonymiser.mask.base import MaskContext, SpanFinder
@@ -144,23 +141,8 @@ class MaskJob:
 _JOB: MaskJob | None = None     # the job a forked worker inherited
 
 
-PR_SET_PDEATHSIG = 1     # linux/prctl.h
-
-
-def _start_worker(parent: int) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C reaches the whole group: the parent stops the pool
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)    # and terminates its workers
+def _start_worker() -> None:
     os.environ[WORKERS_ENV] = "1"                    # the analyzer must not fork a pool of its own here
-    _die_with(parent)
-
-
-def _die_with(parent: int) -> None:
-    """A run killed with SIGKILL (OOM killer, a CI time-out's kill -9) cannot stop its pool: on Linux the
-    kernel then kills each worker (PR_SET_PDEATHSIG), instead of leaving them waiting forever."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
-    if os.getppid() != parent:       # the parent died before the line above took effect
-        os._exit(1)
 
 
 def _mask_in_worker(table: str, batch: pa.RecordBatch) -> dict[int, pa.Array]:
@@ -178,7 +160,7 @@ class MaskPool:
 
     def __init__(self, job: MaskJob, jobs: int) -> None:
         self.job = job
-        self.jobs = jobs if "fork" in multiprocessing.get_all_start_methods() else 1
+        self.jobs = jobs if forked.can_fork() else 1
         self._executor: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> MaskPool:
@@ -187,10 +169,7 @@ class MaskPool:
             if self.job.source_values is not None:
                 self.job.source_values.freeze()   # sorted once here, not once per worker
             _JOB = self.job
-            self._executor = ProcessPoolExecutor(max_workers=self.jobs, initializer=_start_worker,
-                                                 initargs=(os.getpid(),),
-                                                 mp_context=multiprocessing.get_context("fork"))
-            self._executor.submit(int).result()   # fork the workers now, before a source cursor is open
+            self._executor = forked.pool(self.jobs, _start_worker)   # forked now, before a source cursor is open
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -203,14 +182,7 @@ class MaskPool:
         if exc_type is None:
             executor.shutdown(wait=True)
             return
-        # Interrupted or failed: drop queued chunks and stop the workers now rather than finish them.
-        processes = list((executor._processes or {}).values())  # noqa: SLF001  # no public way to stop them
-        executor.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            if process.is_alive():
-                process.terminate()
-        for process in processes:
-            process.join(timeout=5)
+        forked.stop(executor)     # interrupted or failed: queued chunks dropped, workers stopped now
 
     def masked(self, chunks: Iterable[Chunk]) -> Iterator[Chunk]:
         """Each chunk masked (a table's end marker passed through), in the order of ``chunks``."""

@@ -1,0 +1,60 @@
+"""Pools of forked worker processes: how a worker starts, and how a pool is stopped at once.
+
+Workers are forked (never spawned) so they inherit their parent's read-only state (a run's plan and
+span finder, a leak scan's index) without pickling or building it again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+PR_SET_PDEATHSIG = 1     # linux/prctl.h
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def pool(jobs: int, initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()) \
+        -> ProcessPoolExecutor:
+    """``jobs`` forked workers, started now (before the caller opens a cursor or a file they must not share)."""
+    executor = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker,
+                                   initargs=(os.getpid(), initializer, initargs),
+                                   mp_context=multiprocessing.get_context("fork"))
+    executor.submit(int).result()
+    return executor
+
+
+def _start_worker(parent: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C reaches the whole group: the parent stops the pool
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)    # and terminates its workers
+    if initializer is not None:
+        initializer(*initargs)
+    _die_with(parent)
+
+
+def _die_with(parent: int) -> None:
+    """A parent killed with SIGKILL (OOM killer, a CI time-out's kill -9) cannot stop its pool: on Linux the
+    kernel then kills each worker (PR_SET_PDEATHSIG), instead of leaving them waiting forever."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
+    if os.getppid() != parent:       # the parent died before the line above took effect
+        os._exit(1)
+
+
+def stop(executor: ProcessPoolExecutor) -> None:
+    """Interrupted or failed: drop the queued work and stop the workers now rather than let them finish it."""
+    processes = list((executor._processes or {}).values())  # noqa: SLF001  # no public way to stop them
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
