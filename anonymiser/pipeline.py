@@ -194,7 +194,7 @@ def run(loaded: LoadedPolicy, options: RunOptions, *, progress: Progress, event:
                           dialect=dialect, warnings=notes)
             manifest.finished_at = _now()
             manifest.write(work)
-            passed, failures = _verify_and_report(work, manifest, conn, progress, event)
+            passed, failures = _verify_and_report(work, manifest, conn, progress, event, options.jobs)
             sign(work, options.key, run_id=manifest.run_id, key_id=manifest.key_id)
             final = out.publish()
         except BaseException:
@@ -360,9 +360,9 @@ def _user() -> str | None:
 
 
 def _verify_and_report(work: Path, manifest: Manifest, conn: Any, progress: Progress,
-                       event: Event) -> tuple[bool, list[str]]:
+                       event: Event, jobs: int) -> tuple[bool, list[str]]:
 
-    result = verify_output(work, manifest, source=conn, progress=progress)
+    result = verify_output(work, manifest, source=conn, progress=progress, jobs=jobs)
     write_report(work, build_report(work, manifest, result))
     failures = [f"{failure.reason}: {failure.message}" for failure in result.failures]
     event("verified", f"verification {'PASS' if result.passed else 'FAIL'}", passed=result.passed,
@@ -385,16 +385,19 @@ def signing_key(manifest: Manifest) -> bytes | None:
     return key_from_env() if os.environ.get(KEY_ENV, "").strip() else None
 
 
-def reverify(directory: Path, manifest: Manifest, source_url: str | None, *, progress: Progress) -> ReverifyResult:
+def reverify(directory: Path, manifest: Manifest, source_url: str | None, *, progress: Progress,
+             jobs: int | None = None) -> ReverifyResult:
     """``verify``: every gate again against the source, the signature checked, the report rewritten and,
     when the output is authentic, signed again. Without a source, the gates that need it (leak scan,
-    drift) do not run and the report is left as it is: a partial check never replaces the run's verdict."""
+    drift) do not run and the report is left as it is: a partial check never replaces the run's verdict.
+    ``jobs``: processes searching the output for leaks (default: the cores)."""
     key = signing_key(manifest)
     if source_url is None:
         result = verify_output(directory, manifest, source=None, progress=progress, authenticate=True, key=key)
         return ReverifyResult(result=result, report_html=None, signed=False)
     with connect(source_url) as conn:
-        result = verify_output(directory, manifest, source=conn, progress=progress, authenticate=True, key=key)
+        result = verify_output(directory, manifest, source=conn, progress=progress, authenticate=True, key=key,
+                               jobs=jobs or default_jobs())
     authentic = key is not None and not any(f.reason in (MANIFEST_TAMPERED, MANIFEST_NOT_AUTHENTICATED)
                                             for f in result.failures)
     with private_files():

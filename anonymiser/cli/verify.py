@@ -45,6 +45,9 @@ def command(
                                      show_default=False),
     source: str | None = typer.Option(None, "--source", "-s", help=f"Source database URL (or {SOURCE_ENV}); "
                                       "without it the leak scan and the drift check are skipped."),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, show_default=False,
+                                    help="Processes searching the output for leaks. Default: the number of cores. "
+                                         "The findings are the same whatever the number."),
 ) -> None:
 
     manifest = Manifest.read(directory)
@@ -58,7 +61,7 @@ def command(
                       f"({SKIPPED_WHY}); the report is left as the run wrote it", as_warning=True,
                       skipped=list(NEEDS_SOURCE))
     with console.progress() as progress:
-        done = reverify(directory, manifest, url, progress=progress)
+        done = reverify(directory, manifest, url, progress=progress, jobs=jobs)
     result = done.result
     failures = [f for f in result.failures if url is not None or f.reason != NOT_VERIFIED]
     skipped = list(NEEDS_SOURCE) if url is None else []

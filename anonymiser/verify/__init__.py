@@ -55,10 +55,11 @@ T = TypeVar("T")
 
 def verify_output(directory: Path, manifest: Manifest, *, source: sa.Connection | None,
                   progress: Progress | None = None, authenticate: bool = False,
-                  key: bytes | None = None) -> VerifyResult:
+                  key: bytes | None = None, jobs: int = 1) -> VerifyResult:
     """Run every gate on ``directory`` (an output written for ``manifest``); never raises on a failed gate.
 
-    ``authenticate``: also check ``manifest.sig`` with ``key`` (``verify``; a run has just written it)."""
+    ``authenticate``: also check ``manifest.sig`` with ``key`` (``verify``; a run has just written it).
+    ``jobs``: processes searching the output for leaks (the findings do not depend on it)."""
     directory = Path(directory)
     failures: list[Failure] = []
     figures: dict[str, int | None] = {}
@@ -93,7 +94,7 @@ def verify_output(directory: Path, manifest: Manifest, *, source: sa.Connection 
         unruled, found = coverage.drift(manifest, source_schema)
         failures += found
         figures["drift"] = len(unruled)
-        scan, found = guard.run("leaks", lambda: leaks.scan(directory, manifest, source, source_schema, progress),
+        scan, found = guard.run("leaks", lambda: leaks.scan(directory, manifest, source, source_schema, progress, jobs),
                                 LeakScan(ran=False))
         failures += found
         figures["leaks"] = scan.leaks + scan.unchanged if "leaks" not in guard.failed else None

@@ -132,6 +132,11 @@ class Index:
         """Position in ``self.compact`` of each hash, or -1."""
         return hashing.lookup(self.compact, hashes, self._sieve("compact"))
 
+    def prepare(self) -> None:
+        """Build the sieves now (before workers fork: they then share them)."""
+        self._sieve("hashes")
+        self._sieve("compact")
+
     def _sieve(self, name: str) -> hashing.Sieve:
         """The array's sieve, built on first use and again whenever the array was replaced (``add``)."""
         array = getattr(self, name)

@@ -81,7 +81,8 @@ METHOD = [
 
 
 def scan(directory: Path, manifest: Manifest, conn: sa.Connection, source_schema: SchemaInfo,
-         progress: Progress | None = None) -> tuple[LeakScan, list[Failure]]:
+         progress: Progress | None = None, jobs: int = 1) -> tuple[LeakScan, list[Failure]]:
+    """``jobs``: processes searching the output (the findings do not depend on it)."""
     hasher = hashing.Hasher.ephemeral()
     found = manifest.detection.by_column()
     result = LeakScan(ran=True)
@@ -115,7 +116,7 @@ def scan(directory: Path, manifest: Manifest, conn: sa.Connection, source_schema
         target.stats.distinct_values, target.stats.strict_values = int(owned[i]), int(strict[i])
     result.values_checked = len(index.hashes)
     search = leaksearch.Search(directory, manifest, conn, source_schema, index, hasher, result, hits, found)
-    search.run(progress)
+    search.run(progress, jobs)
     return leaksearch.summarise(result, targets, hits)
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections import Counter, deque
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Future
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,16 +14,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from anonymiser import forked
 from anonymiser.detect.model import ColumnFinding
 from anonymiser.lazy import lazy_import
 from anonymiser.progress import Progress
 from anonymiser.schema import SchemaInfo, TableInfo
 from anonymiser.source.bulk import SourceReader
 from anonymiser.source.read import DEFAULT_CHUNK_ROWS
-from anonymiser.verify import hashing
+from anonymiser.verify import hashing, outputs
 from anonymiser.verify.leakindex import COMPACT_MIN, COMPOSITE, STRICT, Index, Target, aligned_key, is_free_text
 from anonymiser.verify.model import LEAKED_VALUE, UNCHANGED_VALUE, Failure, LeakHit, LeakScan
-from anonymiser.verify.outputs import iter_batches
 from anonymiser.write.manifest import Manifest
 
 if TYPE_CHECKING:
@@ -76,6 +78,27 @@ def reads_as_prose(text: pa.Array) -> bool:
     return bool(mean and mean >= PROSE_MEAN_TOKENS)
 
 
+IN_FLIGHT_PER_JOB = 2    # parts queued per worker: enough to keep it busy, few enough to bound memory
+
+
+@dataclass
+class Found:
+    """What one part of an output table holds: hits, figures, and composite values pending a same-row check."""
+
+    hits: Hits = field(default_factory=Counter)
+    cells: int = 0
+    ngrams: int = 0
+    pending: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
+
+
+_SEARCH: Search | None = None    # the search a forked worker inherited
+
+
+def _search_in_worker(table: str, part: outputs.Part) -> Found:
+    assert _SEARCH is not None, "a leak-search worker needs the search it was forked with"
+    return _SEARCH.search(table, part)
+
+
 @dataclass
 class Search:
     directory: Path
@@ -87,69 +110,128 @@ class Search:
     result: LeakScan
     hits: Hits
     found: dict[tuple[str, str], ColumnFinding]
-    pending: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
 
-    def run(self, progress: Progress | None) -> None:
+    def run(self, progress: Progress | None, jobs: int = 1) -> None:
+        """Every output table searched, a batch (``outputs.Part``) at a time, by ``jobs`` processes; what they
+        find is merged in the parts' order, so the findings do not depend on ``jobs``."""
         if len(self.index.hashes) == 0:
             return
-        for table, entry in self.manifest.tables.items():
-            info = self.manifest.schema_.tables.get(table)
-            pk = list(info.primary_key) if info is not None else []
-            aligned = aligned_key(self.manifest, table, pk) and table in self.source_schema.tables
-            self.pending = {}
-            done = 0
-            for batch in iter_batches(self.directory, self.manifest, table):
-                done += batch.num_rows
-                for column in batch.schema.names:
-                    masking = entry.masking.get(column)
-                    kept = masking is None or masking.kept
-                    prepared = hashing.prepared(batch.column(column))
-                    if prepared is None or len(prepared[0]) == 0:
-                        continue
-                    text, rows = prepared
-                    self._cells(text, table, column, kept)
-                    # Token runs of multi-word cells: a value can hide inside a longer string.
-                    spaced = np.asarray(pc.match_substring(text, " "), dtype=bool)
-                    if not spaced.any():
-                        continue
-                    prose = is_free_text(masking, self.found.get((table, column))) or \
-                        (masking is not None and masking.strategy == "json") or \
-                        (info is not None and info.column(column).kind == "text") or reads_as_prose(text)
-                    mode = "kept" if kept else "masked_text" if prose else "masked_field"
-                    keys = batch.select(pk).take(pa.array(rows[spaced])) if aligned and mode == "masked_text" else None
-                    self._grams(text.filter(pa.array(spaced)), keys, table, column, mode)
+        parts = [(table, part) for table in self.manifest.tables
+                 for part in outputs.batch_parts(self.directory, self.manifest, table)]
+        current: str | None = None
+        pending: dict[str, list[pd.DataFrame]] = {}
+        done = 0
+        searched = self._searched(parts, jobs)
+        with closing(searched):      # stopped here, whatever happens here (Ctrl-C): its workers with it
+            for table, part, found in searched:
+                if table != current:
+                    if current is not None:
+                        self._confirm_all(current, pending)
+                    current, pending, done = table, {}, 0
+                self.hits.update(found.hits)
+                self.result.output_cells_scanned += found.cells
+                self.result.free_text_ngrams_scanned += found.ngrams
+                for column, frames in found.pending.items():
+                    pending.setdefault(column, []).extend(frames)
+                done += part.stop - part.start
                 if progress:
-                    progress(f"leak scan: searching {table}", done, entry.rows)
-            for column, frames in self.pending.items():
-                self._confirm(table, column, pk, pd.concat(frames, ignore_index=True))
+                    progress(f"leak scan: searching {table}", done, self.manifest.tables[table].rows)
+        if current is not None:
+            self._confirm_all(current, pending)
 
-    def _cells(self, text: pa.Array, table: str, column: str, kept: bool) -> None:
-        self.result.output_cells_scanned += len(text)
+    def _searched(self, parts: list[tuple[str, outputs.Part]], jobs: int) \
+            -> Generator[tuple[str, outputs.Part, Found], None, None]:
+        """Each part searched, in order: here, or by a bounded pool of forked workers that inherit this search
+        (its index and key) and are sent only the parts' names; ``IN_FLIGHT_PER_JOB × jobs`` parts at most are
+        queued or held, so memory stays bounded."""
+        if jobs <= 1 or len(parts) <= 1 or not forked.can_fork():
+            for table, part in parts:
+                yield table, part, self.search(table, part)
+            return
+        global _SEARCH
+        self.index.prepare()        # the sieves built once, here, and shared with every worker
+        _SEARCH = self
+        executor = forked.pool(min(jobs, len(parts)))
+        window: deque[tuple[str, outputs.Part, Future[Found]]] = deque()
+        try:
+            for table, part in parts:
+                window.append((table, part, executor.submit(_search_in_worker, table, part)))
+                while len(window) > IN_FLIGHT_PER_JOB * jobs:
+                    table_, part_, future = window.popleft()
+                    yield table_, part_, future.result()
+            while window:
+                table_, part_, future = window.popleft()
+                yield table_, part_, future.result()
+        except BaseException:
+            forked.stop(executor)
+            raise
+        else:
+            executor.shutdown(wait=True)
+        finally:
+            _SEARCH = None
+
+    def search(self, table: str, part: outputs.Part) -> Found:
+        """What one batch of an output table holds of the index."""
+        found = Found()
+        entry = self.manifest.tables[table]
+        info = self.manifest.schema_.tables.get(table)
+        pk = list(info.primary_key) if info is not None else []
+        aligned = aligned_key(self.manifest, table, pk) and table in self.source_schema.tables
+        batch = outputs.read_part(part)
+        for column in batch.schema.names:
+            masking = entry.masking.get(column)
+            kept = masking is None or masking.kept
+            prepared = hashing.prepared(batch.column(column))
+            if prepared is None or len(prepared[0]) == 0:
+                continue
+            text, rows = prepared
+            self._cells(found, text, table, column, kept)
+            # Token runs of multi-word cells: a value can hide inside a longer string.
+            spaced = np.asarray(pc.match_substring(text, " "), dtype=bool)
+            if not spaced.any():
+                continue
+            prose = is_free_text(masking, self.found.get((table, column))) or \
+                (masking is not None and masking.strategy == "json") or \
+                (info is not None and info.column(column).kind == "text") or reads_as_prose(text)
+            mode = "kept" if kept else "masked_text" if prose else "masked_field"
+            keys = batch.select(pk).take(pa.array(rows[spaced])) if aligned and mode == "masked_text" else None
+            self._grams(found, text.filter(pa.array(spaced)), keys, table, column, mode)
+        return found
+
+    def _cells(self, found: Found, text: pa.Array, table: str, column: str, kept: bool) -> None:
+        found.cells += len(text)
         digit = np.flatnonzero(hashing.has_digit(text) & (hashing.alnum_bound(text) >= COMPACT_MIN)) \
             if len(self.index.compact) else np.empty(0, np.int64)
         level, owner = _levels(self.index, hashing.value_hashes(self.hasher, text), digit,
                                lambda at: self.hasher.hash(hashing.compact(text.take(pa.array(at)))))
         leak = (level == STRICT) | ((level == COMPOSITE) & kept)
-        _tally(self.hits, table, column, owner, leak, "leak", False)
-        _tally(self.hits, table, column, owner, (level >= 0) & ~leak, "coincidence", False)
+        _tally(found.hits, table, column, owner, leak, "leak", False)
+        _tally(found.hits, table, column, owner, (level >= 0) & ~leak, "coincidence", False)
 
-    def _grams(self, text: pa.Array, keys: pa.RecordBatch | None, table: str, column: str, mode: str) -> None:
+    def _grams(self, found: Found, text: pa.Array, keys: pa.RecordBatch | None, table: str, column: str,
+               mode: str) -> None:
         """Runs of tokens. Composite values: leaks in kept text; in masked free text, leaks unless the
         row can be checked against its source (then pending); in masked fields, coincidences."""
         runs = hashing.token_runs(self.hasher, text)
-        self.result.free_text_ngrams_scanned += len(runs)
+        found.ngrams += len(runs)
         hashes, cells = runs.hashes, runs.cells
         digit = runs.with_digit(COMPACT_MIN) if len(self.index.compact) else np.empty(0, np.int64)
         level, owner = _levels(self.index, hashes, digit, lambda at: runs.compact_hashes(self.hasher, at))
         composite = level == COMPOSITE
         pend = composite & (keys is not None)
         leak = (level == STRICT) | (composite & (mode == "kept" or (mode == "masked_text" and keys is None)))
-        _tally(self.hits, table, column, owner, leak, "leak", True)
-        _tally(self.hits, table, column, owner, (level >= 0) & ~leak & ~pend, "coincidence", True)
+        _tally(found.hits, table, column, owner, leak, "leak", True)
+        _tally(found.hits, table, column, owner, (level >= 0) & ~leak & ~pend, "coincidence", True)
         if keys is not None and pend.any():
             frame = keys.take(pa.array(cells[pend])).to_pandas()
             frame["__gram"], frame["__owner"] = hashes[pend], owner[pend]
-            self.pending.setdefault(column, []).append(frame)
+            found.pending.setdefault(column, []).append(frame)
+
+    def _confirm_all(self, table: str, pending: dict[str, list[pd.DataFrame]]) -> None:
+        info = self.manifest.schema_.tables.get(table)
+        pk = list(info.primary_key) if info is not None else []
+        for column, frames in pending.items():
+            self._confirm(table, column, pk, pd.concat(frames, ignore_index=True))
 
     def _confirm(self, table: str, column: str, pk: list[str], pending: pd.DataFrame) -> None:
         """Composite values in masked free text: a leak only if the same row's source text held them."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -48,6 +49,40 @@ def iter_batches(directory: Path, manifest: Manifest, table: str,
     for path in parquet_files(directory, manifest, table):
         if path.is_file():
             yield from read_batches(path, columns, BATCH_ROWS)
+
+
+@dataclass(frozen=True)
+class Part:
+    """Rows [start, stop) of one Parquet file: one of the batches ``iter_batches`` yields."""
+
+    path: Path
+    start: int
+    stop: int
+
+
+def batch_parts(directory: Path, manifest: Manifest, table: str) -> list[Part]:
+    """The batches of ``iter_batches``, in its order, as parts that can be read apart (``read_part``)."""
+    parts = []
+    for path in parquet_files(directory, manifest, table):
+        if path.is_file():
+            rows = pq.ParquetFile(path).metadata.num_rows
+            parts += [Part(path, start, min(start + BATCH_ROWS, rows)) for start in range(0, rows, BATCH_ROWS)]
+    return parts
+
+
+def read_part(part: Part, columns: list[str] | None = None) -> pa.RecordBatch:
+    """The batch of ``iter_batches`` that ``part`` stands for: its row groups read, then sliced."""
+    file = pq.ParquetFile(part.path)
+    held, first, at = [], None, 0
+    for group in range(file.metadata.num_row_groups):
+        rows = file.metadata.row_group(group).num_rows
+        if at < part.stop and at + rows > part.start:
+            first = at if first is None else first
+            held.append(file.read_row_group(group, columns=columns))
+        at += rows
+    assert first is not None, "a part holds rows"
+    joined = pa.concat_tables(held).slice(part.start - first, part.stop - part.start).combine_chunks()
+    return joined.to_batches()[0]
 
 
 def check_files(directory: Path, manifest: Manifest) -> tuple[int, list[Failure]]:
