@@ -587,7 +587,7 @@ def _coordinated(text: str, runs: Judged) -> Judged:
     for k in range(len(out) - 1):
         (left, a), (right, b) = out[k], out[k + 1]
         if a is None and b is None and len(left) <= 3 and len(right) <= 3 and \
-                _LINE_START.search(text, 0, left[0].start) and text[left[-1].end:right[0].start] == ", " and \
+                text[left[-1].end:right[0].start] == ", " and _LINE_START.search(text, 0, left[0].start) and \
                 _LIST_END.match(text, right[-1].end) and any(w.kind in "GFB" for w in (*left, *right)):
             # "Ngata, Aroha": family first.
             out[k] = (left, PersonSpan(left[0].start, left[-1].end, MEDIUM, "context",
@@ -596,7 +596,7 @@ def _coordinated(text: str, runs: Judged) -> Judged:
                                             (NamePart(right[0].start, right[-1].end, "given"),)))
             continue
         if a is None and b is not None and len(left) <= 3 and len(b.parts) == 1 and b.parts[0].role == "given" and \
-                _LINE_START.search(text, 0, left[0].start) and text[left[-1].end:right[0].start] == ", " and \
+                text[left[-1].end:right[0].start] == ", " and _LINE_START.search(text, 0, left[0].start) and \
                 all(w.cap and w.kind in "FBA" for w in left):
             # "Walker, Kiri prefers email": a found given name after "Word, " opening a line; that word is
             # the family name even when it is also an everyday word.
