@@ -33,6 +33,9 @@ _CAP = r"[A-ZÀ-ÖØ-ÞĀ-Ž\u1E00-\u1EFF][\w'\u2019\-]*"
 _NAME_WORD = rf"(?:{_CAP}|(?:de|del|la|le|du|des|van|von|der|di|da|do|dos|te)\b|St\.|d['\u2019]{_CAP})"
 _NUMBER = r"\d{1,5}[A-Za-z]?(?:[/\-]\d{1,5}[A-Za-z]?)?"
 _UNIT = r"(?:Flat|Unit|Apt\.?|Apartment|Suite|Ste\.?|Level|Lvl|Shop|Room|Rm|Studio)\s*\d{1,5}[A-Za-z]?"
+_UNIT_INITIAL = r"(?=[FUASLR])"           # what a unit word starts with
+_UNIT_OR_DIGIT = r"(?=[\dFUASLR])"       # what a unit word or a number starts with
+_BOX_INITIAL = r"(?=[PLGUC])"             # what a box, bag or military address starts with
 _HOUSE = r"\d{1,4}[A-Za-z]?(?:[/\-]\d{1,4}[A-Za-z]?)?(?!\d)"
 _POSTCODES = (
     r"[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}",          # UK
@@ -70,16 +73,20 @@ def _patterns(g: Gazetteer) -> tuple[re.Pattern[str], ...]:
     prefixes = "|".join(sorted((re.escape(p) for p in g.street_prefixes), key=len, reverse=True))
     street = (rf"(?:{_NAME_WORD}[ \t]+){{0,3}}{_CAP}[ \t]+(?:{suffixes})\b\.?"
               r"(?:[ \t]+(?:North|South|East|West|Extension))?")
+    # Each scan below starts with a look-ahead for the first characters its matches can start with (a
+    # unit word's initial, a digit): the same matches, without trying the whole pattern at every other
+    # character (~3x faster).
     english = re.compile(
-        rf"(?P<unit>{_UNIT},?[ \t]+|\d{{1,5}}[A-Za-z]?/)?(?P<street>{_NUMBER},?[ \t]+{street})")
+        rf"{_UNIT_OR_DIGIT}(?P<unit>{_UNIT},?[ \t]+|\d{{1,5}}[A-Za-z]?/)?(?P<street>{_NUMBER},?[ \t]+{street})")
     # A unit, then a street line without a number ("Flat 9, Roberts Flat", "Studio 3\nAnderson Track").
-    unit_first = re.compile(rf"(?P<unit>\b{_UNIT}),?[ \t]*\n?[ \t]*(?P<street>{street})")
+    unit_first = re.compile(rf"{_UNIT_INITIAL}(?P<unit>\b{_UNIT}),?[ \t]*\n?[ \t]*(?P<street>{street})")
     compound = re.compile(
         rf"(?P<street>\b[A-ZÀ-ÖØ-Þ][\w\-]*?(?:{compounds})\.?[ \t]+{_NUMBER}\b)", re.IGNORECASE)
     prefix_first = re.compile(
         rf"(?P<street>(?:\b{_NUMBER},?[ \t]+)?\b(?i:{prefixes})\.?[ \t]+(?:{_NAME_WORD}[ \t]+){{0,4}}{_CAP}"
         rf"(?:,?[ \t]+{_HOUSE})?)")
-    box = re.compile(r"(?P<box>\b(?:P\.?\s?O\.?\s?Box|PO Box|Private Bag|Locked Bag|GPO Box)\s+\d{1,6}\b|"
+    box = re.compile(_BOX_INITIAL +
+                     r"(?P<box>\b(?:P\.?\s?O\.?\s?Box|PO Box|Private Bag|Locked Bag|GPO Box)\s+\d{1,6}\b|"
                      rf"\b(?:PSC|Unit|CMR)\s+\d{{3,5}},?\s+Box\s+\d{{3,5}}\b|\bUS(?:S|NS|NV|CGC)\s+{_CAP})")
     return english, unit_first, compound, prefix_first, box
 
@@ -104,7 +111,8 @@ _NOT_PLACES = frozenset({"Thanks", "Thank", "Regards", "Cheers", "Please", "Phon
 
 
 _NUMBER_THEN_CAP = re.compile(r"\d[A-Za-z]?,?[ \t]+[A-ZÀ-ÖØ-ÞĀ-Ž]")
-_UNIT_WORD = re.compile(r"\b(?:Flat|Unit|Apt|Apartment|Suite|Ste|Level|Lvl|Shop|Room|Rm|Studio)\.?\s*\d")
+_UNIT_WORD = re.compile(_UNIT_INITIAL +
+                        r"\b(?:Flat|Unit|Apt|Apartment|Suite|Ste|Level|Lvl|Shop|Room|Rm|Studio)\.?\s*\d")
 # (?<!letter): a match never starts right after a letter (the one from that letter is leftmost), and
 # saying so spares a backtracking try at every letter of every word.
 _WORD_THEN_NUMBER = re.compile(r"(?<![^\W\d_])([^\W\d_][\w\-]*)\.?[ \t]+\d")
@@ -112,7 +120,7 @@ _LOWER_WORD = re.compile(r"\b[^\W\d_]+\.?")
 _ASCII_LOWER_WORD = re.compile(r"\b[a-z]+\.?", re.ASCII)     # _LOWER_WORD in a lower-case ASCII text
 _BLANK_DIGIT = re.compile(r"[ \t]\d")
 _NUMBER_BEFORE = re.compile(rf"\b{_NUMBER},?[ \t]+$")
-_BOX_WORD = re.compile(r"\b(?:P\.?\s?O|Private|Locked|GPO|PSC|Unit|CMR|US[SNCG])")
+_BOX_WORD = re.compile(_BOX_INITIAL + r"\b(?:P\.?\s?O|Private|Locked|GPO|PSC|Unit|CMR|US[SNCG])")
 
 
 _POSTCODE_AFTER = re.compile(rf",?[ \t]*\n?[ \t]*{POSTCODE}\b")

@@ -133,7 +133,7 @@ _SCREEN_TEXT = st.text(alphabet="aZkqwK\u212a\u017f\u0130\u0131 \t\n-.:/+()0129\
 
 
 @pytest.mark.parametrize("entity", sorted(_PLAIN_SCREENS))
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=800, deadline=None)
 @given(text=_SCREEN_TEXT)
 @example(text="abc12")
 @example(text="abc 12")
@@ -163,3 +163,28 @@ def test_url_runs_are_found_as_by_trying_every_position(text: str) -> None:
     plain = re.compile(r"[a-z0-9\-]*\.[a-z0-9.\-]*", re.IGNORECASE)
     runs = _DottedRuns(re.compile("x"), 0).runs
     assert [m.span() for m in runs.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+_ADDRESS_TEXT = st.text(alphabet="FUASLRPGCflatuniBoxX 0129/,-.\t\nStreetRoadAve", max_size=50) | \
+    st.lists(st.sampled_from(["Flat 2", "Unit 4", "Apt. 841", "Suite", "Studio 3", "12", "87A", "3/18", "Queen",
+                              "Street", "Road", "Avenue", "PO Box 4411", "P.O. Box 12", "Private Bag 3",
+                              "PSC 1234, Box 5678", "USS Nimitz", "Locked Bag 9", "GPO Box 1", "Rm 4", ",",
+                              "\n", "Level 3", "Lvl 2", "Shop 1", "Room 5", "Ste 2"]), max_size=10).map(" ".join)
+
+
+_FINDER = addresses.AddressFinder()
+
+
+@pytest.mark.parametrize("name", ["english", "unit_first", "box", "_UNIT_WORD", "_BOX_WORD"])
+@settings(max_examples=500, deadline=None)
+@given(text=_ADDRESS_TEXT)
+@example(text="Parcel for Joseph Weston left at 814 Frost Avenue, McKayburgh.")
+@example(text="Unit 4, 87A Waipokiwi Corner")
+@example(text="Flat 9, Roberts Flat")
+def test_an_address_scan_with_its_look_ahead_finds_what_it_found_without(name: str, text: str) -> None:
+    fast = getattr(_FINDER, name, None) or getattr(addresses, name)
+    look_ahead = re.match(r"\(\?=\[[^\]]*\]\)", fast.pattern)
+    assert look_ahead is not None
+    plain = re.compile(fast.pattern[look_ahead.end():], fast.flags)
+    assert [(m.span(), m.groupdict()) for m in fast.finditer(text)] == \
+        [(m.span(), m.groupdict()) for m in plain.finditer(text)]
