@@ -160,8 +160,13 @@ class AddressFinder:
             found += self.english.finditer(text)
         if _UNIT_WORD.search(text):
             found += self.unit_first.finditer(text)
-        # A word then a number needs a blank before a digit: most texts have none (the scan is slow).
-        for m in _WORD_THEN_NUMBER.finditer(text) if _BLANK_DIGIT.search(text) else ():
+        # A word ending in a compound street type, then a number: that needs a blank before a digit and the
+        # type's letters somewhere in the text; most texts lack either (the scan is slow). Lowering maps
+        # character by character (none of the types holds a Greek sigma), so the lowered word's ending
+        # stands in the lowered text.
+        lowered = text.lower()
+        maybe = _BLANK_DIGIT.search(text) is not None and any(c in lowered for c in self.compounds)
+        for m in _WORD_THEN_NUMBER.finditer(text) if maybe else ():
             if m.group(1).lower().endswith(self.compounds) or text[m.end(1):m.end(1) + 1] == "." and \
                     (m.group(1) + ".").lower().endswith(self.compounds):
                 hit = self.compound.match(text, m.start())
@@ -169,7 +174,7 @@ class AddressFinder:
                     found.append(hit)
         # The same words of an ASCII text, lowered at once (lowering keeps ASCII letters letters).
         street_words = not self.prefix_words.isdisjoint(
-            _ASCII_LOWER_WORD.findall(text.lower()) if text.isascii() else map(str.lower, _LOWER_WORD.findall(text)))
+            _ASCII_LOWER_WORD.findall(lowered) if text.isascii() else map(str.lower, _LOWER_WORD.findall(text)))
         for m in _LOWER_WORD.finditer(text) if street_words else ():
             word = m.group().lower()
             if word in self.prefixes or word.rstrip(".") in self.prefixes:

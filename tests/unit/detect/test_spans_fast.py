@@ -2,7 +2,8 @@
 
 - ``with_name_parts`` reads a one-word part of a name without scanning its words, and finds a name word
   again in an ASCII text with ``str.find`` instead of reading every word;
-- ``AddressFinder`` skips its word-then-number scan in a text with no blank before a digit, and lowers an
+- ``AddressFinder`` skips its word-then-number scan in a text with no blank before a digit or no compound
+  street type, starts its scans with a look-ahead for their first characters, and lowers an
   ASCII text at once to find street words;
 - ``PersonFinder`` learns a lower-case ASCII token with digits ("wong2337") on its short path;
 - the pre-screens that start at their rarest character match where their plain forms match, and the
@@ -188,3 +189,20 @@ def test_an_address_scan_with_its_look_ahead_finds_what_it_found_without(name: s
     plain = re.compile(fast.pattern[look_ahead.end():], fast.flags)
     assert [(m.span(), m.groupdict()) for m in fast.finditer(text)] == \
         [(m.span(), m.groupdict()) for m in plain.finditer(text)]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["Hauptstraße", "HAUPTSTRASSE", "Kerkstraat", "Rosenowstr.", "Torget", "İgasse",
+                                 "ΣHOF", "Damm", "12", "7", "\t", ",", "x", "Str", "."]), max_size=8).map(" ".join) |
+       _ADDRESS_TEXT)
+@example("Rosenowstr. 8")
+@example("Hauptstraße 12")
+def test_a_compound_street_needs_its_type_in_the_lowered_text(text: str) -> None:
+    compounds = _FINDER.compounds
+    lowered = text.lower()
+    for m in addresses._WORD_THEN_NUMBER.finditer(text):
+        word = m.group(1)
+        if word.lower().endswith(compounds) or text[m.end(1):m.end(1) + 1] == "." and \
+                (word + ".").lower().endswith(compounds):
+            assert addresses._BLANK_DIGIT.search(text)
+            assert any(c in lowered for c in compounds)
