@@ -113,7 +113,46 @@ def datetime_text(array: pa.Array, infinity: Spelling = ("9999-12-31 23:59:59.99
     if array.type.tz is not None:
         array = array.cast(pa.timestamp("us", tz="UTC"))
     return _with_infinity(array, pa.int64(), TIMESTAMP_INFINITY, infinity,
-                          lambda a: _with_era(pc.strftime(a, format="%Y-%m-%d %H:%M:%S").cast(TEXT), a, era))
+                          lambda a: _with_era(timestamp_text(a).cast(TEXT), a, era))
+
+
+_FIRST_US, _LAST_US = -62_135_596_800_000_000, 253_402_300_799_999_999   # 0001-01-01, 9999-12-31 23:59:59.999999
+_US_PER_DAY = 86_400_000_000
+_STAMP = np.frombuffer(b"0000-00-00 00:00:00.000000", dtype=np.uint8)
+_STAMP_FIELDS = ((0, 4), (5, 2), (8, 2), (11, 2), (14, 2), (17, 2), (20, 6))   # (position, digits)
+
+
+def timestamp_text(array: pa.Array) -> pa.Array:
+    """``pc.strftime(array, format="%Y-%m-%d %H:%M:%S")`` of microsecond timestamps (Arrow writes the seconds
+    with six decimals), digit by digit in numpy: Arrow formats each value through its calendar library (about
+    1.4 µs a value). Years 1 to 9999 only (a fixed width); other values take Arrow's path."""
+    micros = pc.fill_null(array.cast(pa.int64()), 0).to_numpy()
+    if not len(micros) or micros.min() < _FIRST_US or micros.max() > _LAST_US or len(micros) * 26 >= 1 << 31:
+        return pc.strftime(array, format="%Y-%m-%d %H:%M:%S")
+    days, rest = np.divmod(micros, _US_PER_DAY)
+    seconds, fraction = np.divmod(rest, 1_000_000)
+    fields = (*_civil(days), seconds // 3600, seconds // 60 % 60, seconds % 60, fraction)
+    out = np.empty((len(micros), len(_STAMP)), dtype=np.uint8)
+    out[:] = _STAMP
+    for (at, width), value in zip(_STAMP_FIELDS, fields, strict=True):
+        for k in range(width):
+            out[:, at + width - 1 - k] += (value // 10 ** k % 10).astype(np.uint8)
+    offsets = np.arange(0, out.size + 1, len(_STAMP), dtype=np.int32)
+    text = pa.Array.from_buffers(pa.string(), len(micros), [None, pa.py_buffer(offsets), pa.py_buffer(out)])
+    return text if not array.null_count else pc.if_else(pc.is_valid(array), text, pa.scalar(None, pa.string()))
+
+
+def _civil(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(year, month, day) of days since 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's
+    ``civil_from_days``)."""
+    z = days + 719_468
+    era = z // 146_097
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    return yoe + era * 400 + (month <= 2), month, doy - (153 * mp + 2) // 5 + 1
 
 
 def date_text(array: pa.Array, infinity: Spelling = ("9999-12-31", "0001-01-01"), *, era: bool = False) -> pa.Array:

@@ -7,6 +7,7 @@ import decimal
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from anonymiser.errors import ConfigError, OutputError
@@ -14,6 +15,7 @@ from anonymiser.schema import ColumnInfo
 from anonymiser.write.sql import get_dialect, render
 from anonymiser.write.sql.core import ColumnPlan, group_bounds
 from anonymiser.write.sql.postgresql import copy_escape
+from anonymiser.write.sql.render import _FIRST_US, _LAST_US, timestamp_text
 
 
 def plan(kind: str, arrow: pa.DataType, **facets: object) -> ColumnPlan:
@@ -138,3 +140,18 @@ def test_statement_groups_stay_near_the_byte_limit(limit: int) -> None:
 def test_unknown_dialect_suggests_the_known_ones() -> None:
     with pytest.raises(ConfigError, match="postgresql, mysql, sqlite"):
         get_dialect("oracle")
+
+
+def test_timestamp_text_is_arrows_strftime() -> None:
+    """Timestamps are written digit by digit in numpy, exactly as Arrow's strftime writes them (years 1 to
+    9999; others, and NULLs, as Arrow does)."""
+    rng = np.random.default_rng(1)
+    values = np.concatenate([rng.integers(_FIRST_US, _LAST_US, 20_000), rng.integers(-10**15, 10**15, 20_000),
+                             [_FIRST_US, _LAST_US, 0, -1, 1, 951_782_400_000_000, 951_868_799_999_999]])
+    for tz in (None, "UTC"):
+        stamps = pa.array(values, pa.timestamp("us", tz=tz))
+        with_nulls = pa.array([None if i % 3 == 0 else int(v) for i, v in enumerate(values[:3000])],
+                              pa.timestamp("us", tz=tz))
+        for array in (stamps, stamps.slice(7, 1000), with_nulls.slice(1), stamps.slice(0, 0),
+                      pa.array([_FIRST_US - 1, None, 0], pa.timestamp("us", tz=tz))):
+            assert timestamp_text(array).equals(pc.strftime(array, format="%Y-%m-%d %H:%M:%S"))
