@@ -119,8 +119,18 @@ def _candidates(text: str, screens: tuple[Screen, ...], always: frozenset[str],
     return found
 
 
+@functools.lru_cache(maxsize=256)
+def _sigma_free(context: frozenset[str]) -> bool:
+    return not any("\u03c2" in word for word in context)
+
+
 def _context_score(text: str, start: int, score: float, context: frozenset[str]) -> float:
     if not context or score >= 1.0:
+        return score
+    # A context word among the words before is in the lowered text before (lowering maps character by
+    # character, but for a word-final sigma): most spans have none nearby.
+    window = text[max(0, start - 60):start].lower()
+    if not any(word in window for word in context) and _sigma_free(context):
         return score
     before = _CONTEXT_WORD.findall(text, max(0, start - 60), start)[-CONTEXT_WORDS_BEFORE:]
     if any(w.lower() in context or w.lower().rstrip("s") in context for w in before):

@@ -206,3 +206,24 @@ def test_a_compound_street_needs_its_type_in_the_lowered_text(text: str) -> None
                 (word + ".").lower().endswith(compounds):
             assert addresses._BLANK_DIGIT.search(text)
             assert any(c in lowered for c in compounds)
+
+
+def _plain_context_score(text: str, start: int, score: float, context: frozenset[str]) -> float:
+    if not context or score >= 1.0:
+        return score
+    before = analyze._CONTEXT_WORD.findall(text, max(0, start - 60), start)[-analyze.CONTEXT_WORDS_BEFORE:]
+    if any(w.lower() in context or w.lower().rstrip("s") in context for w in before):
+        return max(min(score + analyze.CONTEXT_BOOST, 1.0), analyze.CONTEXT_MIN)
+    return score
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(["Phone", "phones", "IRD", "ird", "tax", "Taxes", "x", "ΟΔΟΣ", "ΟΔΟΣ'Α", "οδος",
+                                 "İrd", "K", "\u212aey", "12", ":", "'", "s", "ss", "a" * 30]),
+                max_size=12).map(" ".join),
+       st.sampled_from([frozenset({"phone", "tax", "ird"}), frozenset({"οδος"}), frozenset({"key", "s"}),
+                        frozenset()]),
+       st.integers(0, 200), st.sampled_from([0.1, 0.5, 0.7, 1.0]))
+def test_context_words_are_read_as_before(text: str, context: frozenset[str], start: int, score: float) -> None:
+    start = min(start, len(text))
+    assert analyze._context_score(text, start, score, context) == _plain_context_score(text, start, score, context)
