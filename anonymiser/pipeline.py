@@ -14,6 +14,7 @@ import socket
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -29,6 +30,9 @@ from anonymiser.detect.recorded import detect_from_policy
 from anonymiser.detect.spans import KNOWN_STRATEGIES, find_spans, with_known
 from anonymiser.detect.update import Update, missing_columns, update_policy
 from anonymiser.errors import ConfigError
+from anonymiser.forked import can_fork
+from anonymiser.forked import pool as forked_pool
+from anonymiser.forked import stop as stop_pool
 from anonymiser.mask.base import SpanFinder
 from anonymiser.mask.dictionaries import VERSION as dictionaries_version
 from anonymiser.mask.keys import DEMO_KEY, KEY_ENV, key_from_env, key_id
@@ -165,14 +169,16 @@ def run(loaded: LoadedPolicy, options: RunOptions, *, progress: Progress, event:
         event("planned", f"policy covers all {sum(len(t.columns) for t in plan.tables.values())} columns of "
                          f"{len(plan.tables)} tables", tables=len(plan.tables))
         subset = _subset(conn, plan, loaded, progress)
-        detection = _detect(conn, plan.schema, loaded, options.detect_sample, progress)
+        with _masking_inputs_ahead(conn, reader, plan, subset, options, progress) as masking_inputs:
+            detection = _detect(conn, plan.schema, loaded, options.detect_sample, progress)
+            inputs = masking_inputs()
         try:
             work = out.prepare()   # inside: a signal landing as prepare returns must not leave the partial behind
             (work / "policy.yaml").write_text(loaded.text, encoding="utf-8")  # provenance; holds no credentials
+            tables = _write_parquet(reader, plan, subset, options, work, progress, event, *inputs)
             # The known-entity index and the source values are no longer needed after masking (hundreds of MB
-            # on a 10M-row table): built in the call, freed before the dump and verification.
-            tables = _write_parquet(reader, plan, subset, options, work, progress, event,
-                                    *_masking_inputs(reader, plan, subset, options, progress))
+            # on a 10M-row table): freed before the dump and verification.
+            del inputs
             for table_plan in plan.tables.values():   # nothing is masked after this: free what strategies held
                 for column_plan in table_plan.columns:
                     column_plan.strategy.release()
@@ -217,6 +223,16 @@ def _detect(conn: Any, schema: SchemaInfo, loaded: LoadedPolicy, sample: int,
 
 def _masking_inputs(reader: SourceReader, plan: Plan, subset: Any, options: RunOptions,
                     progress: Progress) -> tuple[SpanFinder, SourceValues]:
+    """The span finder (with the known entities when a column is free text) and the source values."""
+    return _with_known(*_read_masking_inputs(reader, plan, subset, options, progress))
+
+
+def _with_known(known: KnownEntities | None, values: SourceValues) -> tuple[SpanFinder, SourceValues]:
+    return (find_spans if known is None else with_known(known)), values
+
+
+def _read_masking_inputs(reader: SourceReader, plan: Plan, subset: Any, options: RunOptions,
+                         progress: Progress) -> tuple[KnownEntities | None, SourceValues]:
     """What masking needs from the whole source before it starts, from one read of each table's columns
     that need it (two when the table is subset: the index takes the kept rows, the source values all):
 
@@ -258,10 +274,60 @@ def _masking_inputs(reader: SourceReader, plan: Plan, subset: Any, options: RunO
                     progress(f"source values {name}", read, None)
         if wanted and known is not None:
             progress(f"known values {name}", known.values, None, "values")
-    if known is None:
-        return find_spans, values
-    known.freeze()
-    return with_known(known), values
+    if known is not None:
+        known.freeze()
+    values.freeze()
+    return known, values
+
+
+def _readable_elsewhere(conn: Any) -> bool:
+    """Whether another connection to the source reads the same data: a database server, or an SQLite file
+    (not an in-memory database)."""
+    if conn.dialect.name in ("postgresql", "mysql", "mariadb"):
+        return True
+    database = conn.engine.url.database or ""
+    return conn.dialect.name == "sqlite" and not database.startswith("file:") and os.path.isfile(database)
+
+
+_AHEAD: tuple[Plan, Any, RunOptions] | None = None    # what the forked reader of the masking inputs inherits
+
+
+def _read_ahead() -> tuple[KnownEntities | None, SourceValues]:
+    assert _AHEAD is not None, "the reader of the masking inputs needs the run it was forked with"
+    plan, subset, options = _AHEAD
+    with connect(options.source_url) as conn, SourceReader(conn) as reader:
+        return _read_masking_inputs(reader, plan, subset, options, lambda *args, **kwargs: None)
+
+
+@contextmanager
+def _masking_inputs_ahead(conn: Any, reader: SourceReader, plan: Plan, subset: Any, options: RunOptions,
+                          progress: Progress) -> Iterator[Callable[[], tuple[SpanFinder, SourceValues]]]:
+    """The masking inputs, read while this process goes on (detection loads its engine meanwhile): with
+    ``--jobs`` > 1 and a source another connection reads alike, by a forked process on its own connection, which
+    hands back the frozen index and source values (hashes only). Else read here when asked for."""
+    global _AHEAD
+    if options.jobs < 2 or not can_fork() or not _readable_elsewhere(conn):
+        yield lambda: _masking_inputs(reader, plan, subset, options, progress)
+        return
+    _AHEAD = (plan, subset, options)
+    try:
+        executor = forked_pool(1)     # forks now: the process inherits _AHEAD
+    finally:
+        _AHEAD = None
+    future = executor.submit(_read_ahead)
+
+    def result() -> tuple[SpanFinder, SourceValues]:
+        progress("known values and source values", 0, None)
+        inputs = _with_known(*future.result())
+        progress("known values and source values", 1, 1)
+        return inputs
+
+    try:
+        yield result
+    except BaseException:
+        stop_pool(executor)       # interrupted or failed: the reader is stopped, not waited for
+        raise
+    executor.shutdown(wait=True)
 
 
 def _write_parquet(reader: SourceReader, plan: Plan, subset: Any, options: RunOptions, work: Path, progress: Progress,

@@ -3,9 +3,12 @@ all rows, and one read of a table when it is not subset."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import multiprocessing
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -71,3 +74,44 @@ def test_index_from_kept_rows_source_values_from_all(subset: bool, monkeypatch: 
     assert isinstance(strategy, PseudonymStrategy)
     hits = values.hits(strategy.domain, pa.array(["aroha ngata", "mere whata", "someone else"]))
     assert isinstance(values, SourceValues) and hits.tolist() == [True, True, False]
+
+
+def _slow_read() -> tuple[KnownEntities | None, SourceValues]:
+    time.sleep(120)
+    raise AssertionError("never reached: the reader is stopped")
+
+
+def _quick_read() -> tuple[KnownEntities | None, SourceValues]:
+    known = KnownEntities()
+    known.add("PERSON", ["Aroha Ngata"])
+    known.freeze()
+    return known, SourceValues()
+
+
+def _ahead(monkeypatch: pytest.MonkeyPatch, read: Callable[[], Any]) -> Any:
+    monkeypatch.setattr(pipeline, "_read_ahead", read)
+    conn = SimpleNamespace(dialect=SimpleNamespace(name="postgresql"))
+    plan = build_plan(parse_policy(POLICY, Path("p.yaml")), SCHEMA)
+    return pipeline._masking_inputs_ahead(conn, Reader(), plan, SimpleNamespace(filters={}),  # type: ignore[arg-type]
+                                          SimpleNamespace(jobs=2), lambda *a, **k: None)  # type: ignore[arg-type]
+
+
+def test_inputs_read_ahead_by_a_forked_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With --jobs > 1 the index and source values come from a forked process, frozen, through a pipe."""
+    before = multiprocessing.active_children()
+    with _ahead(monkeypatch, _quick_read) as inputs:
+        finder, values = inputs()
+    assert finder(["Call Aroha Ngata"], entities=["PERSON"], threshold=0.5)[0]
+    assert isinstance(values, SourceValues)
+    assert multiprocessing.active_children() == before
+
+
+def test_a_failure_meanwhile_stops_the_reader_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Detection failing (or Ctrl-C) while the inputs are read stops the reading process: nothing is left."""
+    before = set(multiprocessing.active_children())
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="detection failed"), _ahead(monkeypatch, _slow_read):
+        assert set(multiprocessing.active_children()) - before, "the reader was not forked"
+        raise RuntimeError("detection failed")
+    assert time.monotonic() - started < 30
+    assert set(multiprocessing.active_children()) == before
