@@ -311,7 +311,11 @@ def _finder(recognizer: Any, supported: list[str], context: frozenset[str]) -> F
         def find(text: str, nlp: Any) -> list[Hit]:
             return [Hit(start, end, entity, round(_context_score(text, start, score, context), 4), name, parts)
                     for start, end, entity, score, parts in found_by(text)]
-        return find
+
+        def find_without_context(text: str, nlp: Any) -> list[Hit]:     # _context_score keeps each score
+            return [Hit(start, end, entity, round(score, 4), name, parts)
+                    for start, end, entity, score, parts in found_by(text)]
+        return find if context else find_without_context
 
     def analyze(text: str, nlp: Any) -> list[Hit]:
         if nlp is None and name == "SpacyRecognizer":
