@@ -447,8 +447,10 @@ class PersonFinder:
 
     def _lower_case_span(self, text: str, tokens: list[str], starts: list[int], ends: list[int], first: int,
                          last: int, pair: bool) -> PersonSpan | None:
-        (strong, weak), _ = self._before(tokens, first)
         titled = first > 0 and tokens[first - 1] in self._titles
+        if not (pair or titled) and _no_strong_cue(tokens, first):
+            return None         # a lone name in lower case needs a strong cue ("aroha" in "aroha.ngata@…")
+        (strong, weak), _ = self._before(tokens, first)
         strong = strong or titled
         nxt = tokens[last + 1].lower() if last + 1 < len(tokens) else ""
         after = nxt in STRONG_AFTER or _details_after(text, ends[last], nxt)
@@ -551,6 +553,23 @@ class PersonFinder:
             return None
         return PersonSpan(run[0].start, run[-1].end, MEDIUM if (weak or weak_after) else WEAK, "gazetteer",
                           name_parts(run, titled))
+
+
+# The last word of a strong cue phrase, or a copula a phrase may stand before ("the account holder is").
+_STRONG_ENDS = frozenset(p[-1] for p in STRONG_BEFORE) | _COPULA
+
+
+def _no_strong_cue(tokens: list[str], index: int) -> bool:
+    """Surely no strong cue before token ``index`` (``_before`` would say so): nothing before it but
+    openers, or a word or number right before them that ends no strong phrase. Other tokens (punctuation,
+    a line break): unsure, False."""
+    k = index - 1
+    while k >= 0 and tokens[k] in _OPENERS:
+        k -= 1
+    if k < 0:
+        return True
+    before = tokens[k]
+    return before[0].isalnum() and before.lower() not in _STRONG_ENDS
 
 
 def _details_after(text: str, end: int, nxt: str) -> bool:

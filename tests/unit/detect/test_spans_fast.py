@@ -227,3 +227,36 @@ def _plain_context_score(text: str, start: int, score: float, context: frozenset
 def test_context_words_are_read_as_before(text: str, context: frozenset[str], start: int, score: float) -> None:
     start = min(start, len(text))
     assert analyze._context_score(text, start, score, context) == _plain_context_score(text, start, score, context)
+
+
+_CUE_TEXTS = st.lists(st.sampled_from([
+    "aroha", "Aroha", "ngata", "email", "Email", "call", "name", "is", "was", "my", "spoke", "with", "to", "from",
+    "(", "\"", "'", "—", ",", ":", ".", "!", "\n", "12", "I'm", "i'm", "&", "Regards", "Customer", "mrs", "Mrs",
+    "account", "holder", "according", "x.y@z.nz", "wong2337", "Hi", "hi", "cc",
+]), max_size=12).map(" ".join)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_CUE_TEXTS)
+@example("Customer Susan Wong (susan.wong2337@gmail.com)")
+@example("the account holder is aroha")
+def test_no_strong_cue_only_where_none_is_read(text: str) -> None:
+    finder = PersonFinder()
+    tokens = persons._TOKEN_SPLIT.split(text)[1::2]
+    for index in range(len(tokens) + 1):
+        if persons._no_strong_cue(tokens, index):
+            (strong, _), _ = finder._before(tokens, index)
+            assert not strong
+
+
+@settings(max_examples=500, deadline=None)
+@given(_CUE_TEXTS)
+def test_lower_case_names_are_found_as_without_the_cue_shortcut(text: str) -> None:
+    plain = PersonFinder()
+    plain_no_cue = persons._no_strong_cue
+    try:
+        persons._no_strong_cue = lambda tokens, index: False     # type: ignore[assignment]
+        expected = plain.find(text)
+    finally:
+        persons._no_strong_cue = plain_no_cue
+    assert PersonFinder().find(text) == expected
