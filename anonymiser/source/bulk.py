@@ -24,8 +24,10 @@ PostgreSQL type catalogue, byte for byte in Parquet.
 
 from __future__ import annotations
 
+import _thread
 import functools
 import json
+import signal
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -160,6 +162,7 @@ class BulkReader:
         if self._adbc is None:
             import adbc_driver_postgresql.dbapi as adbc  # optional driver: loaded when a table is read
 
+            _hand_interrupts_to_python()
             url = self._conn.engine.url.set(drivername="postgresql")
             try:
                 self._adbc = adbc.connect(url.render_as_string(hide_password=False))
@@ -232,6 +235,31 @@ class BulkReader:
                     ValueError) as exc:
                 raise unfit_value(table, column, exc) from None
         return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def _hand_interrupts_to_python() -> None:
+    """A Ctrl-C during a driver call (``execute``) is Python's again, as anywhere else.
+
+    For the length of each blocking call, ADBC's driver manager swaps Python's SIGINT handler for its own,
+    which only cancels the query: the statement then fails with a driver error (exit 3, "reading failed")
+    or, if it had already finished, the Ctrl-C is lost and the run goes on to the end. Its cancel callback
+    is wrapped to also hand the signal to the main thread's Python handler (the CLI's: exit 130, partial
+    output removed). Applied once, to the driver manager's module (the driver's connections use it)."""
+    import adbc_driver_manager.dbapi as manager  # optional driver: present when the PostgreSQL driver is
+
+    blocking = getattr(manager, "_blocking_call", None)
+    if blocking is None or getattr(blocking, "_anonymiser", False):
+        return
+
+    def call(func: Callable[..., Any], args: Any, kwargs: Any, cancel: Callable[[], Any]) -> Any:
+        def cancel_and_interrupt() -> None:
+            _thread.interrupt_main(signal.SIGINT)   # raised in the main thread once the call returns
+            cancel()
+
+        return blocking(func, args, kwargs, cancel_and_interrupt)
+
+    call._anonymiser = True  # type: ignore[attr-defined]
+    manager._blocking_call = call
 
 
 def _sql(select: Any, *, literal: bool) -> tuple[str, tuple[Any, ...] | None]:
