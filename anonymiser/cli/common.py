@@ -163,10 +163,16 @@ def report_interrupted() -> None:
     """The one 'interrupted' line (a JSON event with --json), however many paths reach it."""
     if not interrupts.report_once():
         return
-    if output().json:
+    if output().json or _json_requested():   # an interrupt before click has read --json is a JSON line too
         output().stderr.write(interrupts.json_event() + "\n")
     else:
         output().err.print(interrupts.MESSAGE, markup=False)
+
+
+def _json_requested() -> bool:
+    """``--json`` is on the command line (before any ``--``), whether or not click has read it yet."""
+    args = sys.argv[1:]
+    return "--json" in args[:args.index("--") if "--" in args else len(args)]
 
 
 def _exit_interrupted() -> NoReturn:

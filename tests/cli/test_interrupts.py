@@ -148,3 +148,31 @@ def test_an_interrupt_while_the_application_loads_exits_130(signum: str, args: l
     assert "Traceback" not in text and text.count(MESSAGE) == 1, text
     if "--json" in args:
         assert all(line.startswith("{") for line in result.stderr.splitlines()), result.stderr
+
+
+SIGNAL_WHILE_CLICK_PARSES = """
+import os, signal, sys
+import anonymiser.cli.app as app
+
+configure = app.configure
+
+def configure_after_a_signal(**kwargs):     # the --json callback: click is still parsing the command line
+    os.kill(os.getpid(), signal.{signum})
+    configure(**kwargs)
+
+app.configure = configure_after_a_signal
+sys.argv = ["anonymiser", "--json", "keygen"]
+app.main()
+"""
+
+
+@pytest.mark.parametrize("signum", ["SIGINT", "SIGTERM"])
+def test_an_interrupt_before_click_reads_json_is_a_json_line(signum: str) -> None:
+    """The 'interrupted' line was plain text when the signal landed before click had called the --json
+    option's callback (seen with cron-like runs interrupted in their first second)."""
+    script = SIGNAL_WHILE_CLICK_PARSES.format(signum=signum)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANONYMISER_")}
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 130, (result.returncode, result.stderr)
+    assert result.stderr.count(MESSAGE) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert all(line.startswith("{") for line in result.stderr.splitlines()), result.stderr
