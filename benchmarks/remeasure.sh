@@ -22,9 +22,10 @@ declare -A commands=(
   [dump_load]="$py benchmarks/bench_dump_load.py --rows 1000000"
   [subset]="$py benchmarks/bench_subset.py"
   [detect]="$py benchmarks/bench_detect.py"
+  [leak_scan]="$py benchmarks/bench_leak_scan.py --jobs 2"
   [plugin_ready]="$py benchmarks/bench_plugin_ready.py --clones 10 --sessions 3"
 )
-order=(vs_pynonymizer run_phases 10m mask read free_text detect_speed known_entities presidio_anonymizer remap_long dump_load subset detect
+order=(vs_pynonymizer run_phases 10m mask read leak_scan free_text detect_speed known_entities presidio_anonymizer remap_long dump_load subset detect
        plugin_ready)
 [ $# -gt 0 ] && order=("$@")
 for name in "${order[@]}"; do
