@@ -10,7 +10,9 @@ import getpass
 import os
 import platform
 import shlex
+import signal
 import socket
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -466,12 +468,34 @@ def reverify(directory: Path, manifest: Manifest, source_url: str | None, *, pro
                                jobs=jobs or default_jobs())
     authentic = key is not None and not any(f.reason in (MANIFEST_TAMPERED, MANIFEST_NOT_AUTHENTICATED)
                                             for f in result.failures)
-    with private_files():
-        paths = write_report(directory, build_report(directory, manifest, result))
+    report = build_report(directory, manifest, result)
+    # The report and its signature change together: a signal between them left a report the signature no
+    # longer covers, an output 'tampered' for good (never signed again). Delivered once both are written.
+    with private_files(), _signals_deferred():
+        paths = write_report(directory, report)
         if authentic and key is not None:   # a tampered output is never signed again
             sign(directory, key, run_id=manifest.run_id, key_id=manifest.key_id)
     return ReverifyResult(result=result, report_html=next(p for p in paths if p.suffix == ".html"),
                           signed=authentic)
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block has run, then go to their handlers as usual. Python runs
+    handlers in the main thread only, so this holds whatever thread the operating system picks."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = {signum: signal.signal(signum, lambda signum, _frame: caught.append(signum))
+                for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        if caught:
+            signal.raise_signal(caught[0])
 
 
 def warn_outside_foreign_keys(schema: SchemaInfo, event: Event) -> None:

@@ -96,3 +96,34 @@ def test_report_refuses_bad_json(tmp_path: Path, content: str | None, message: s
         (tmp_path / "report" / "report.json").write_text(content, "utf-8")
     proc = _cli("report", str(tmp_path))
     assert proc.returncode == 2 and message in proc.stderr
+
+
+SIGNAL_BEFORE_SIGNING = """
+import os, signal, sys
+import anonymiser.pipeline as pipeline
+
+sign = pipeline.sign
+
+def sign_after_a_signal(*args, **kwargs):     # the report is rewritten; its signature is next
+    os.kill(os.getpid(), signal.SIGTERM)
+    return sign(*args, **kwargs)
+
+pipeline.sign = sign_after_a_signal
+from anonymiser.cli.entry import main
+sys.argv = ["anonymiser", "--json", "verify", sys.argv[1], "--source", sys.argv[2]]
+main()
+"""
+
+
+def test_an_interrupted_verify_leaves_an_output_it_can_verify_again(tmp_path: Path) -> None:
+    """A signal between the report's rewrite and its signature left a report the signature did not cover:
+    the output failed every later verify as tampered (and a tampered output is never signed again)."""
+    built = build_output(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != "ANONYMISER_KEY"} | {"ANONYMISER_KEY": TEST_KEY}
+    proc = subprocess.run([sys.executable, "-c", SIGNAL_BEFORE_SIGNING, str(built.directory), built.source_url],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 130, proc.stderr
+    again = _cli("--json", "verify", str(built.directory), "--source", built.source_url)
+    result = json.loads(again.stdout.strip().splitlines()[-1])
+    assert m.MANIFEST_TAMPERED not in {f["reason"] for f in result["failures"]}, result["failures"]
+    assert again.returncode == 0, again.stderr
