@@ -316,11 +316,11 @@ def _masking_inputs_ahead(conn: Any, reader: SourceReader, plan: Plan, subset: A
         executor = forked_pool(1)     # forks now: the process inherits _AHEAD
     finally:
         _AHEAD = None
-    future = executor.submit(_read_ahead)
+    pending = [executor.submit(_read_ahead)]
 
     def result() -> tuple[SpanFinder, SourceValues]:
         progress("known values and source values", 0, None)
-        inputs = _with_known(*future.result())
+        inputs = _with_known(*pending.pop().result())   # the future let go: it would keep them past masking
         progress("known values and source values", 1, 1)
         return inputs
 

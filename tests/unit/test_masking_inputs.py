@@ -3,8 +3,10 @@ all rows, and one read of a table when it is not subset."""
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -104,6 +106,10 @@ def test_inputs_read_ahead_by_a_forked_process(monkeypatch: pytest.MonkeyPatch) 
     assert finder(["Call Aroha Ngata"], entities=["PERSON"], threshold=0.5)[0]
     assert isinstance(values, SourceValues)
     assert multiprocessing.active_children() == before
+    freed = weakref.ref(values)        # nothing else holds them (run frees them before the dump and verification)
+    del finder, values
+    gc.collect()
+    assert freed() is None and inputs is not None
 
 
 def test_a_failure_meanwhile_stops_the_reader_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
