@@ -210,7 +210,9 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
                 what = "the disk is full (or a file-size limit was reached) while writing: " + what
                 hint = ("Free space where the output is written (or raise the limit) and run again; a run's "
                         "partial output was removed and the previous output at --out is unchanged.")
-            output().error(AnonymiserError(what, hint=hint))
+            error = AnonymiserError(what, hint=hint)
+            error.exit_code = code      # the --json event states the code the process exits with
+            output().error(error)
             raise typer.Exit(code) from None
 
     return wrapper

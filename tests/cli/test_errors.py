@@ -134,3 +134,37 @@ def test_a_missing_sqlite_source_is_not_created(tmp_path: Path, command: str) ->
     text = assert_clean_failure(anonymiser(*args), 3)
     assert "does not exist" in text
     assert not missing.exists()
+
+
+UNEXPECTED = """
+import sys
+import anonymiser.cli.keygen as keygen
+from anonymiser.cli.app import main
+from anonymiser.cli.common import handles_errors
+
+@handles_errors
+def command() -> None:
+    raise {error}
+
+keygen.command = command
+sys.argv = ["anonymiser", "--json", "keygen"]
+main()
+"""
+
+
+@pytest.mark.parametrize(("error", "code"), [("ValueError('x')", 70),
+                                             ("__import__('sqlalchemy.exc').exc.OperationalError('s', {}, None)", 3)],
+                         ids=["internal", "database"])
+def test_the_json_error_event_states_the_exit_code(error: str, code: int) -> None:
+    """An unexpected error's JSON event said exit_code 2 while the process exited 70 (or 3)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANONYMISER_")}
+    result = subprocess.run([sys.executable, "-c", UNEXPECTED.format(error=error)], env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == code, result.stderr
+    event = json.loads(result.stderr.strip().splitlines()[-1])
+    assert event["event"] == "error" and event["exit_code"] == code, event
