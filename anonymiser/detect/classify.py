@@ -109,7 +109,7 @@ def _shape_finding(table: TableInfo, column: ColumnInfo, ev: ColumnEvidence) -> 
         rate = float(getattr(ev, attribute))
         if rate < MIN_SHAPE_RATE:
             continue
-        if entity == "PHOTO" and not PERSON_TABLES.search(normalised(table.name)):
+        if entity == "PHOTO" and not about_people(table):   # the rule re-detection applies too (verify/redetect.py)
             # Product or category pictures are no one's personal data; a reviewer sees why they are kept.
             return _finding(table, column, classification="not_personal", detector="value_shape", score=0.6,
                             hit_rate=round(rate, 3), sampled=ev.sampled, rule=KEEP,

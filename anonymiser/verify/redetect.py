@@ -8,8 +8,9 @@ unless the policy recorded a reason for keeping it. So do value shapes no prose 
 password hashes and secrets, logins built from names ("jsmith123"), whole cells that are people's
 names (the name gazetteer: "Aroha Ngata" in a column called ``customer``), NZ driver licence and
 passport numbers (shapes.nz_document_column), and binary columns holding images or scanned
-documents (magic bytes): the same rules scan drafts with. Named-entity recognition is not used here:
-on kept product names or titles it fires on ordinary words and would fail every run.
+documents (magic bytes) in tables about people (``names.about_people``): the same rules scan drafts
+with. Named-entity recognition is not used here: on kept product names or titles it fires on ordinary
+words and would fail every run.
 
 Masked columns whose strategy rewrites digits only (``phone``) keep the cell's other characters: a
 name written beside the number ("021 555 1234 (Aroha's mum)") is still there, so those are searched
@@ -159,6 +160,8 @@ def redetect(directory: Path, manifest: Manifest) -> tuple[RedetectionSummary, l
         for index, column in enumerate(kept):
             summary.columns_checked += 1
             if kinds[column] == "binary":
+                if not people:   # product or category pictures: scan keeps them with a note, by this same rule
+                    continue
                 heads = _binary_heads(directory, manifest, table, column)
                 images = sum(map(is_image_or_document, heads))
                 if not heads or images / len(heads) < MIN_HIT_RATE:
