@@ -14,6 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pyarrow as pa
+
 from anonymiser.lazy import lazy_import
 from anonymiser.report.model import ClassSizeBucket, RiskSection, RiskTable
 from anonymiser.verify.risk import class_sizes, quasi_tables
@@ -82,7 +84,12 @@ def sentence(r: RiskTable, k_target: int) -> str:
 def residual_risk(directory: Path, manifest: Manifest) -> RiskSection:
     k_target, accepted = manifest.policy.report.k_target, manifest.policy.report.risk_acceptance
     section = RiskSection(k_target=k_target, acceptance=accepted)
-    tables = list(quasi_tables(directory, manifest))
+    try:
+        tables = list(quasi_tables(directory, manifest))
+    except (OSError, pa.ArrowException):   # a damaged data file: the verification's files gate names it
+        section.notes.append("Re-identification risk was not measured: an output file is damaged and could not be "
+                             "read (see the failed check of the output files).")
+        return section
     for q in tables:
         if q.missing:
             section.notes.append(f"{q.table}: quasi-identifier(s) {', '.join(q.missing)} are not in the output "

@@ -127,3 +127,17 @@ def test_an_interrupted_verify_leaves_an_output_it_can_verify_again(tmp_path: Pa
     result = json.loads(again.stdout.strip().splitlines()[-1])
     assert m.MANIFEST_TAMPERED not in {f["reason"] for f in result["failures"]}, result["failures"]
     assert again.returncode == 0, again.stderr
+
+
+def test_a_data_file_cut_short_fails_verify_with_exit_1(tmp_path: Path) -> None:
+    """The gates read around a damaged file, but the report's residual-risk section then read it again and
+    the command crashed: internal error (ArrowInvalid), exit 70, report not rewritten."""
+    built = build_output(tmp_path)
+    damaged = built.directory / "parquet" / "customer.parquet"
+    damaged.write_bytes(damaged.read_bytes()[: damaged.stat().st_size // 2])
+    proc = _cli("--json", "verify", str(built.directory), "--source", built.source_url)
+    assert proc.returncode == 1, proc.stderr
+    reasons = {f["reason"] for f in json.loads(proc.stdout.strip().splitlines()[-1])["failures"]}
+    assert {m.FILE_MISMATCH, m.MANIFEST_TAMPERED} <= reasons, reasons
+    report = json.loads((built.directory / "report" / "report.json").read_text("utf-8"))
+    assert report["verdict"] == "FAIL"
