@@ -94,7 +94,8 @@ def _ahead(monkeypatch: pytest.MonkeyPatch, read: Callable[[], Any]) -> Any:
     monkeypatch.setattr(pipeline, "_read_ahead", read)
     conn = SimpleNamespace(dialect=SimpleNamespace(name="postgresql"))
     plan = build_plan(parse_policy(POLICY, Path("p.yaml")), SCHEMA)
-    return pipeline._masking_inputs_ahead(conn, Reader(), plan, SimpleNamespace(filters={}),  # type: ignore[arg-type]
+    subset = SimpleNamespace(filters={}, source_rows={"person": 3})
+    return pipeline._masking_inputs_ahead(conn, Reader(), plan, subset,  # type: ignore[arg-type]
                                           SimpleNamespace(jobs=2), lambda *a, **k: None)  # type: ignore[arg-type]
 
 
@@ -121,3 +122,13 @@ def test_a_failure_meanwhile_stops_the_reader_at_once(monkeypatch: pytest.Monkey
         raise RuntimeError("detection failed")
     assert time.monotonic() - started < 30
     assert set(multiprocessing.active_children()) == before
+
+
+def test_a_big_source_is_read_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above READ_AHEAD_MAX_ROWS the inputs are read here (the pipe would hold them twice), when asked for."""
+    monkeypatch.setattr(pipeline, "READ_AHEAD_MAX_ROWS", 2)
+    monkeypatch.setattr(pipeline, "_masking_inputs", lambda *args: ("finder", "values"))
+    before = set(multiprocessing.active_children())
+    with _ahead(monkeypatch, _slow_read) as inputs:
+        assert set(multiprocessing.active_children()) == before
+        assert inputs() == ("finder", "values")
