@@ -376,6 +376,9 @@ def token_runs(hasher: Hasher, normalised: pa.Array, max_n: int = MAX_NGRAM) -> 
     return Runs(words, np.concatenate(hashes), np.concatenate(cells), np.concatenate(starts), np.concatenate(lengths))
 
 
+SIEVE_CHUNK = 1 << 20     # hashes set in a sieve at a time
+
+
 class Sieve:
     """One bit per slot of the top bits of a sorted hash set's values, 4 to 8 slots a value (0.5-1 byte a value,
     memory the 10M-row run counts): a query whose slot is empty cannot be in the set, so most queries that miss
@@ -385,14 +388,12 @@ class Sieve:
         self.bits = max(6, int(np.ceil(np.log2(max(len(sorted_hashes), 1) * 4))))
         self.shift = np.uint64(64 - self.bits)
         self.table = np.zeros(1 << (self.bits - 3), dtype=np.uint8)
-        if len(sorted_hashes) == 0:
-            return
-        slots = sorted_hashes >> self.shift                     # sorted, as the hashes are
-        slots = slots[np.concatenate(([True], slots[1:] != slots[:-1]))]
-        byte = slots >> np.uint64(3)
-        first = np.flatnonzero(np.concatenate(([True], byte[1:] != byte[:-1])))
-        bit = np.left_shift(np.uint8(1), (slots & np.uint64(7)).astype(np.uint8))
-        self.table[byte[first]] = np.bitwise_or.reduceat(bit, first)
+        for start in range(0, len(sorted_hashes), SIEVE_CHUNK):   # in chunks: a few MB of temporaries at a time
+            slots = sorted_hashes[start:start + SIEVE_CHUNK] >> self.shift     # sorted, as the hashes are
+            byte = slots >> np.uint64(3)
+            first = np.flatnonzero(np.concatenate(([True], byte[1:] != byte[:-1])))
+            bit = np.left_shift(np.uint8(1), (slots & np.uint64(7)).astype(np.uint8))
+            self.table[byte[first]] |= np.bitwise_or.reduceat(bit, first)
 
     def may_hold(self, queries: np.ndarray) -> np.ndarray:
         slots = queries >> self.shift
