@@ -28,7 +28,11 @@ def pool(jobs: int, initializer: Callable[..., None] | None = None, initargs: tu
     executor = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker,
                                    initargs=(os.getpid(), initializer, initargs),
                                    mp_context=multiprocessing.get_context("fork"))
-    executor.submit(int).result()
+    try:
+        executor.submit(int).result()
+    except BaseException:     # interrupted while the workers start: stopped, not left for the exit to wait on
+        stop(executor)
+        raise
     return executor
 
 

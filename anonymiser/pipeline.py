@@ -16,6 +16,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -321,7 +322,7 @@ def _masking_inputs_ahead(conn: Any, reader: SourceReader, plan: Plan, subset: A
         executor = forked_pool(1)     # forks now: the process inherits _AHEAD
     finally:
         _AHEAD = None
-    pending = [executor.submit(_read_ahead)]
+    pending: list[Future[tuple[KnownEntities | None, SourceValues]]] = []
 
     def result() -> tuple[SpanFinder, SourceValues]:
         progress("known values and source values", 0, None)
@@ -329,7 +330,8 @@ def _masking_inputs_ahead(conn: Any, reader: SourceReader, plan: Plan, subset: A
         progress("known values and source values", 1, 1)
         return inputs
 
-    try:
+    try:   # the submit inside: an interrupt right after it must stop the reader, or the exit waits for its read
+        pending.append(executor.submit(_read_ahead))
         yield result
     except BaseException:
         stop_pool(executor)       # interrupted or failed: the reader is stopped, not waited for

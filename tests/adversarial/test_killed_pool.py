@@ -69,3 +69,26 @@ def test_workers_die_with_a_killed_run(tmp_path: Path) -> None:
         for worker in workers:       # never leave one behind, even when the test fails
             if _alive(worker):
                 os.kill(worker, signal.SIGKILL)
+
+
+INTERRUPTED_WHILE_STARTING = """
+import os, signal, sys, threading, time
+from anonymiser import forked
+
+signal.signal(signal.SIGINT, signal.default_int_handler)
+threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+try:
+    forked.pool(2, time.sleep, (30,))      # workers still starting (their initializer) when Ctrl-C lands
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+"""
+
+
+def test_an_interrupt_while_a_pool_starts_stops_its_workers() -> None:
+    """Ctrl-C inside forked.pool (before it returned the executor) left its workers running: nobody could stop
+    them, and the exit waited for them (a run interrupted as its masking-inputs reader started hung)."""
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-c", INTERRUPTED_WHILE_STARTING], capture_output=True, text=True,
+                            timeout=60)
+    assert result.stdout.strip() == "interrupted", result.stderr
+    assert time.monotonic() - started < 15, "the exit waited for the workers"
