@@ -27,6 +27,7 @@ import re
 from typing import NamedTuple
 
 from anonymiser.detect.gazetteer import Gazetteer, load
+from anonymiser.detect.longtext import search_tail
 
 ANCHOR_SCORE, BOX_SCORE = 0.6, 0.5
 _CAP = r"[A-ZÀ-ÖØ-ÞĀ-Ž\u1E00-\u1EFF][\w'\u2019\-]*"
@@ -92,6 +93,7 @@ def _patterns(g: Gazetteer) -> tuple[re.Pattern[str], ...]:
 
 
 _UNIT_BEFORE = re.compile(rf"(?:^|\n)[ \t]*({_UNIT})[ \t]*\n[ \t]*$")
+_UNIT_SOLID = 15        # non-blank characters a _UNIT_BEFORE match holds at most ("Apartment", 5 digits, a letter)
 _SEGMENTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("unit", re.compile(rf"(?:{_UNIT}|(?:Piso|Piano|Puerta|Étage|Etage)\s*\d{{1,3}}|(?:Box|Bus)\s+\d{{1,5}})\b")),
     ("rd", re.compile(r"R\.?D\.?\s?\d{1,2}\b")),
@@ -206,7 +208,7 @@ class AddressFinder:
         return out
 
     def _extend(self, text: str, start: int, end: int, parts: list[AddressPart]) -> AddressSpan:
-        before = _UNIT_BEFORE.search(text, 0, start)
+        before = search_tail(_UNIT_BEFORE, text, start, _UNIT_SOLID)
         if before:
             parts.insert(0, AddressPart(before.start(1), before.end(1), "unit"))
             start = before.start(1)

@@ -18,6 +18,7 @@ Big batches are split over worker processes (fork): each inherits the parent's e
 
 from __future__ import annotations
 
+import bisect
 import functools
 import gc
 import multiprocessing
@@ -30,6 +31,7 @@ from typing import Any, NamedTuple
 from anonymiser.detect import gazetteer
 from anonymiser.detect.engine import NER_ENTITIES, Engine, get_engine
 from anonymiser.detect.gazetteer import fold
+from anonymiser.detect.longtext import Spans
 from anonymiser.detect.model import PARTS_KEY
 from anonymiser.detect.persons import NamePart, split_name
 
@@ -386,6 +388,7 @@ def _checked_ner(text: str, hits: list[Hit]) -> list[Hit]:
     if not any(h.recognizer == "SpacyRecognizer" for h in hits):
         return hits
     g = gazetteer.load()
+    title_lines = _TitleCaseLines(text)
     out = []
     for h in hits:
         if h.recognizer != "SpacyRecognizer":
@@ -395,7 +398,7 @@ def _checked_ner(text: str, hits: list[Hit]) -> list[Hit]:
         words = _NER_WORD.findall(span)
         if any(c.isdigit() for c in span) or not words or not all(w[0].isupper() for w in words):
             continue
-        if _in_title_case_line(text, h.start):
+        if title_lines(h.start):
             continue        # catalogue prose: every word is capitalised, the model guesses
         if h.entity == "ORGANIZATION" and any(fold(w) in g.given and fold(w) not in g.ambiguous for w in words):
             h = h._replace(entity="PERSON")
@@ -407,11 +410,35 @@ def _checked_ner(text: str, hits: list[Hit]) -> list[Hit]:
     return out
 
 
-def _in_title_case_line(text: str, at: int) -> bool:
-    start = text.rfind("\n", 0, at) + 1
-    end = text.find("\n", at)
-    words = [w for w in _NER_WORD.findall(text, start, end if end >= 0 else len(text)) if len(w) >= 3]
+def _title_case(text: str, start: int, end: int) -> bool:
+    words = [w for w in _NER_WORD.findall(text, start, end) if len(w) >= 3]
     return len(words) >= 6 and sum(w[0].isupper() for w in words) / len(words) >= 0.7
+
+
+class _TitleCaseLines:
+    """Whether the line holding ``at`` is title-case prose (at least six words of three letters or more,
+    70% capitalised). Each line is read once: the line breaks are found on the first call and each
+    line's verdict is kept, so many hits on one long line (a cell without breaks) cost one reading."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.breaks: list[int] | None = None
+        self.verdicts: dict[int, bool] = {}
+
+    def __call__(self, at: int) -> bool:
+        text = self.text
+        if self.breaks is None:
+            self.breaks = [m.start() for m in _LINE_BREAK.finditer(text)]
+        breaks = self.breaks
+        k = bisect.bisect_left(breaks, at)      # breaks before ``at``: the line's number
+        verdict = self.verdicts.get(k)
+        if verdict is None:
+            start = breaks[k - 1] + 1 if k else 0
+            verdict = self.verdicts[k] = _title_case(text, start, breaks[k] if k < len(breaks) else len(text))
+        return verdict
+
+
+_LINE_BREAK = re.compile("\n")
 
 
 def with_name_parts(text: str, hits: list[Hit]) -> list[Hit]:
@@ -450,7 +477,7 @@ def with_name_parts(text: str, hits: list[Hit]) -> list[Hit]:
     # the full name of the same cell, so it gets the same part pseudonym.
     hits = [_with_role(h, text, part_roles, roles) if h.entity == "PERSON" and len(h.parts) == 1 else h
             for h in hits]
-    taken = [(h.start, h.end) for h in hits]
+    taken = Spans((h.start, h.end) for h in hits)
     g = gazetteer.load()
     if text.isascii():
         lowered = text.lower()
@@ -467,12 +494,12 @@ def with_name_parts(text: str, hits: list[Hit]) -> list[Hit]:
         # ("Mark Brown … mark the invoice").
         if found is None or (not capitalised and (key in g.never or key in g.ambiguous)):
             continue
-        if not any(a < we and ws < b for a, b in taken):
+        if not taken.overlap(ws, we):
             extra.append(Hit(ws, we, "PERSON", 0.6, "NameRepeat", (NamePart(ws, we, found),)))
     return hits + extra
 
 
-def _ascii_repeats(text: str, lowered: str, roles: dict[str, str], taken: list[tuple[int, int]],
+def _ascii_repeats(text: str, lowered: str, roles: dict[str, str], taken: Spans,
                    g: gazetteer.Gazetteer) -> list[Hit] | None:
     """The scan below for an ASCII text, reading only where a name word's letters stand (``str.find``)
     instead of every word; None (scan) where one follows an apostrophe, which a word may hold."""
@@ -493,7 +520,7 @@ def _ascii_repeats(text: str, lowered: str, roles: dict[str, str], taken: list[t
                     capitalised = word[0].isupper()
                     if we - at == len(key) and \
                             (capitalised or not (key in g.never or key in g.ambiguous)) and \
-                            not any(a < we and at < b for a, b in taken):
+                            not taken.overlap(at, we):
                         found.append(Hit(at, we, "PERSON", 0.6, "NameRepeat", (NamePart(at, we, role),)))
             at = lowered.find(key, at + 1)
     found.sort()
@@ -661,8 +688,16 @@ def resolve_overlaps(hits: Sequence[Hit]) -> list[Hit]:
     if len(hits) < 2:
         return list(hits)
     chosen: list[Hit] = []
+    # The chosen spans, in (start, end) order: they do not overlap, so their ends ascend too and the last
+    # one starting before a hit's end is the only one that can reach past the hit's start.
+    starts: list[tuple[int, int]] = []
+    ends: list[int] = []
     ranked = sorted(_merge_same_entity(hits), key=lambda h: (_rank(h), -h.score, -(h.end - h.start), h.start))
     for hit in ranked:
-        if all(hit.end <= c.start or hit.start >= c.end for c in chosen):
+        k = bisect.bisect_left(starts, (hit.end,))        # chosen spans starting before hit.end
+        if k == 0 or ends[k - 1] <= hit.start:
             chosen.append(hit)
+            at = bisect.bisect_left(starts, (hit.start, hit.end))
+            starts.insert(at, (hit.start, hit.end))
+            ends.insert(at, hit.end)
     return sorted(chosen, key=lambda h: h.start)

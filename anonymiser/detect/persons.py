@@ -32,11 +32,13 @@ Names not capitalised as names are (trial F16) are held to the gazetteer:
 
 from __future__ import annotations
 
+import bisect
 import re
 from itertools import accumulate, compress
 from typing import NamedTuple, cast
 
 from anonymiser.detect.gazetteer import Gazetteer, fold, load
+from anonymiser.detect.longtext import Spans, search_tail
 
 STRONG, MEDIUM, WEAK = 0.85, 0.6, 0.45
 TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "dame", "prof", "professor", "rev", "fr", "madam",
@@ -227,7 +229,10 @@ def _title_case_lines(shapes: list[int]) -> set[int]:
     lines: set[int] = set()
     begin, line, n = 0, 0, len(shapes)
     while begin <= n:
-        end = shapes.index(_BREAK, begin) if _BREAK in shapes[begin:] else n
+        try:
+            end = shapes.index(_BREAK, begin)
+        except ValueError:
+            end = n
         words = shapes[begin:end]
         caps = words.count(_LONG_CAP)
         long = caps + words.count(_LONG)
@@ -315,6 +320,7 @@ class PersonFinder:
         # A title-case line has five capitalised words or more, and each of them is a name word.
         title_lines = _title_case_lines(list(map(self._shapes.__getitem__, tokens))) if len(at) >= 5 else set()
         runs: Judged = []
+        breaks: list[int] | None = None     # the line breaks' token positions, once a title-case line is read
         after = -1
         last = len(tokens) - 1
         for i in at:
@@ -343,7 +349,9 @@ class PersonFinder:
                     continue
                 run = [_new_word(Word, (m, starts[m], starts[m] + learned[m][0], *learned[m][6]))
                        for m in range(k, j + 1)]
-            title_line = bool(title_lines) and tokens[:k].count("\n") in title_lines
+            if title_lines and breaks is None:
+                breaks = [p for p, t in enumerate(tokens) if t == "\n"]
+            title_line = breaks is not None and bisect.bisect_left(breaks, k) in title_lines    # k's line
             runs.append((run, self._judge(text, tokens, run, title_line)))
             after = j
         if len(runs) > 1:
@@ -405,6 +413,7 @@ class PersonFinder:
         i = 0
         # Only where a known name (or a particle) stands; positions in order, as a scan token by token.
         maybe = named.union(PARTICLES.intersection(distinct))
+        taken = Spans((s.start, s.end) for s in found)
         for at in compress(range(n), map(maybe.__contains__, tokens)):
             if at < i:
                 continue
@@ -426,7 +435,7 @@ class PersonFinder:
                 self._lower_kind(tokens[j]) in ("GFB" if j > given + 1 else "FB")
             last = j if pair else given
             span = self._lower_case_span(text, tokens, starts, ends, i, last, pair)
-            if span is not None and not any(s.start < span.end and span.start < s.end for s in found):
+            if span is not None and not taken.overlap(span.start, span.end):
                 extra.append(span)
                 i = last + 1
         if not extra:
@@ -438,10 +447,10 @@ class PersonFinder:
         maybe = distinct.intersection(roles)
         maybe.update(self._fold_differs.intersection(distinct))
         again = {t for t in maybe if t[0].islower() and fold(t) in roles}
-        taken = found + extra
+        taken = Spans((s.start, s.end) for s in found + extra)
         for k in compress(range(n), map(again.__contains__, tokens)):
             role = roles[fold(tokens[k])]
-            if not any(s.start < ends[k] and starts[k] < s.end for s in taken):
+            if not taken.overlap(starts[k], ends[k]):
                 extra.append(PersonSpan(starts[k], ends[k], MEDIUM, "repeat", (NamePart(starts[k], ends[k], role),)))
         return sorted(found + extra)
 
@@ -606,7 +615,7 @@ def _coordinated(text: str, runs: Judged) -> Judged:
     for k in range(len(out) - 1):
         (left, a), (right, b) = out[k], out[k + 1]
         if a is None and b is None and len(left) <= 3 and len(right) <= 3 and \
-                text[left[-1].end:right[0].start] == ", " and _LINE_START.search(text, 0, left[0].start) and \
+                text[left[-1].end:right[0].start] == ", " and search_tail(_LINE_START, text, left[0].start, 0) and \
                 _LIST_END.match(text, right[-1].end) and any(w.kind in "GFB" for w in (*left, *right)):
             # "Ngata, Aroha": family first.
             out[k] = (left, PersonSpan(left[0].start, left[-1].end, MEDIUM, "context",
@@ -615,7 +624,7 @@ def _coordinated(text: str, runs: Judged) -> Judged:
                                             (NamePart(right[0].start, right[-1].end, "given"),)))
             continue
         if a is None and b is not None and len(left) <= 3 and len(b.parts) == 1 and b.parts[0].role == "given" and \
-                text[left[-1].end:right[0].start] == ", " and _LINE_START.search(text, 0, left[0].start) and \
+                text[left[-1].end:right[0].start] == ", " and search_tail(_LINE_START, text, left[0].start, 0) and \
                 all(w.cap and w.kind in "FBA" for w in left):
             # "Walker, Kiri prefers email": a found given name after "Word, " opening a line; that word is
             # the family name even when it is also an everyday word.

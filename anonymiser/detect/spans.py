@@ -10,6 +10,7 @@ from typing import Any
 
 from anonymiser.detect.analyze import Hit, analyze_texts, resolve_overlaps
 from anonymiser.detect.known import KnownEntities
+from anonymiser.detect.longtext import Spans
 
 
 def find_spans(texts: Sequence[str], *, entities: Collection[str], threshold: float) -> list[list[Hit]]:
@@ -47,14 +48,13 @@ def with_known(known: KnownEntities) -> Callable[..., list[list[Any]]]:
         out: list[list[Any]] = []
         for detected, matches in zip(found, known.find(texts), strict=True):
             matches = [m for m in matches if m.entity in wanted]
-            kept = [m for m in matches
-                    if not any(d.start <= m.start and m.end <= d.end and (d.end - d.start) > (m.end - m.start)
-                               for d in detected)]
+            holding = Spans((d.start, d.end) for d in detected) if matches else None
+            kept = [m for m in matches if holding is not None and not holding.holds_longer(m.start, m.end)]
             if not kept:            # the detected spans, already in order
                 out.append(detected)
                 continue
-            spans: list[Any] = kept + [d for d in detected
-                                       if all(d.end <= m.start or d.start >= m.end for m in kept)]
+            known_spans = Spans((m.start, m.end) for m in kept)
+            spans: list[Any] = kept + [d for d in detected if not known_spans.overlap(d.start, d.end)]
             out.append(sorted(spans, key=lambda s: s.start))
         return out
 
