@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from anonymiser.detect import addresses, analyze, gazetteer, persons
 from anonymiser.detect.analyze import _TRIGGERS, Hit, _ascii_repeats, _DottedRuns, _name_words, _plain_word
+from anonymiser.detect.longtext import Spans
 from anonymiser.detect.persons import NamePart, PersonFinder
 from tests.eval.generate import load
 
@@ -54,7 +55,7 @@ def test_name_words_found_again_as_by_reading_every_word(text: str, keys: list[s
     text = text.encode("ascii", "ignore").decode()
     roles = {k: "given" for k in keys}
     spans = [(start, start + width) for start, width in taken]
-    fast = _ascii_repeats(text, text.lower(), roles, spans, gazetteer.load())
+    fast = _ascii_repeats(text, text.lower(), roles, Spans(spans), gazetteer.load())
     if fast is not None:            # None: the plain reading runs
         assert fast == _plain_repeats(text, roles, spans)
 
@@ -118,7 +119,7 @@ def test_the_evaluation_set_finds_the_same_names_again() -> None:
         roles = {text[p.start:p.end].lower(): p.role for s in finder.find(text) for p in s.parts
                  if text[p.start:p.end].isalpha()}
         if roles:
-            fast = _ascii_repeats(text, text.lower(), roles, [], gazetteer.load())
+            fast = _ascii_repeats(text, text.lower(), roles, Spans(()), gazetteer.load())
             assert fast is None or fast == _plain_repeats(text, roles, [])
 
 
