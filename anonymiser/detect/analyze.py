@@ -40,6 +40,7 @@ PARALLEL_MIN_TEXTS = 1500     # below this, starting a second process costs more
 WORKERS_ENV = "ANONYMISER_WORKERS"
 PIECE_CHARS = 100_000         # longer cells are analysed in pieces: bounded memory, under spaCy's limit
 PIECE_OVERLAP = 500
+NER_GROUP_CHARS = 128_000     # characters handed to a spaCy model at once (its artifacts: ~3 KB a character)
 CONTEXT_BOOST, CONTEXT_MIN = 0.35, 0.4     # Presidio's LemmaContextAwareEnhancer defaults
 CONTEXT_WORDS_BEFORE = 5
 
@@ -359,16 +360,12 @@ def _analyze_batch(engine: Engine, texts: Sequence[str], entities: Collection[st
     wanted = None if entities is None else frozenset(entities)
     screens, always, capital = _screens(wanted, engine.has_ner)
     todo = [(i, cands) for i, text in enumerate(texts) if (cands := _candidates(text, screens, always, capital))]
-    artifacts: dict[int, Any] = {}
-    if engine.has_ner:
-        ner = [i for i, cands in todo if any(e in NER_ENTITIES for e in cands)]
-        # spaCy is much faster on batches than text by text; Presidio's NER recognizer reads its artifacts.
-        batch = engine.analyzer.nlp_engine.process_batch([texts[i] for i in ner], language="en", batch_size=128)
-        artifacts = {i: nlp for i, (_, nlp) in zip(ner, batch, strict=True)}
+    ner = {i for i, cands in todo if any(e in NER_ENTITIES for e in cands)} if engine.has_ner else set()
+    artifacts = _ner_artifacts(engine, texts, sorted(ner))
     extra = frozenset(w.lower() for w in extra_context or ())
     for i, cands in todo:
         text = texts[i]
-        nlp = artifacts.get(i)
+        nlp = next(artifacts)[1] if i in ner else None
         hits: list[Hit] = []
         for find in _finders(engine, cands, extra):
             hits += find(text, nlp)
@@ -377,6 +374,23 @@ def _analyze_batch(engine: Engine, texts: Sequence[str], entities: Collection[st
         hits = [h for h in hits if h.score >= threshold and (wanted is None or h.entity in wanted)]
         out[i] = with_name_parts(text, hits)
     return out
+
+
+def _ner_artifacts(engine: Engine, texts: Sequence[str], ner: list[int]) -> Iterator[tuple[Any, Any]]:
+    """spaCy's artifacts of ``texts[i]`` for each ``i`` in ``ner``, in order, made as they are read: spaCy is much
+    faster on batches than text by text (Presidio's NER recognizer reads the artifacts), but a model's artifacts
+    take ~3 KB a character, so texts go to spaCy in groups of at most ``NER_GROUP_CHARS`` (one long cell's
+    pieces were all held at once: +2.8 GB for a 1 MB cell). A batch of ordinary cells is one group, as before."""
+    group: list[str] = []
+    size = 0
+    for i in ner:
+        if group and size + len(texts[i]) > NER_GROUP_CHARS:
+            yield from engine.analyzer.nlp_engine.process_batch(group, language="en", batch_size=128)
+            group, size = [], 0
+        group.append(texts[i])
+        size += len(texts[i])
+    if group:
+        yield from engine.analyzer.nlp_engine.process_batch(group, language="en", batch_size=128)
 
 
 _NER_WORD = re.compile(r"[^\W\d_]+")
