@@ -80,6 +80,9 @@ class PseudonymStrategy(Strategy):
         out = self._avoid_identity(m, fit(self.render(m).cast(pa.string()), m.max_len), rerender)
         if ctx.source_values is not None:
             out = self._avoid_source_values(m, out, rerender, ctx.source_values)
+            # When the domain is all taken (a source holding most of a dictionary), those re-draws give up and the
+            # last one can be the row's own value: its own value is a leak, another's only a coincidence.
+            out = self._avoid_identity(m, out, rerender)
         if ctx.unique or self._resolver.active:
             out, resolved = self._resolver.resolve(
                 ctx.key, m, out, rerender, within=ctx.unique, fold_case=ctx.case_insensitive,
