@@ -14,6 +14,11 @@ from anonymiser.verify.model import FILE_MISMATCH, Failure
 from anonymiser.write.manifest import FileEntry, Manifest, sha256_file
 from anonymiser.write.parquet import BATCH_ROWS, read_batches
 
+# Rows of an output file a leak-search worker takes at a time. Small parts keep every core busy to the end
+# and stay in cache: at 75k demo customers on 2 cores, 65,536 rows gave 12.7 s wall (17.8 s CPU), 16,384
+# rows 8.8 s (13.3 s CPU), 8,192 rows 9.4 s, 4,096 rows 11.0 s; one process 15.7 -> 13.3 s.
+PART_ROWS = 16_384
+
 
 def parquet_files(directory: Path, manifest: Manifest, table: str) -> list[Path]:
     entry = manifest.tables.get(table)
@@ -53,7 +58,7 @@ def iter_batches(directory: Path, manifest: Manifest, table: str,
 
 @dataclass(frozen=True)
 class Part:
-    """Rows [start, stop) of one Parquet file: one of the batches ``iter_batches`` yields."""
+    """Rows [start, stop) of one Parquet file, read apart from the others (``read_part``)."""
 
     path: Path
     start: int
@@ -61,17 +66,17 @@ class Part:
 
 
 def batch_parts(directory: Path, manifest: Manifest, table: str) -> list[Part]:
-    """The batches of ``iter_batches``, in its order, as parts that can be read apart (``read_part``)."""
+    """The table's rows in order, as parts of ``PART_ROWS`` rows (the last of each file shorter)."""
     parts = []
     for path in parquet_files(directory, manifest, table):
         if path.is_file():
             rows = pq.ParquetFile(path).metadata.num_rows
-            parts += [Part(path, start, min(start + BATCH_ROWS, rows)) for start in range(0, rows, BATCH_ROWS)]
+            parts += [Part(path, start, min(start + PART_ROWS, rows)) for start in range(0, rows, PART_ROWS)]
     return parts
 
 
 def read_part(part: Part, columns: list[str] | None = None) -> pa.RecordBatch:
-    """The batch of ``iter_batches`` that ``part`` stands for: its row groups read, then sliced."""
+    """The rows ``part`` stands for, as one batch: its row groups read, then sliced."""
     file = pq.ParquetFile(part.path)
     held, first, at = [], None, 0
     for group in range(file.metadata.num_row_groups):

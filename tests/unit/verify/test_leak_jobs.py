@@ -30,7 +30,7 @@ def test_findings_do_not_depend_on_the_number_of_processes(tmp_path: Path, monke
     # and a strict one), a real e-mail in a kept column, an unchanged date of birth; the rotated fake names
     # and cities make coincidences. Batches of 7 rows: every table is searched in several parts.
     built = build_output(tmp_path, leak_in_notes=True, email_in_kept=True, unchanged_dob=True)
-    monkeypatch.setattr(outputs, "BATCH_ROWS", 7)
+    monkeypatch.setattr(outputs, "PART_ROWS", 7)
     engine = sa.create_engine(built.source_url)
     try:
         with engine.connect() as conn:
