@@ -62,3 +62,11 @@ def stop(executor: ProcessPoolExecutor) -> None:
             process.terminate()
     for process in processes:
         process.join(timeout=5)
+    # The executor's manager thread may start a replacement worker for one just stopped: stop those too.
+    manager = getattr(executor, "_executor_manager_thread", None)
+    if manager is not None:
+        manager.join(timeout=5)
+    for process in list((executor._processes or {}).values()):  # noqa: SLF001
+        if process not in processes and process.is_alive():
+            process.terminate()
+            process.join(timeout=5)
