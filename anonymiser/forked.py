@@ -57,16 +57,17 @@ def stop(executor: ProcessPoolExecutor) -> None:
     """Interrupted or failed: drop the queued work and stop the workers now rather than let them finish it."""
     processes = list((executor._processes or {}).values())  # noqa: SLF001  # no public way to stop them
     executor.shutdown(wait=False, cancel_futures=True)
+    _terminate(processes)
+    # The executor's manager thread may start a replacement worker for one just stopped: stop those too.
+    manager = getattr(executor, "_executor_manager_thread", None)
+    if manager is not None:
+        manager.join(timeout=5)
+    _terminate([p for p in (executor._processes or {}).values() if p not in processes])  # noqa: SLF001
+
+
+def _terminate(processes: list[Any]) -> None:
     for process in processes:
         if process.is_alive():
             process.terminate()
     for process in processes:
         process.join(timeout=5)
-    # The executor's manager thread may start a replacement worker for one just stopped: stop those too.
-    manager = getattr(executor, "_executor_manager_thread", None)
-    if manager is not None:
-        manager.join(timeout=5)
-    for process in list((executor._processes or {}).values()):  # noqa: SLF001
-        if process not in processes and process.is_alive():
-            process.terminate()
-            process.join(timeout=5)
