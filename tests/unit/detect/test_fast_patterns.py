@@ -10,12 +10,16 @@
 from __future__ import annotations
 
 import random
+import re
 
 import phonenumbers
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from anonymiser.detect import numbers
-from anonymiser.detect.analyze import _DottedRuns, _PatternSpans
+from anonymiser.detect.analyze import _RE_FLAGS, _DottedRuns, _PatternSpans
+from anonymiser.detect.anchored import EMAIL_PATTERN, AtAnchored
 from anonymiser.detect.engine import get_engine
 from tests.eval.generate import load
 
@@ -56,6 +60,25 @@ def test_same_spans_as_presidio(recognizer: object) -> None:
 def test_the_url_pattern_takes_the_fast_path() -> None:
     url = next(r for r in _pattern_recognizers() if r.name == "UrlRecognizer")
     assert any(isinstance(pattern, _DottedRuns) for pattern, _ in _PatternSpans(url).patterns)
+
+
+def test_the_email_pattern_takes_the_fast_path() -> None:
+    email = next(r for r in _pattern_recognizers() if r.name == "EmailRecognizer")
+    assert any(isinstance(pattern, AtAnchored) for pattern, _ in _PatternSpans(email).patterns)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="ab9_.-+'!~@ \t\n\r\x0b\xa0\u2028é\u212a,;()<>", max_size=60) |
+       st.lists(st.sampled_from(["a@b.co", "a.b@c.d-e.nz", "x", "@", "a@", "@b.c", " ", "\n", "\t", ".", "é@é.é",
+                                 "a..b@c.d", "'a'@b.c", "a @b.c"]), max_size=10).map("".join))
+@example("aroha@x.nz a@b.co")
+@example("a\tb@c.de")
+@example("a b@c.de@f.gh")
+def test_emails_anchored_at_the_at_sign_are_the_plain_search(text: str) -> None:
+    plain = re.compile(EMAIL_PATTERN, _RE_FLAGS)
+    fast = AtAnchored.wrap(EMAIL_PATTERN, plain)
+    assert isinstance(fast, AtAnchored)
+    assert [m.span() for m in fast.finditer(text)] == [m.span() for m in plain.finditer(text)]
 
 
 PHONE_TEXTS = [

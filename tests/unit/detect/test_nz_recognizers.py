@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from anonymiser.detect.analyze import FREE_TEXT_THRESHOLD, analyze_texts
 from anonymiser.detect.engine import get_engine
+from anonymiser.detect.nz_recognizers import FAST_FORMS, NZ_PATTERNS
 
 # (entity, text around the identifier, identifier, found?)
 VECTORS: list[tuple[str, str, bool]] = [
@@ -95,3 +100,22 @@ def test_person_recognizer_finds_nz_names(text: str, name: str) -> None:
 def test_the_article_te_alone_is_not_a_name() -> None:
     assert analyze_texts(["Te Reo classes start in March."], engine=get_engine("blank"), entities=["PERSON"],
                          workers=1) == [[]]
+
+
+def test_every_fast_form_stands_for_a_pattern() -> None:
+    patterns = {regex for _, listed, _ in NZ_PATTERNS.values() for _, regex, _ in listed}
+    assert set(FAST_FORMS) <= patterns
+
+
+@pytest.mark.parametrize("plain", sorted(FAST_FORMS))
+@settings(max_examples=600, deadline=None)
+@given(text=st.text(alphabet="0124569 -a_\t\n\u0663.", max_size=40) |
+       st.lists(st.sampled_from(["9429", "94290446", "50421", "01", "0902", "0068389", "00", "049", "091", "850",
+                                 "136410132", "-", " ", "a", "_"]), max_size=10).map("".join))
+@example(text="049-091-850")
+@example(text="a049-091-850")
+@example(text="01-0902-0068389-00")
+@example(text="9429044650421")
+def test_a_fast_form_finds_what_its_pattern_finds(plain: str, text: str) -> None:
+    slow, fast = re.compile(plain, re.IGNORECASE), re.compile(FAST_FORMS[plain], re.IGNORECASE)
+    assert [m.span() for m in fast.finditer(text)] == [m.span() for m in slow.finditer(text)]

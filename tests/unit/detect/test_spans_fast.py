@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from anonymiser.detect import addresses, analyze, gazetteer, persons
 from anonymiser.detect.analyze import _TRIGGERS, Hit, _ascii_repeats, _DottedRuns, _name_words, _plain_word
+from anonymiser.detect.engine import get_engine
 from anonymiser.detect.longtext import Spans
 from anonymiser.detect.persons import NamePart, PersonFinder
 from tests.eval.generate import load
@@ -151,6 +152,22 @@ def test_a_screen_matches_where_its_plain_form_does(entity: str, text: str) -> N
     (fast,) = [p for p, entities, _, _ in _TRIGGERS if entity in entities and p is not None and
                p.pattern != "(?i)https?://"]
     assert bool(fast.search(text)) == bool(plain.search(text))
+
+
+@pytest.mark.parametrize("entity", ["NZ_IRD", "NZ_BANK_ACCOUNT", "NZBN", "PHONE_NUMBER"])
+@settings(max_examples=600, deadline=None)
+@given(text=st.text(alphabet="0124569 -().+/\t\na\u0663", max_size=40) |
+       st.lists(st.sampled_from(["9429", "94290446", "50421", "01", "0902", "0068389", "00", "049", "091", "850",
+                                 "136410132", "-", " ", "a", "021 555 0199", "+64"]), max_size=10).map("".join))
+@example(text="049-091-850")
+@example(text="01-0902-0068389-00")
+@example(text="9429044650421")
+def test_a_number_its_recognizer_finds_is_a_candidate(entity: str, text: str) -> None:
+    # The NZ numbers' screens are the phone screen and their least count of digits (and NZBN's prefix).
+    engine = get_engine("blank")
+    (recognizer,) = [r for r, _ in engine.recognizers_for([entity])]
+    if recognizer.spans(text):
+        assert entity in analyze.candidate_entities(text, None, has_ner=False)
 
 
 def test_the_digit_screen_is_the_digit_count() -> None:
