@@ -153,6 +153,9 @@ class Strategy(ABC):
     summary: ClassVar[str] = ""
     writes_values: ClassVar[bool] = True            # False: writes no new value (keep, null)
     writes_syntax: ClassVar[frozenset[str]] = frozenset()   # own_syntax() types whose syntax its values follow
+    # Each distinct text is masked on its own and at a cost (free text): a run masks each distinct text of a
+    # column once per table, not once per chunk (pool.py). Needs ``mask`` to use no other column.
+    per_text: ClassVar[bool] = False
 
     def __init__(self, params: StrategyParams | None = None) -> None:
         self.params = params if params is not None else self.params_model()

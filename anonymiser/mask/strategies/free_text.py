@@ -125,6 +125,7 @@ class FreeText(Strategy):
     entities = ()
     leak_class = None
     accepts = frozenset({"string", "text"})
+    per_text = True
 
     def mask(self, values: pa.Array, ctx: MaskContext) -> pa.Array:
         params = self.params
