@@ -22,6 +22,7 @@ from anonymiser.schema import SchemaInfo, TableInfo
 from anonymiser.source.bulk import SourceReader
 from anonymiser.source.read import DEFAULT_CHUNK_ROWS
 from anonymiser.verify import hashing, outputs
+from anonymiser.verify.cells import Cells, distinct_cells
 from anonymiser.verify.leakindex import COMPACT_MIN, COMPOSITE, STRICT, Index, Target, aligned_key, is_free_text
 from anonymiser.verify.model import LEAKED_VALUE, UNCHANGED_VALUE, Failure, LeakHit, LeakScan
 from anonymiser.write.manifest import Manifest
@@ -46,8 +47,13 @@ def read_source(conn: sa.Connection, table: TableInfo,
 
 
 def _tally(hits: Hits, table: str, column: str, owner: np.ndarray, mask: np.ndarray, kind: str,
-           free_text: bool) -> None:
-    owners, counts = np.unique(owner[mask], return_counts=True)
+           free_text: bool, weight: np.ndarray | None = None) -> None:
+    """Hits counted per owner; ``weight``: how many cells each value stands for (default one)."""
+    if weight is None:
+        owners, counts = np.unique(owner[mask], return_counts=True)
+    else:
+        owners, inverse = np.unique(owner[mask], return_inverse=True)
+        counts = np.bincount(inverse, weights=weight[mask], minlength=len(owners)).round().astype(np.int64)
     for o, n in zip(owners.tolist(), counts.tolist(), strict=True):
         hits[(table, column, int(o), kind, free_text)] += int(n)
 
@@ -181,50 +187,53 @@ class Search:
         for column in batch.schema.names:
             masking = entry.masking.get(column)
             kept = masking is None or masking.kept
-            prepared = hashing.prepared(batch.column(column))
-            if prepared is None or len(prepared[0]) == 0:
+            cells = distinct_cells(batch.column(column))
+            if cells is None or len(cells) == 0:
                 continue
-            text, rows = prepared
-            self._cells(found, text, table, column, kept)
+            self._cells(found, cells, table, column, kept)
             # Token runs of multi-word cells: a value can hide inside a longer string.
-            spaced = np.asarray(pc.match_substring(text, " "), dtype=bool)
+            spaced = np.asarray(pc.match_substring(cells.text, " "), dtype=bool)
             if not spaced.any():
                 continue
             prose = is_free_text(masking, self.found.get((table, column))) or \
                 (masking is not None and masking.strategy == "json") or \
-                (info is not None and info.column(column).kind == "text") or reads_as_prose(text)
+                (info is not None and info.column(column).kind == "text") or reads_as_prose(cells.first(1000))
             mode = "kept" if kept else "masked_text" if prose else "masked_field"
-            keys = batch.select(pk).take(pa.array(rows[spaced])) if aligned and mode == "masked_text" else None
-            self._grams(found, text.filter(pa.array(spaced)), keys, table, column, mode)
+            keys = batch.select(pk) if aligned and mode == "masked_text" else None
+            self._grams(found, cells.subset(spaced), keys, table, column, mode)
         return found
 
-    def _cells(self, found: Found, text: pa.Array, table: str, column: str, kept: bool) -> None:
-        found.cells += len(text)
+    def _cells(self, found: Found, cells: Cells, table: str, column: str, kept: bool) -> None:
+        found.cells += len(cells)
+        text = cells.text
         digit = np.flatnonzero(hashing.has_digit(text) & (hashing.alnum_bound(text) >= COMPACT_MIN)) \
             if len(self.index.compact) else np.empty(0, np.int64)
         level, owner = _levels(self.index, hashing.value_hashes(self.hasher, text), digit,
                                lambda at: self.hasher.hash(hashing.compact(text.take(pa.array(at)))))
         leak = (level == STRICT) | ((level == COMPOSITE) & kept)
-        _tally(found.hits, table, column, owner, leak, "leak", False)
-        _tally(found.hits, table, column, owner, (level >= 0) & ~leak, "coincidence", False)
+        _tally(found.hits, table, column, owner, leak, "leak", False, cells.weight)
+        _tally(found.hits, table, column, owner, (level >= 0) & ~leak, "coincidence", False, cells.weight)
 
-    def _grams(self, found: Found, text: pa.Array, keys: pa.RecordBatch | None, table: str, column: str,
+    def _grams(self, found: Found, texts: Cells, keys: pa.RecordBatch | None, table: str, column: str,
                mode: str) -> None:
         """Runs of tokens. Composite values: leaks in kept text; in masked free text, leaks unless the
-        row can be checked against its source (then pending); in masked fields, coincidences."""
-        runs = hashing.token_runs(self.hasher, text)
-        found.ngrams += len(runs)
+        row can be checked against its source (then pending); in masked fields, coincidences. ``keys``: the
+        batch's primary key, when the rows can be checked."""
+        runs = hashing.token_runs(self.hasher, texts.text)
         hashes, cells = runs.hashes, runs.cells
+        weight = texts.weight[cells]
+        found.ngrams += int(weight.sum())
         digit = runs.with_digit(COMPACT_MIN) if len(self.index.compact) else np.empty(0, np.int64)
         level, owner = _levels(self.index, hashes, digit, lambda at: runs.compact_hashes(self.hasher, at))
         composite = level == COMPOSITE
         pend = composite & (keys is not None)
         leak = (level == STRICT) | (composite & (mode == "kept" or (mode == "masked_text" and keys is None)))
-        _tally(found.hits, table, column, owner, leak, "leak", True)
-        _tally(found.hits, table, column, owner, (level >= 0) & ~leak & ~pend, "coincidence", True)
+        _tally(found.hits, table, column, owner, leak, "leak", True, weight)
+        _tally(found.hits, table, column, owner, (level >= 0) & ~leak & ~pend, "coincidence", True, weight)
         if keys is not None and pend.any():
-            frame = keys.take(pa.array(cells[pend])).to_pandas()
-            frame["__gram"], frame["__owner"] = hashes[pend], owner[pend]
+            rows, run = texts.rows_of(cells[pend])      # every row holding each pending run's text
+            frame = keys.take(pa.array(rows)).to_pandas()
+            frame["__gram"], frame["__owner"] = hashes[pend][run], owner[pend][run]
             found.pending.setdefault(column, []).append(frame)
 
     def _confirm_all(self, table: str, pending: dict[str, list[pd.DataFrame]]) -> None:

@@ -10,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from anonymiser.source.introspect import introspect
-from anonymiser.verify import leaks, outputs
+from anonymiser.verify import cells, leaks, outputs
+from anonymiser.verify.model import Failure, LeakScan
 from anonymiser.write.parquet import read_batches
 from tests.unit.verify.builder import build_output
 
@@ -44,3 +45,30 @@ def test_findings_do_not_depend_on_the_number_of_processes(tmp_path: Path, monke
     assert one.leaks > 0 and one.unchanged > 0 and one.coincidences > 0
     assert any(h.kind == "leak" and h.in_free_text and h.source_column == "full_name" for h in one.hits)
     assert len(outputs.batch_parts(built.directory, built.manifest, "customer")) > 3
+
+
+def test_findings_do_not_depend_on_searching_distinct_values_once(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # A column is searched a distinct value at a time when it repeats, each value's hits counted once per cell.
+    # Seeded: the note that leaks row id=3's real name and phone is copied to two more rows, whose own source
+    # rows never held that name, so each copy must be checked against its own row: one leak, not three.
+    built = build_output(tmp_path, leak_in_notes=True, email_in_kept=True, unchanged_dob=True)
+    path = built.directory / "parquet" / "customer.parquet"
+    frame = pq.read_table(path).to_pandas()
+    frame.loc[[10, 20], "notes"] = frame.loc[2, "notes"]
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+    engine = sa.create_engine(built.source_url)
+    scans: dict[str, tuple[LeakScan, list[Failure]]] = {}
+    try:
+        with engine.connect() as conn:
+            schema = introspect(conn)
+            scans["distinct"] = leaks.scan(built.directory, built.manifest, conn, schema)
+            monkeypatch.setattr(cells, "_encoded", lambda values: None)      # every column cell by cell
+            scans["each"] = leaks.scan(built.directory, built.manifest, conn, schema)
+    finally:
+        engine.dispose()
+    (each, each_failures), (distinct, distinct_failures) = scans["each"], scans["distinct"]
+    assert each.model_dump() == distinct.model_dump()
+    assert each_failures == distinct_failures
+    names = {h.kind: h.count for h in each.hits if h.in_free_text and h.source_column == "full_name"}
+    assert names["leak"] == 1 and names["coincidence"] >= 2
