@@ -29,7 +29,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any, NamedTuple
 
 from anonymiser.detect import gazetteer
-from anonymiser.detect.anchored import AtAnchored
+from anonymiser.detect.anchored import AtAnchored, Needing, runs_from_dots
 from anonymiser.detect.engine import NER_ENTITIES, Engine, get_engine
 from anonymiser.detect.gazetteer import fold
 from anonymiser.detect.longtext import Spans
@@ -51,11 +51,11 @@ _DIGIT_RUN = re.compile(r"\d(?:[\s().\-/+]{0,3}\d){6}")
 # (pre-screen regex, entities it makes possible, digits (\d) it needs, a string it needs or ""). A text
 # matching none is never analysed. Only whether a screen matches counts: several start at their rarest
 # character (a digit, a dot) and look behind from there, which matches exactly where the plain form does
-# (tests/unit/detect/test_spans_fast.py) at a fraction of the cost. None: the digit count answers (a street
-# address needs one digit). The NZ numbers need as many digits as their shortest match holds: an IRD
-# number 8, an NZBN 13 (and its prefix 9429), a bank account 15.
+# (tests/unit/detect/test_spans_fast.py) at a fraction of the cost. None: the digit count and the string
+# answer (an e-mail needs an @, a street address one digit). The NZ numbers need as many digits as their
+# shortest match holds: an IRD number 8, an NZBN 13 (and its prefix 9429), a bank account 15.
 _TRIGGERS: tuple[tuple[re.Pattern[str] | None, tuple[str, ...], int, str], ...] = (
-    (re.compile(r"@"), ("EMAIL_ADDRESS",), 0, ""),
+    (None, ("EMAIL_ADDRESS",), 0, "@"),
     (_DIGIT_RUN, ("PHONE_NUMBER",), 7, ""),
     (_DIGIT_RUN, ("NZ_IRD",), 8, ""),
     (_DIGIT_RUN, ("NZBN",), 13, "9429"),
@@ -165,6 +165,9 @@ def _hits(text: str, results: Sequence[Any], context: frozenset[str]) -> list[Hi
     return out
 
 
+_new_hit = tuple.__new__     # Hit(...) without the Python frame of a NamedTuple's __new__ (every field given)
+
+
 # Finds one recognizer's hits in a text (with the spaCy artifacts of that text, or None).
 Finder = Callable[[str, Any], list[Hit]]
 Found = tuple[int, int, str, float, tuple[tuple[int, int, str], ...]]
@@ -190,7 +193,8 @@ class _PatternSpans:
             except re.error:
                 compiled = regex.compile(pattern.regex, flags)
             else:
-                compiled = AtAnchored.wrap(pattern.regex, _DottedRuns.wrap(pattern.regex, compiled, flags))
+                compiled = Needing.wrap(pattern.regex, AtAnchored.wrap(
+                    pattern.regex, _DottedRuns.wrap(pattern.regex, compiled, flags)))
             self.patterns.append((compiled, float(pattern.score)))
         self.entity = str(recognizer.supported_entities[0])
         # Presidio's validators are pure functions of the matched text (checksums, a domain's suffix).
@@ -284,7 +288,7 @@ class _DottedRuns:
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         pattern = self.pattern
         pos = 0
-        for run in self.runs.finditer(text):
+        for run in runs_from_dots(self.runs, text):
             start, end = max(run.start(), pos), run.end()
             # A top-level domain is letters of the run after a dot: a dot must come before the run's last character.
             while start < end and text.find(".", start, end - 1) >= 0:
@@ -327,11 +331,12 @@ def _finder(recognizer: Any, supported: list[str], context: frozenset[str]) -> F
         found_by = spans
 
         def find(text: str, nlp: Any) -> list[Hit]:
-            return [Hit(start, end, entity, round(_context_score(text, start, score, context), 4), name, parts)
+            return [_new_hit(Hit, (start, end, entity, round(_context_score(text, start, score, context), 4), name,
+                                   parts))
                     for start, end, entity, score, parts in found_by(text)]
 
         def find_without_context(text: str, nlp: Any) -> list[Hit]:     # _context_score keeps each score
-            return [Hit(start, end, entity, round(score, 4), name, parts)
+            return [_new_hit(Hit, (start, end, entity, round(score, 4), name, parts))
                     for start, end, entity, score, parts in found_by(text)]
         return find if context else find_without_context
 
@@ -506,15 +511,17 @@ def with_name_parts(text: str, hits: list[Hit]) -> list[Hit]:
     # the full name of the same cell, so it gets the same part pseudonym.
     hits = [_with_role(h, text, part_roles, roles) if h.entity == "PERSON" and len(h.parts) == 1 else h
             for h in hits]
-    taken = Spans((h.start, h.end) for h in hits)
     g = gazetteer.load()
     if text.isascii():
         lowered = text.lower()
         if all(lowered.count(key) < 2 for key in roles):
             return hits         # no name word stands twice: nothing to find again
+        taken = Spans((h.start, h.end) for h in hits)
         again = _ascii_repeats(text, lowered, roles, taken, g)
         if again is not None:
             return hits + again
+    else:
+        taken = Spans((h.start, h.end) for h in hits)
     extra = []
     for ws, we, word, capitalised in _name_words(text, 0):
         key = word.lower() if word.isascii() else fold(word)      # fold(word), without a call for most words

@@ -413,7 +413,7 @@ class PersonFinder:
         i = 0
         # Only where a known name (or a particle) stands; positions in order, as a scan token by token.
         maybe = named.union(PARTICLES.intersection(distinct))
-        taken = Spans((s.start, s.end) for s in found)
+        taken: Spans | None = None      # the names found already, once a span in lower case is to be checked
         for at in compress(range(n), map(maybe.__contains__, tokens)):
             if at < i:
                 continue
@@ -435,7 +435,11 @@ class PersonFinder:
                 self._lower_kind(tokens[j]) in ("GFB" if j > given + 1 else "FB")
             last = j if pair else given
             span = self._lower_case_span(text, tokens, starts, ends, i, last, pair)
-            if span is not None and not taken.overlap(span.start, span.end):
+            if span is None:
+                continue
+            if taken is None:
+                taken = Spans((s.start, s.end) for s in found)
+            if not taken.overlap(span.start, span.end):
                 extra.append(span)
                 i = last + 1
         if not extra:

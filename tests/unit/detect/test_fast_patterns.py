@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from anonymiser.detect import numbers
 from anonymiser.detect.analyze import _RE_FLAGS, _DottedRuns, _PatternSpans
-from anonymiser.detect.anchored import EMAIL_PATTERN, AtAnchored
+from anonymiser.detect.anchored import EMAIL_PATTERN, AtAnchored, Needing
 from anonymiser.detect.engine import get_engine
 from tests.eval.generate import load
 
@@ -60,6 +60,13 @@ def test_same_spans_as_presidio(recognizer: object) -> None:
 def test_the_url_pattern_takes_the_fast_path() -> None:
     url = next(r for r in _pattern_recognizers() if r.name == "UrlRecognizer")
     assert any(isinstance(pattern, _DottedRuns) for pattern, _ in _PatternSpans(url).patterns)
+
+
+def test_the_url_patterns_with_a_scheme_or_quotes_are_skipped_in_texts_without() -> None:
+    url = next(r for r in _pattern_recognizers() if r.name == "UrlRecognizer")
+    needing = [pattern for pattern, _ in _PatternSpans(url).patterns if isinstance(pattern, Needing)]
+    assert sorted(p.strings for p in needing) == [('"', "'"), ('"', "'"), ("://",)]
+    assert all(list(p.finditer("see https: example.org or www.example.org")) == [] for p in needing[1:])
 
 
 def test_the_email_pattern_takes_the_fast_path() -> None:

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from anonymiser.detect import addresses, analyze, gazetteer, persons
 from anonymiser.detect.analyze import _TRIGGERS, Hit, _ascii_repeats, _DottedRuns, _name_words, _plain_word
+from anonymiser.detect.anchored import runs_from_dots
 from anonymiser.detect.engine import get_engine
 from anonymiser.detect.longtext import Spans
 from anonymiser.detect.persons import NamePart, PersonFinder
@@ -171,7 +172,7 @@ def test_a_number_its_recognizer_finds_is_a_candidate(entity: str, text: str) ->
 
 
 def test_the_digit_screen_is_the_digit_count() -> None:
-    (needs,) = [n for p, entities, n, _ in _TRIGGERS if p is None]
+    (needs,) = [n for p, entities, n, char in _TRIGGERS if p is None and not char]
     assert needs == 1           # a text holds a digit (\d) exactly when its count of digits is one or more
 
 
@@ -182,6 +183,15 @@ def test_url_runs_are_found_as_by_trying_every_position(text: str) -> None:
     plain = re.compile(r"[a-z0-9\-]*\.[a-z0-9.\-]*", re.IGNORECASE)
     runs = _DottedRuns(re.compile("x"), 0).runs
     assert [m.span() for m in runs.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet="abK\u212a\u017f\u01300-.. \n\tx@\u00e9/", max_size=50))
+@example("susan.wong2337@gmail.com a-b.c.d")
+@example("a .b\n.c d.")
+def test_url_runs_searched_from_before_each_dot_are_the_runs(text: str) -> None:
+    runs = _DottedRuns(re.compile("x"), 0).runs
+    assert [m.span() for m in runs_from_dots(runs, text)] == [m.span() for m in runs.finditer(text)]
 
 
 _ADDRESS_TEXT = st.text(alphabet="FUASLRPGCflatuniBoxX 0129/,-.\t\nStreetRoadAve", max_size=50) | \
