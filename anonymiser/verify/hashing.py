@@ -191,8 +191,11 @@ def _utf8(texts: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
 def _per_cell(flags: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """Whether any of each cell's bytes is flagged."""
     starts = offsets[:-1]
-    full = offsets[1:] > starts
     out = np.zeros(len(starts), dtype=bool)
+    if np.count_nonzero(flags) * 64 < len(flags):    # few (white space runs, other than ASCII): placed one by one
+        out[np.searchsorted(offsets, np.flatnonzero(flags), side="right") - 1] = True
+        return out
+    full = offsets[1:] > starts
     if len(flags):        # the cells with bytes tile the bytes: reduced between one start and the next
         out[full] = np.logical_or.reduceat(flags, starts[full])
     return out
@@ -377,15 +380,19 @@ def token_runs(hasher: Hasher, normalised: pa.Array, max_n: int = MAX_NGRAM) -> 
 
 
 SIEVE_CHUNK = 1 << 20     # hashes set in a sieve at a time
+MAX_BITS = 28             # 32 MiB: a sieve this big has 4 to 8 slots a value, whatever it asked for
 
 
 class Sieve:
-    """One bit per slot of the top bits of a sorted hash set's values, 4 to 8 slots a value (0.5-1 byte a value,
-    memory the 10M-row run counts): a query whose slot is empty cannot be in the set, so most queries that miss
-    skip the binary search (one in 5 to 9 gets through)."""
+    """One bit per slot of the top bits of a sorted hash set's values, ``per_value`` to twice that a value (1/8 to
+    1/4 of that in bytes, memory the 10M-row run counts), but past ``MAX_BITS`` bits only 4 to 8: a query whose
+    slot is empty cannot be in the set, so most queries that miss skip the binary search (one in ``per_value`` + 1
+    or more gets through)."""
 
-    def __init__(self, sorted_hashes: np.ndarray) -> None:
-        self.bits = max(6, int(np.ceil(np.log2(max(len(sorted_hashes), 1) * 4))))
+    def __init__(self, sorted_hashes: np.ndarray, per_value: int = 4) -> None:
+        size = max(len(sorted_hashes), 1)
+        wanted, least = int(np.ceil(np.log2(size * per_value))), int(np.ceil(np.log2(size * 4)))
+        self.bits = max(6, min(wanted, max(MAX_BITS, least)))
         self.shift = np.uint64(64 - self.bits)
         self.table = np.zeros(1 << (self.bits - 3), dtype=np.uint8)
         for start in range(0, len(sorted_hashes), SIEVE_CHUNK):   # in chunks: a few MB of temporaries at a time

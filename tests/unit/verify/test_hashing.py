@@ -57,9 +57,19 @@ def test_lookup_with_a_sieve_equals_without(monkeypatch: pytest.MonkeyPatch) -> 
     index = np.unique(rng.integers(0, 2**64, size=5000, dtype=np.uint64))
     queries = np.concatenate([rng.choice(index, 700), rng.integers(0, 2**64, size=20000, dtype=np.uint64)])
     rng.shuffle(queries)
-    sieve = hashing.Sieve(index)
     expected = hashing.lookup(index, queries)
-    assert np.array_equal(hashing.lookup(index, queries, sieve), expected)
+    for slots in (4, 16, 64):
+        assert np.array_equal(hashing.lookup(index, queries, hashing.Sieve(index, slots)), expected)
     assert (expected >= 0).sum() == 700
     empty = np.empty(0, np.uint64)
     assert np.array_equal(hashing.lookup(empty, queries, hashing.Sieve(empty)), np.full(len(queries), -1))
+
+
+@pytest.mark.parametrize("share", [0.0, 0.001, 0.01, 0.3, 1.0], ids=lambda s: f"flagged {s}")
+def test_per_cell_flags_sparse_or_dense(share: float) -> None:
+    rng = np.random.default_rng(int(share * 1000))
+    lengths = rng.integers(0, 40, size=3000) * (rng.random(3000) < 0.9)      # empty cells too
+    offsets = np.concatenate(([0], np.cumsum(lengths)))
+    flags = rng.random(int(offsets[-1])) < share
+    expected = np.array([flags[a:b].any() for a, b in zip(offsets[:-1], offsets[1:], strict=True)], dtype=bool)
+    assert np.array_equal(hashing._per_cell(flags, offsets), expected)
