@@ -261,6 +261,19 @@ def prepared(values: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray] 
     return norm.filter(pa.array(keep)), rows[keep]
 
 
+def _slices(data: np.ndarray, begin: np.ndarray, end: np.ndarray) -> pa.Array:
+    """The strings ``data[begin[i]:end[i]]`` (UTF-8 bytes), copied into one array with numpy."""
+    sizes = end - begin
+    offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    wide = offsets[-1] >= 2**31 - 1
+    kind, width = (pa.large_string(), np.int64) if wide else (pa.string(), np.int32)
+    at = np.repeat((begin - offsets[:-1]).astype(width), sizes) + np.arange(offsets[-1], dtype=width)
+    return pa.Array.from_buffers(kind, len(sizes), [None, pa.py_buffer(offsets.astype(width)),
+                                                    pa.py_buffer(data[at])])
+
+
+JOIN_BYTES = 1 << 20     # bytes of joined compact forms made at a time (their byte indices: 4 bytes each)
 SEED = np.uint64(0x6A09E667F3BCC908)
 _STEP = np.uint64(0x9E3779B97F4A7C15)
 
@@ -325,18 +338,18 @@ class Runs:
         size = len(self.words) + 1     # the words these runs cover, and no other, are compacted
         covered = np.cumsum(np.bincount(starts, minlength=size) - np.bincount(starts + lengths, minlength=size))
         used = np.flatnonzero(covered[:-1] > 0)
-        parts = compact(self.words.take(pa.array(used)))
-        starts = np.searchsorted(used, starts)      # a run's words are consecutive in ``used`` too
+        parts = _utf8(compact(self.words.take(pa.array(used))))
+        assert parts is not None, "compact forms are strings"
+        data, offsets = parts
+        first = np.searchsorted(used, starts)       # a run's words are consecutive in ``used`` too: so are the
+        begin, end = offsets[first], offsets[first + lengths]    # bytes of their compact forms
         out = np.empty(len(which), dtype=np.uint64)
-        nothing = pa.scalar("", type=parts.type)
-        for n in np.flatnonzero(np.bincount(lengths)).tolist():
-            rows = np.flatnonzero(lengths == n)
-            first = starts[rows]
-            joined = parts.take(pa.array(first))
-            for k in range(1, n):
-                joined = pc.binary_join_element_wise(joined, parts.take(pa.array(first + k)), nothing)
-            encoded = pc.dictionary_encode(joined)
-            out[rows] = hasher.hash(encoded.dictionary)[np.asarray(encoded.indices, dtype=np.int64)]
+        sizes = np.cumsum(end - begin)
+        bounds = np.searchsorted(sizes, np.arange(JOIN_BYTES, int(sizes[-1]), JOIN_BYTES), side="left")
+        for lo, hi in zip([0, *bounds.tolist()], [*bounds.tolist(), len(which)], strict=True):
+            if hi > lo:
+                joined = pc.dictionary_encode(_slices(data, begin[lo:hi], end[lo:hi]))
+                out[lo:hi] = hasher.hash(joined.dictionary)[np.asarray(joined.indices, dtype=np.int64)]
         return out
 
     def with_digit(self, min_alnum: int = 0) -> np.ndarray:

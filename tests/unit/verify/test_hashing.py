@@ -73,3 +73,17 @@ def test_per_cell_flags_sparse_or_dense(share: float) -> None:
     flags = rng.random(int(offsets[-1])) < share
     expected = np.array([flags[a:b].any() for a, b in zip(offsets[:-1], offsets[1:], strict=True)], dtype=bool)
     assert np.array_equal(hashing._per_cell(flags, offsets), expected)
+
+
+@pytest.mark.parametrize("join_bytes", [1 << 20, 16, 1], ids=["one piece", "pieces", "a byte a piece"])
+def test_compact_forms_of_runs_hash_as_the_runs_joined(join_bytes: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hashing, "JOIN_BYTES", join_bytes)
+    hasher = Hasher("0123456789abcdef")
+    texts = pa.array([t for t in _texts(9) if t] + ["on 021 400 1037, or (021) 4001037!", "12-b Ü2 --- ٣x"])
+    runs = token_runs(hasher, pc.drop_null(normalise(texts)))
+    words = runs.words.to_pylist()
+    spelt = [" ".join(words[s:s + n]) for s, n in zip(runs.starts.tolist(), runs.lengths.tolist(), strict=True)]
+    digit = runs.with_digit()
+    assert len(digit) > 100
+    expected = hasher.hash(compact(pa.array([spelt[i] for i in digit], pa.string())))
+    assert np.array_equal(runs.compact_hashes(hasher, digit), expected)
