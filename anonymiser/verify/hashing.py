@@ -202,8 +202,16 @@ def _per_cell(flags: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 
 
 def _count_per_cell(flags: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """How many of each cell's bytes are flagged (the flagged bytes or the others are placed, the fewer)."""
-    fewer = np.count_nonzero(flags) * 2 <= len(flags)
+    """How many of each cell's bytes are flagged: summed between one cell's start and the next, or, when the
+    flagged bytes or the others are few, those placed by binary search."""
+    flagged = np.count_nonzero(flags)
+    fewer = flagged * 2 <= len(flags)
+    if min(flagged, len(flags) - flagged) * 64 >= len(flags):
+        starts = offsets[:-1]
+        full = offsets[1:] > starts
+        out = np.zeros(len(starts), dtype=np.int64)
+        out[full] = np.add.reduceat(flags, starts[full], dtype=np.int64)
+        return out
     cells = np.searchsorted(offsets, np.flatnonzero(flags if fewer else ~flags), side="right") - 1
     counted = np.bincount(cells, minlength=len(offsets) - 1)
     return counted if fewer else np.diff(offsets) - counted

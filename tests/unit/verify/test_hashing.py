@@ -66,13 +66,16 @@ def test_lookup_with_a_sieve_equals_without(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 @pytest.mark.parametrize("share", [0.0, 0.001, 0.01, 0.3, 1.0], ids=lambda s: f"flagged {s}")
-def test_per_cell_flags_sparse_or_dense(share: float) -> None:
+def test_per_cell_flags_and_counts_sparse_or_dense(share: float) -> None:
     rng = np.random.default_rng(int(share * 1000))
     lengths = rng.integers(0, 40, size=3000) * (rng.random(3000) < 0.9)      # empty cells too
     offsets = np.concatenate(([0], np.cumsum(lengths)))
     flags = rng.random(int(offsets[-1])) < share
     expected = np.array([flags[a:b].any() for a, b in zip(offsets[:-1], offsets[1:], strict=True)], dtype=bool)
     assert np.array_equal(hashing._per_cell(flags, offsets), expected)
+    counts = np.array([flags[a:b].sum() for a, b in zip(offsets[:-1], offsets[1:], strict=True)])
+    assert np.array_equal(hashing._count_per_cell(flags, offsets), counts)
+    assert np.array_equal(hashing._count_per_cell(~flags, offsets), np.diff(offsets) - counts)
 
 
 @pytest.mark.parametrize("join_bytes", [1 << 20, 16, 1], ids=["one piece", "pieces", "a byte a piece"])
