@@ -21,7 +21,9 @@ from __future__ import annotations
 import bisect
 import functools
 import gc
+import itertools
 import multiprocessing
+import operator
 import os
 import re
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -60,7 +62,9 @@ _TRIGGERS: tuple[tuple[re.Pattern[str] | None, tuple[str, ...], int, str], ...] 
     (_DIGIT_RUN, ("NZ_IRD",), 8, ""),
     (_DIGIT_RUN, ("NZBN",), 13, "9429"),
     (_DIGIT_RUN, ("NZ_BANK_ACCOUNT",), 15, ""),
-    (re.compile(r"\d(?:[ \-]?\d){11}"), ("CREDIT_CARD",), 12, ""),
+    # Tried only at the first digit of a chain (digits joined by at most one blank or hyphen): the chain from there
+    # holds twelve digits when the chain from any of its digits does.
+    (re.compile(r"\d(?<!\d\d)(?<!\d[ \-]\d)(?:[ \-]?\d){11}"), ("CREDIT_CARD",), 12, ""),
     (re.compile(r"\d(?<!\d\d)\d{2}[- .]?\d{2}[- .]?\d{4}(?!\d)"), ("US_SSN", "US_ITIN"), 9, ""),
     (re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}"), ("IP_ADDRESS",), 4, "."),
     (re.compile(r"[0-9a-fA-F]{1,4}:[0-9a-fA-F]{0,4}:"), ("IP_ADDRESS",), 0, ":"),
@@ -719,10 +723,17 @@ def _rank(hit: Hit) -> int:
     return 4 if hit.entity in NER_ENTITIES else 0 if hit.score >= 0.5 else 1
 
 
+_start = operator.itemgetter(0)      # a Hit's start
+
+
 def resolve_overlaps(hits: Sequence[Hit]) -> list[Hit]:
     """Non-overlapping spans, best first (identifier, address, person, other NER; then score, length), in order."""
     if len(hits) < 2:
         return list(hits)
+    # Most cells: spans that touch nothing else. Then nothing merges and every span is chosen: in order.
+    ordered = sorted(hits, key=_start)
+    if all(a.end <= b.start for a, b in itertools.pairwise(ordered)) and all(h.start < h.end for h in ordered):
+        return ordered
     chosen: list[Hit] = []
     # The chosen spans, in (start, end) order: they do not overlap, so their ends ascend too and the last
     # one starting before a hit's end is the only one that can reach past the hit's start.

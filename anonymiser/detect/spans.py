@@ -15,7 +15,7 @@ from anonymiser.detect.longtext import Spans
 
 def find_spans(texts: Sequence[str], *, entities: Collection[str], threshold: float) -> list[list[Hit]]:
     hits = analyze_texts(texts, entities=entities, threshold=threshold)
-    return [resolve_overlaps([h for h in text_hits if not _acronym(text, h)])
+    return [resolve_overlaps([h for h in text_hits if h.entity != "ORGANIZATION" or not _acronym(text, h)])
             for text, text_hits in zip(texts, hits, strict=True)]
 
 

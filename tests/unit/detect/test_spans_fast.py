@@ -127,6 +127,7 @@ def test_the_evaluation_set_finds_the_same_names_again() -> None:
 
 # The screens as first written: each plain form and the rewritten one must match the same texts.
 _PLAIN_SCREENS = {
+    "CREDIT_CARD": r"\d(?:[ \-]?\d){11}",
     "US_SSN": r"(?<!\d)\d{3}[- .]?\d{2}[- .]?\d{4}(?!\d)",
     "IBAN_CODE": r"[A-Za-z]{2}\d{2}[A-Za-z0-9 \-]{10,}",
     "NZ_NHI": r"(?i)\b[a-z]{3}\s?\d{2}",
@@ -147,6 +148,8 @@ _SCREEN_TEXT = st.text(alphabet="aZkqwK\u212a\u017f\u0130\u0131 \t\n-.:/+()0129\
 @example(text="123-45-6789")
 @example(text="1123-45-6789")
 @example(text="www.x")
+@example(text="1 2-3 4-5-6 7 8 9 0 1 2")
+@example(text="12 3-4 5-6 7 8 9 0 1 2")
 @example(text="a.nz")
 def test_a_screen_matches_where_its_plain_form_does(entity: str, text: str) -> None:
     plain = re.compile(_PLAIN_SCREENS[entity])
@@ -169,6 +172,14 @@ def test_a_number_its_recognizer_finds_is_a_candidate(entity: str, text: str) ->
     (recognizer,) = [r for r, _ in engine.recognizers_for([entity])]
     if recognizer.spans(text):
         assert entity in analyze.candidate_entities(text, None, has_ner=False)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(alphabet="019 -a\u0663", min_size=12, max_size=40))
+@example("a1 2-3 4-5-6 7 8 9 0 1 2")
+def test_the_card_screen_matches_digit_chains_where_its_plain_form_does(text: str) -> None:
+    (fast,) = [p for p, entities, _, _ in _TRIGGERS if "CREDIT_CARD" in entities]
+    assert bool(fast.search(text)) == bool(re.search(_PLAIN_SCREENS["CREDIT_CARD"], text))
 
 
 def test_the_digit_screen_is_the_digit_count() -> None:
