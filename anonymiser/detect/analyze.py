@@ -520,6 +520,11 @@ def with_name_parts(text: str, hits: list[Hit]) -> list[Hit]:
         lowered = text.lower()
         if all(lowered.count(key) < 2 for key in roles):
             return hits         # no name word stands twice: nothing to find again
+        # A repeat overlaps no span found: a name word standing again only inside them ("Aroha Ngata
+        # (aroha.ngata@…)") is found nowhere (the scan below would find nothing either).
+        rest = _outside(lowered, hits)
+        if not any(key in rest for key in roles):
+            return hits
         taken = Spans((h.start, h.end) for h in hits)
         again = _ascii_repeats(text, lowered, roles, taken, g)
         if again is not None:
@@ -537,6 +542,19 @@ def with_name_parts(text: str, hits: list[Hit]) -> list[Hit]:
         if not taken.overlap(ws, we):
             extra.append(Hit(ws, we, "PERSON", 0.6, "NameRepeat", (NamePart(ws, we, found),)))
     return hits + extra
+
+
+def _outside(text: str, hits: Sequence[Hit]) -> str:
+    """The stretches of ``text`` no hit overlaps, joined by NUL (no name word holds one): a word stands
+    in it exactly where it overlaps no hit."""
+    pieces = []
+    pos = 0
+    for start, end in sorted((h.start, h.end) for h in hits):
+        if start > pos:
+            pieces.append(text[pos:start])
+        pos = max(pos, end)
+    pieces.append(text[pos:])
+    return "\0".join(pieces)
 
 
 def _ascii_repeats(text: str, lowered: str, roles: dict[str, str], taken: Spans,

@@ -62,6 +62,21 @@ def test_name_words_found_again_as_by_reading_every_word(text: str, keys: list[s
         assert fast == _plain_repeats(text, roles, spans)
 
 
+@settings(max_examples=600, deadline=None)
+@given(_TEXTS, st.lists(st.sampled_from(["aroha", "ngata", "mark", "hemi", "te", "a", "o"]), min_size=1, max_size=3),
+       st.lists(st.tuples(st.integers(0, 60), st.integers(0, 12)), max_size=4))
+@example("Aroha Ngata (aroha.ngata@x.nz)", ["aroha", "ngata"], [(0, 11), (13, 29)])
+@example("aroha", ["aroha"], [(2, 2)])
+def test_name_words_standing_only_inside_spans_are_found_nowhere(text: str, keys: list[str],
+                                                                  taken: list[tuple[int, int]]) -> None:
+    text = text.encode("ascii", "ignore").decode()
+    roles = {k: "given" for k in keys}
+    spans = [(start, start + width) for start, width in taken]
+    hits = [Hit(a, b, "URL", 0.5, "test") for a, b in spans]
+    if not any(key in analyze._outside(text.lower(), hits) for key in roles):
+        assert _plain_repeats(text, roles, spans) == []
+
+
 @settings(max_examples=400, deadline=None)
 @given(_TEXTS, st.integers(0, 60), st.integers(0, 12))
 def test_a_plain_part_is_the_word_the_scan_finds_there(text: str, start: int, width: int) -> None:
