@@ -56,7 +56,7 @@ class PersonGazetteerRecognizer(_Local):
         self.finder = PersonFinder()
 
     def spans(self, text: str) -> list[Found]:
-        return [(s.start, s.end, "PERSON", s.score, s.parts) for s in self.finder.find(text)]
+        return [(start, end, "PERSON", score, parts) for start, end, score, _, parts in self.finder.find(text)]
 
 
 class WholeAddressRecognizer(_Local):
@@ -65,7 +65,7 @@ class WholeAddressRecognizer(_Local):
         self.finder = AddressFinder()
 
     def spans(self, text: str) -> list[Found]:
-        return [(s.start, s.end, "STREET_ADDRESS", s.score, s.parts) for s in self.finder.find(text)]
+        return [(start, end, "STREET_ADDRESS", score, parts) for start, end, score, parts in self.finder.find(text)]
 
 
 class LuhnCardRecognizer(_Local):
