@@ -177,13 +177,18 @@ class Search:
             _SEARCH = None
 
     def search(self, table: str, part: outputs.Part) -> Found:
-        """What one batch of an output table holds of the index."""
+        """What one part of an output table holds of the index, searched a batch of ``SEARCH_ROWS`` at a time."""
         found = Found()
+        batch = outputs.read_part(part)
+        for start in range(0, batch.num_rows, outputs.SEARCH_ROWS):
+            self._search_batch(found, table, batch.slice(start, outputs.SEARCH_ROWS))
+        return found
+
+    def _search_batch(self, found: Found, table: str, batch: pa.RecordBatch) -> None:
         entry = self.manifest.tables[table]
         info = self.manifest.schema_.tables.get(table)
         pk = list(info.primary_key) if info is not None else []
         aligned = aligned_key(self.manifest, table, pk) and table in self.source_schema.tables
-        batch = outputs.read_part(part)
         for column in batch.schema.names:
             masking = entry.masking.get(column)
             kept = masking is None or masking.kept
@@ -201,7 +206,6 @@ class Search:
             mode = "kept" if kept else "masked_text" if prose else "masked_field"
             keys = batch.select(pk) if aligned and mode == "masked_text" else None
             self._grams(found, cells.subset(spaced), keys, table, column, mode)
-        return found
 
     def _cells(self, found: Found, cells: Cells, table: str, column: str, kept: bool) -> None:
         found.cells += len(cells)

@@ -72,3 +72,25 @@ def test_findings_do_not_depend_on_searching_distinct_values_once(tmp_path: Path
     assert each_failures == distinct_failures
     names = {h.kind: h.count for h in each.hits if h.in_free_text and h.source_column == "full_name"}
     assert names["leak"] == 1 and names["coincidence"] >= 2
+
+
+def test_findings_do_not_depend_on_the_rows_a_part_holds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A part reads its row groups once and is searched in batches of SEARCH_ROWS: parts of 1, 4 or 9 batches of
+    # 7 rows find what whole tables searched at once find (row groups of 10 rows: parts straddle them).
+    built = build_output(tmp_path, leak_in_notes=True, email_in_kept=True, unchanged_dob=True)
+    for path in (built.directory / "parquet").glob("*.parquet"):
+        pq.write_table(pq.read_table(path), path, row_group_size=10)
+    engine = sa.create_engine(built.source_url)
+    scans = []
+    try:
+        with engine.connect() as conn:
+            schema = introspect(conn)
+            scans.append(leaks.scan(built.directory, built.manifest, conn, schema))   # a table a batch
+            monkeypatch.setattr(outputs, "SEARCH_ROWS", 7)
+            for batches in (1, 4, 9):
+                monkeypatch.setattr(outputs, "PART_ROWS", 7 * batches)
+                scans.append(leaks.scan(built.directory, built.manifest, conn, schema, jobs=2))
+    finally:
+        engine.dispose()
+    assert all(scan[0].model_dump() == scans[0][0].model_dump() and scan[1] == scans[0][1] for scan in scans)
+    assert scans[0][0].leaks > 0 and scans[0][0].coincidences > 0
