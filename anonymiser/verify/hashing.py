@@ -47,9 +47,13 @@ class Hasher:
         return cls(secrets.token_hex(8))
 
     def hash(self, texts: pa.Array) -> np.ndarray:
-        """uint64 per (non-null) string; callers drop nulls first."""
+        """uint64 per (non-null) string; callers drop nulls first. The strings are handed to pandas as their UTF-8
+        bytes (a cast without a copy), which it hashes as they are: the same hashes as of ``str`` objects, which it
+        would encode one by one, at half the cost."""
         if len(texts) == 0:
             return np.empty(0, dtype=np.uint64)
+        if pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type):
+            texts = texts.cast(pa.large_binary() if pa.types.is_large_string(texts.type) else pa.binary())
         values = np.asarray(texts.to_numpy(zero_copy_only=False), dtype=object)
         return pd.util.hash_array(values, encoding="utf8", hash_key=self.key, categorize=False)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
@@ -90,3 +91,11 @@ def test_compact_forms_of_runs_hash_as_the_runs_joined(join_bytes: int, monkeypa
     assert len(digit) > 100
     expected = hasher.hash(compact(pa.array([spelt[i] for i in digit], pa.string())))
     assert np.array_equal(runs.compact_hashes(hasher, digit), expected)
+
+
+@pytest.mark.parametrize("kind", [pa.string(), pa.large_string()])
+def test_hashes_are_pandas_siphash_of_the_strings(kind: pa.DataType) -> None:
+    texts = pa.array([t for t in _texts(11) if t is not None] + ["", "liam smith", "é"], kind)
+    expected = pd.util.hash_array(np.asarray(texts.to_pylist(), dtype=object), encoding="utf8",
+                                  hash_key="0123456789abcdef", categorize=False)
+    assert np.array_equal(Hasher("0123456789abcdef").hash(texts), expected)
