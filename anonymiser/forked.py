@@ -11,11 +11,12 @@ import ctypes
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 PR_SET_PDEATHSIG = 1     # linux/prctl.h
+T = TypeVar("T")
 
 
 def can_fork() -> bool:
@@ -34,6 +35,33 @@ def pool(jobs: int, initializer: Callable[..., None] | None = None, initargs: tu
         stop(executor)
         raise
     return executor
+
+
+_INHERITED: Callable[[], Any] | None = None    # what the process forked by ``beside`` runs
+
+
+def _run_inherited() -> Any:
+    assert _INHERITED is not None, "a process forked by beside() runs the function it inherited"
+    return _INHERITED()
+
+
+@contextlib.contextmanager
+def beside(function: Callable[[], T]) -> Iterator[Callable[[], T]]:
+    """``function`` run by one forked process while the block runs (it inherits this process's state, so it may
+    be a closure; only its result is pickled back). The block gets a callable that waits for that result (or
+    raises what the process raised). A block that raises (Ctrl-C, a failure) stops the process at once."""
+    global _INHERITED
+    _INHERITED = function
+    try:
+        executor = pool(1)      # forks now: the process inherits _INHERITED
+    finally:
+        _INHERITED = None
+    try:
+        yield executor.submit(_run_inherited).result
+    except BaseException:
+        stop(executor)
+        raise
+    executor.shutdown(wait=True)
 
 
 def _start_worker(parent: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:

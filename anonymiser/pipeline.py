@@ -49,7 +49,14 @@ from anonymiser.report import build_report, write_report
 from anonymiser.schema import SchemaInfo
 from anonymiser.source.bulk import SourceReader
 from anonymiser.source.catalog import refuse_spatial
-from anonymiser.source.connect import connect, database_identity, normalise_url, resolve_source_url, safe_url
+from anonymiser.source.connect import (
+    connect,
+    database_identity,
+    normalise_url,
+    readable_elsewhere,
+    resolve_source_url,
+    safe_url,
+)
 from anonymiser.source.introspect import introspect, schemas_with_tables
 from anonymiser.source.read import DEFAULT_CHUNK_ROWS
 from anonymiser.subset import SubsetResult, compute_subset, virtual_foreign_keys
@@ -283,15 +290,6 @@ def _read_masking_inputs(reader: SourceReader, plan: Plan, subset: Any, options:
     return known, values
 
 
-def _readable_elsewhere(conn: Any) -> bool:
-    """Whether another connection to the source reads the same data: a database server, or an SQLite file
-    (not an in-memory database)."""
-    if conn.dialect.name in ("postgresql", "mysql", "mariadb"):
-        return True
-    database = conn.engine.url.database or ""
-    return conn.dialect.name == "sqlite" and not database.startswith("file:") and os.path.isfile(database)
-
-
 # The read-ahead saves the engine's load time (~1 s) whatever the size, and costs memory: its result crosses a pipe,
 # and bench_10m at 2M rows peaked 82 MiB higher with it (501 -> 583 MiB). Bigger sources are read in-process.
 READ_AHEAD_MAX_ROWS = 2_000_000
@@ -314,7 +312,7 @@ def _masking_inputs_ahead(conn: Any, reader: SourceReader, plan: Plan, subset: A
     ``READ_AHEAD_MAX_ROWS`` rows. Else read here when asked for."""
     global _AHEAD
     rows = sum(subset.source_rows.get(name, 0) for name in plan.tables)
-    if options.jobs < 2 or not can_fork() or not _readable_elsewhere(conn) or rows > READ_AHEAD_MAX_ROWS:
+    if options.jobs < 2 or not can_fork() or not readable_elsewhere(conn) or rows > READ_AHEAD_MAX_ROWS:
         yield lambda: _masking_inputs(reader, plan, subset, options, progress)
         return
     _AHEAD = (plan, subset, options)

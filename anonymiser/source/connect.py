@@ -125,6 +125,25 @@ def connect(url: str, *, role: str = "source") -> Iterator[sa.Connection]:
         engine.dispose()
 
 
+def readable_elsewhere(conn: sa.Connection) -> bool:
+    """Whether another connection to the source reads the same data: a database server, or an SQLite file
+    (not an in-memory database)."""
+    if conn.dialect.name in ("postgresql", "mysql", "mariadb"):
+        return True
+    database = conn.engine.url.database or ""
+    return conn.dialect.name == "sqlite" and not database.startswith("file:") and os.path.isfile(database)
+
+
+@contextmanager
+def reconnect(conn: sa.Connection) -> Iterator[sa.Connection]:
+    """In a forked process: a connection of its own to ``conn``'s database, made by the same engine (so with
+    the same read-only session). The connections the engine's pool inherited belong to the parent: they are
+    dropped from this process's pool without being closed (closing would end the parent's sessions)."""
+    conn.engine.dispose(close=False)
+    with conn.engine.connect() as own:
+        yield own
+
+
 def database_identity(conn: sa.Connection) -> str | None:
     """A digest naming the database ``conn`` is on, whatever URL reached it (``localhost`` or ``127.0.0.1``,
     an alias, a relative path): PostgreSQL's cluster system identifier and database, MySQL/MariaDB's server

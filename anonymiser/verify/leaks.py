@@ -30,6 +30,9 @@ Method
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,12 +40,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from anonymiser import forked
+from anonymiser.detect.model import ColumnFinding
 from anonymiser.jsonpath import JsonPath, leaf_texts
 from anonymiser.lazy import lazy_import
 from anonymiser.mask import registry
 from anonymiser.mask.strategies.json import Json
 from anonymiser.progress import Progress
 from anonymiser.schema import SchemaInfo, TableInfo
+from anonymiser.source.connect import readable_elsewhere, reconnect
 from anonymiser.verify import hashing, leaksearch
 from anonymiser.verify.leakindex import Index, Target, aligned_key, is_free_text, strict_flags
 from anonymiser.verify.model import Failure, LeakColumn, LeakScan
@@ -80,15 +86,63 @@ METHOD = [
 ]
 
 
+@dataclass
+class _Table:
+    """One source table's masked columns, and where their targets start in the scan's list."""
+
+    info: TableInfo
+    masked: dict[str, Target]
+    documents: dict[str, list[JsonPath]]
+    offset: int
+
+
+@dataclass
+class SameRows:
+    """What the same-row checks found: unchanged cells as leak hits, and the targets they could check."""
+
+    hits: leaksearch.Hits = field(default_factory=Counter)
+    checked: set[int] = field(default_factory=set)    # positions of the targets checked
+
+
 def scan(directory: Path, manifest: Manifest, conn: sa.Connection, source_schema: SchemaInfo,
          progress: Progress | None = None, jobs: int = 1) -> tuple[LeakScan, list[Failure]]:
-    """``jobs``: processes searching the output (the findings do not depend on it)."""
+    """``jobs``: processes searching the output (the findings do not depend on it); with 2 or more, the same-row
+    checks run in a forked process of their own while this one hashes the source."""
     hasher = hashing.Hasher.ephemeral()
     found = manifest.detection.by_column()
     result = LeakScan(ran=True)
-    targets: list[Target] = []
+    tables = _masked_tables(manifest, source_schema, found, result)
+    targets = [target for table in tables for target in table.masked.values()]
     index = Index()
-    hits: leaksearch.Hits = Counter()
+    same = SameRows()
+    with _same_rows_beside(directory, manifest, conn, tables, hasher, jobs) as same_rows:
+        for table in tables:
+            if same_rows is None:   # here, one table at a time: its sets are released before it is hashed
+                _same_row_check(directory, manifest, conn, table, hasher, same, progress)
+            _hash_source_table(manifest, conn, table.info, table.masked, hasher, result, progress, table.documents)
+            for position, target in enumerate(table.masked.values()):
+                index.add(table.offset + position, target)    # one table's sets at a time, then released
+        if same_rows is not None:
+            same = same_rows()
+    for position in same.checked:
+        targets[position].stats.same_row_checked = True
+    hits: leaksearch.Hits = Counter(same.hits)    # summarise sorts the hits: the order they come in is no matter
+    owned = np.bincount(index.owner, minlength=len(targets))
+    strict = np.bincount(index.owner[index.level > 0], minlength=len(targets))
+    for i, target in enumerate(targets):
+        target.stats.distinct_values, target.stats.strict_values = int(owned[i]), int(strict[i])
+    result.values_checked = len(index.hashes)
+    search = leaksearch.Search(directory, manifest, conn, source_schema, index, hasher, result, hits, found)
+    search.run(progress, jobs)
+    return leaksearch.summarise(result, targets, hits)
+
+
+def _masked_tables(manifest: Manifest, source_schema: SchemaInfo, found: dict[tuple[str, str], ColumnFinding],
+                   result: LeakScan) -> list[_Table]:
+    """Each table's masked columns the source still has, as targets numbered in the manifest's order; kept and
+    free-text columns are listed in ``result``."""
+    tables: list[_Table] = []
+    offset = 0
     for table, entry in manifest.tables.items():
         masked: dict[str, Target] = {}
         documents: dict[str, list[JsonPath]] = {}
@@ -104,20 +158,31 @@ def scan(directory: Path, manifest: Manifest, conn: sa.Connection, source_schema
                 if masking.strategy == "json":
                     documents[column] = masked_json_paths(masking)
         if masked:
-            info, offset = source_schema.tables[table], len(targets)
-            _same_row_check(directory, manifest, conn, info, masked, hasher, hits, offset, progress)
-            _hash_source_table(manifest, conn, info, masked, hasher, result, progress, documents)
-            for position, target in enumerate(masked.values()):
-                index.add(offset + position, target)    # one table's sets at a time, then released
-            targets.extend(masked.values())
-    owned = np.bincount(index.owner, minlength=len(targets))
-    strict = np.bincount(index.owner[index.level > 0], minlength=len(targets))
-    for i, target in enumerate(targets):
-        target.stats.distinct_values, target.stats.strict_values = int(owned[i]), int(strict[i])
-    result.values_checked = len(index.hashes)
-    search = leaksearch.Search(directory, manifest, conn, source_schema, index, hasher, result, hits, found)
-    search.run(progress, jobs)
-    return leaksearch.summarise(result, targets, hits)
+            tables.append(_Table(source_schema.tables[table], masked, documents, offset))
+            offset += len(masked)
+    return tables
+
+
+@contextmanager
+def _same_rows_beside(directory: Path, manifest: Manifest, conn: sa.Connection, tables: list[_Table],
+                      hasher: hashing.Hasher, jobs: int) -> Iterator[Callable[[], SameRows] | None]:
+    """The same-row checks of every table, run by a forked process on its own connection while the block
+    hashes the source (their reads and CPU overlap); None (the caller checks each table itself) with one job,
+    without fork, or when no other connection reads the same source (an in-memory SQLite database)."""
+    if jobs < 2 or not forked.can_fork() or not readable_elsewhere(conn) or \
+            not any(aligned_key(manifest, t.info.name, list(t.info.primary_key)) for t in tables):
+        yield None
+        return
+
+    def check_all() -> SameRows:
+        same = SameRows()
+        with reconnect(conn) as own:
+            for table in tables:
+                _same_row_check(directory, manifest, own, table, hasher, same, None)
+        return same
+
+    with forked.beside(check_all) as same_rows:
+        yield same_rows
 
 
 def _hash_source_table(manifest: Manifest, conn: sa.Connection, info: TableInfo, masked: dict[str, Target],
@@ -147,18 +212,18 @@ def _hash_source_table(manifest: Manifest, conn: sa.Connection, info: TableInfo,
     result.source_rows_read += done
 
 
-def _same_row_check(directory: Path, manifest: Manifest, conn: sa.Connection, info: TableInfo,
-                    masked: dict[str, Target], hasher: hashing.Hasher, hits: leaksearch.Hits, offset: int,
-                    progress: Progress | None) -> None:
+def _same_row_check(directory: Path, manifest: Manifest, conn: sa.Connection, table: _Table,
+                    hasher: hashing.Hasher, same: SameRows, progress: Progress | None) -> None:
     """Does an output row still hold its own source value (matched by the kept primary key)? For a group of
     columns at a time (``SAME_ROW_CELLS`` hashes at most), the output's (key, value) pairs are hashed into
     sorted arrays, then the source's pairs are looked up in them: 8 bytes a cell, never a whole table."""
+    info, masked = table.info, table.masked
     pk = list(info.primary_key)
     if not aligned_key(manifest, info.name, pk):
         return
     entry = manifest.tables[info.name]
     columns = [c for c in masked if not exempt_from_same_row(entry.masking[c])]
-    position = {column: offset + i for i, column in enumerate(masked)}
+    position = {column: table.offset + i for i, column in enumerate(masked)}
     per_group = max(1, SAME_ROW_CELLS // max(entry.rows, 1))
     passes = -(-len(columns) // per_group)    # the source is read once per group: progress counts every pass
     total = None if entry.source_rows is None else entry.source_rows * passes
@@ -188,13 +253,13 @@ def _same_row_check(directory: Path, manifest: Manifest, conn: sa.Connection, in
             for column in group:
                 if not _holds_text(batch.column(column).type):
                     continue
-                masked[column].stats.same_row_checked = True
+                same.checked.add(position[column])
                 src = aligned_hashes(batch.column(column), hasher)
                 held = src != 0
                 found = hashing.lookup(sets[column], _pair(keys[held], src[held]), sieves[column])
-                same = int(np.count_nonzero(found >= 0))
-                if same:
-                    hits[(info.name, column, position[column], "unchanged", False)] += same
+                unchanged = int(np.count_nonzero(found >= 0))
+                if unchanged:
+                    same.hits[(info.name, column, position[column], "unchanged", False)] += unchanged
             if progress:
                 progress(f"leak scan: same-row check of {info.name}", done, total)
 
