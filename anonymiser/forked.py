@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
 PR_SET_PDEATHSIG = 1     # linux/prctl.h
+SIGNALS = {signal.SIGINT, signal.SIGTERM}
 T = TypeVar("T")
 
 
@@ -29,8 +30,16 @@ def pool(jobs: int, initializer: Callable[..., None] | None = None, initargs: tu
     executor = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker,
                                    initargs=(os.getpid(), initializer, initargs),
                                    mp_context=multiprocessing.get_context("fork"))
+    # The workers fork with SIGINT and SIGTERM blocked, until _start_worker has set their own handlers: one landing
+    # earlier ran this process's handler in the worker (a KeyboardInterrupt traceback on the user's terminal when
+    # stop() terminated a worker still starting, or Ctrl-C reached the group).
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
     try:
-        executor.submit(int).result()
+        try:
+            started = executor.submit(int)     # forks the workers, here in this thread
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        started.result()
     except BaseException:     # interrupted while the workers start: stopped, not left for the exit to wait on
         stop(executor)
         raise
@@ -67,6 +76,7 @@ def beside(function: Callable[[], T]) -> Iterator[Callable[[], T]]:
 def _start_worker(parent: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C reaches the whole group: the parent stops the pool
     signal.signal(signal.SIGTERM, signal.SIG_DFL)    # and terminates its workers
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)   # blocked by pool() until now
     if initializer is not None:
         initializer(*initargs)
     _die_with(parent)

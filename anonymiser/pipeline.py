@@ -33,7 +33,7 @@ from anonymiser.detect.recorded import detect_from_policy
 from anonymiser.detect.spans import KNOWN_STRATEGIES, find_spans, with_known
 from anonymiser.detect.update import Update, missing_columns, update_policy
 from anonymiser.errors import ConfigError
-from anonymiser.forked import can_fork
+from anonymiser.forked import beside, can_fork
 from anonymiser.forked import pool as forked_pool
 from anonymiser.forked import stop as stop_pool
 from anonymiser.mask.base import SpanFinder
@@ -65,6 +65,7 @@ from anonymiser.verify import VerifyResult, verify_output
 from anonymiser.verify.model import MANIFEST_NOT_AUTHENTICATED, MANIFEST_TAMPERED
 from anonymiser.write.manifest import (
     ColumnMasking,
+    FileEntry,
     Manifest,
     SourceFingerprint,
     TableEntry,
@@ -198,19 +199,9 @@ def run(loaded: LoadedPolicy, options: RunOptions, *, progress: Progress, event:
                 event("zero_dates_schema", note, as_warning=True)
             manifest.source.identity = database_identity(conn)
             manifest.write(work)
-            for dialect in options.dialects:
-                notes: list[str] = []
-                path = write_dump(work, manifest, dialect, progress=progress, warnings=notes)
-                manifest.sql_files[dialect] = file_entry(work, path)
-                event("dump_written", f"SQL dump for {dialect} written", dialect=dialect)
-                if notes:   # one line: the list (table.column each) heads the script
-                    event("dump_warnings", f"SQL dump for {dialect}: {len(notes)} warning(s) about what does not "
-                                           f"carry over (types, defaults, views), listed at the top of "
-                                           f"sql/{dialect}.sql; the first: {notes[0]}", as_warning=True,
-                          dialect=dialect, warnings=notes)
-            manifest.finished_at = _now()
-            manifest.write(work)
-            passed, failures = _verify_and_report(work, manifest, conn, progress, event, options.jobs)
+            with _dumps(work, manifest, options, progress, event) as dumps_written:
+                passed, failures = _verify_and_report(work, manifest, conn, progress, event, options.jobs,
+                                                      dumps_written)
             sign(work, options.key, run_id=manifest.run_id, key_id=manifest.key_id)
             final = out.publish()
         except BaseException:
@@ -432,10 +423,65 @@ def _user() -> str | None:
         return None
 
 
-def _verify_and_report(work: Path, manifest: Manifest, conn: Any, progress: Progress,
-                       event: Event, jobs: int) -> tuple[bool, list[str]]:
+Dumped = tuple[str, FileEntry, list[str]]    # dialect, its file, what does not carry over
 
-    result = verify_output(work, manifest, source=conn, progress=progress, jobs=jobs)
+
+def _dump(work: Path, manifest: Manifest, dialect: str, progress: Progress) -> Dumped:
+    notes: list[str] = []
+    path = write_dump(work, manifest, dialect, progress=progress, warnings=notes)
+    return dialect, file_entry(work, path), notes
+
+
+def _dumped(manifest: Manifest, dumped: Dumped, event: Event) -> None:
+    dialect, entry, notes = dumped
+    manifest.sql_files[dialect] = entry
+    event("dump_written", f"SQL dump for {dialect} written", dialect=dialect)
+    if notes:   # one line: the list (table.column each) heads the script
+        event("dump_warnings", f"SQL dump for {dialect}: {len(notes)} warning(s) about what does not carry over "
+                               f"(types, defaults, views), listed at the top of sql/{dialect}.sql; the first: "
+                               f"{notes[0]}", as_warning=True, dialect=dialect, warnings=notes)
+
+
+def _finished(work: Path, manifest: Manifest, finished_at: str) -> None:
+    manifest.finished_at = finished_at
+    manifest.write(work)
+
+
+@contextmanager
+def _dumps(work: Path, manifest: Manifest, options: RunOptions, progress: Progress,
+           event: Event) -> Iterator[Callable[[], None] | None]:
+    """The SQL dumps, recorded in the manifest (then written with the time the output was finished). With
+    ``--jobs`` > 1, written by a forked process while the block verifies the output (it reads only the Parquet
+    files): the block gets the wait for them, which records them. Else written here, before the block."""
+    if options.jobs < 2 or not can_fork() or not options.dialects:
+        for dialect in options.dialects:
+            _dumped(manifest, _dump(work, manifest, dialect, progress), event)
+        _finished(work, manifest, _now())
+        yield None
+        return
+
+    def dump_all() -> tuple[list[Dumped], str]:
+        return [_dump(work, manifest, dialect, _no_progress) for dialect in options.dialects], _now()
+
+    with beside(dump_all) as written:
+        def record() -> None:
+            progress("SQL dump", 0, None)
+            dumped, finished_at = written()
+            for one in dumped:
+                _dumped(manifest, one, event)
+            _finished(work, manifest, finished_at)
+
+        yield record
+
+
+def _no_progress(label: str, done: int, total: int | None, unit: str = "rows") -> None:
+    """A forked process does not draw on the terminal: the parent reports its work when it is done."""
+
+
+def _verify_and_report(work: Path, manifest: Manifest, conn: Any, progress: Progress, event: Event, jobs: int,
+                       sql_dumps: Callable[[], None] | None = None) -> tuple[bool, list[str]]:
+    """``sql_dumps``: see ``verify_output``."""
+    result = verify_output(work, manifest, source=conn, progress=progress, jobs=jobs, sql_dumps=sql_dumps)
     write_report(work, build_report(work, manifest, result))
     failures = [f"{failure.reason}: {failure.message}" for failure in result.failures]
     event("verified", f"verification {'PASS' if result.passed else 'FAIL'}", passed=result.passed,

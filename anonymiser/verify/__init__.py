@@ -55,27 +55,42 @@ T = TypeVar("T")
 
 def verify_output(directory: Path, manifest: Manifest, *, source: sa.Connection | None,
                   progress: Progress | None = None, authenticate: bool = False,
-                  key: bytes | None = None, jobs: int = 1) -> VerifyResult:
+                  key: bytes | None = None, jobs: int = 1,
+                  sql_dumps: Callable[[], None] | None = None) -> VerifyResult:
     """Run every gate on ``directory`` (an output written for ``manifest``); never raises on a failed gate.
 
     ``authenticate``: also check ``manifest.sig`` with ``key`` (``verify``; a run has just written it).
-    ``jobs``: processes searching the output for leaks (the findings do not depend on it)."""
+    ``jobs``: processes searching the output for leaks (the findings do not depend on it).
+    ``sql_dumps``: the run's SQL dumps are being written beside the verification: called (it waits until they are
+    written and in ``manifest.sql_files``) before their files are checked, last; the findings are the same."""
     directory = Path(directory)
     failures: list[Failure] = []
     figures: dict[str, int | None] = {}
+    assert sql_dumps is None or not authenticate, "a run's own verification is not authenticated"
 
-    files_checked, found = outputs.check_files(directory, manifest)
+    files_checked, found = outputs.check_files(directory, manifest, sql=sql_dumps is None)
     if authenticate:
         found += tamper.tamper_failures(directory, manifest, key, found)
     failures += found
-    figures["files"] = len(found)
+    files_failed = figures["files"] = len(found)
 
     at_risk_columns, found = coverage.at_risk(manifest)
     failures += found
     figures["at_risk"] = len(at_risk_columns)
 
+    late: list[tuple[int, list[Failure]]] = []
+
+    def dumps_checked() -> tuple[int, list[Failure]]:
+        """The SQL dumps' files (written beside the verification), checked once they are written."""
+        if not late:
+            assert sql_dumps is not None
+            sql_dumps()
+            late.append(outputs.check_files(directory, manifest, tables=False))
+        return late[0]
+
     # A data file that fails its checksum may not even parse: its gates then fail, they do not crash.
-    guard = _Guard(failures, damaged=bool(figures["files"]))
+    guard = _Guard(failures, damaged=lambda: bool(files_failed) or (sql_dumps is not None and
+                                                                    bool(dumps_checked()[1])))
     no_fk_checks: list[ForeignKeyCheck] = []
     no_unique_checks: list[UniqueCheck] = []
     fk_checks, found = guard.run("orphans", lambda: integrity.check_foreign_keys(directory, manifest),
@@ -120,6 +135,12 @@ def verify_output(directory: Path, manifest: Manifest, *, source: sa.Connection 
     failures += found
     figures["residual_risk"] = risk_outcome.below
 
+    if sql_dumps is not None:   # their failures go where a check of every file at once puts them: after the tables'
+        checked, found = dumps_checked()
+        files_checked += checked
+        failures[files_failed:files_failed] = found
+        figures["files"] = files_failed + len(found)
+
     gates = [_gate(gate_id, figures.get(gate_id), failures) for gate_id in GATE_TITLES]
     gates[-1].detail = f"{files_checked} file(s) checked against their sha256"
     risk_gate = next(g for g in gates if g.id == "residual_risk")
@@ -145,14 +166,14 @@ class _Guard:
     """Runs a gate that reads the data files; when a file already failed its checksum and cannot be read,
     the gate fails with reason ``unreadable_output`` instead of raising."""
 
-    def __init__(self, failures: list[Failure], *, damaged: bool) -> None:
+    def __init__(self, failures: list[Failure], *, damaged: Callable[[], bool]) -> None:
         self.failures, self.damaged, self.failed = failures, damaged, set[str]()
 
     def run(self, gate: str, check: Callable[[], tuple[T, list[Failure]]], fallback: T) -> tuple[T, list[Failure]]:
         try:
             return check()
         except (OSError, pa.ArrowException):
-            if not self.damaged:
+            if not self.damaged():
                 raise
             self.failed.add(gate)
             self.failures.append(Failure(reason=UNREADABLE_OUTPUT, gate=gate, count=1,  # type: ignore[arg-type]

@@ -94,11 +94,15 @@ def read_part(part: Part, columns: list[str] | None = None) -> pa.RecordBatch:
     return joined.to_batches()[0]
 
 
-def check_files(directory: Path, manifest: Manifest) -> tuple[int, list[Failure]]:
-    """Every file the manifest lists exists and has its recorded sha256."""
+def check_files(directory: Path, manifest: Manifest, *, tables: bool = True,
+                sql: bool = True) -> tuple[int, list[Failure]]:
+    """Every file the manifest lists exists and has its recorded sha256: the tables' files, then the SQL dumps."""
     failures: list[Failure] = []
-    entries: list[tuple[str | None, FileEntry]] = [(t, f) for t, e in manifest.tables.items() for f in e.files]
-    entries += [(None, f) for f in manifest.sql_files.values()]
+    entries: list[tuple[str | None, FileEntry]] = []
+    if tables:
+        entries += [(t, f) for t, e in manifest.tables.items() for f in e.files]
+    if sql:
+        entries += [(None, f) for f in manifest.sql_files.values()]
     for table, entry in entries:
         path = directory / entry.path
         if not path.is_file():

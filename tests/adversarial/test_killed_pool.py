@@ -63,12 +63,17 @@ def test_workers_die_with_a_killed_run(tmp_path: Path) -> None:
             time.sleep(0.2)
         assert not [w for w in workers if _alive(w)]
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        for worker in workers:       # never leave one behind, even when the test fails
-            if _alive(worker):
-                os.kill(worker, signal.SIGKILL)
+        reap(process, workers)
+
+
+def reap(process: subprocess.Popen[str], workers: set[int]) -> None:
+    """Never leave the run or one of its workers behind, even when the test fails."""
+    if process.poll() is None:
+        process.kill()
+        process.communicate()
+    for worker in workers:
+        if _alive(worker):
+            os.kill(worker, signal.SIGKILL)
 
 
 INTERRUPTED_WHILE_STARTING = """

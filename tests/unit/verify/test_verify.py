@@ -18,7 +18,7 @@ from anonymiser.verify import VerifyResult, redetect, verify_output
 from anonymiser.verify import model as m
 from anonymiser.verify.hashing import Hasher, compact, normalise, token_runs, value_hashes
 from anonymiser.verify.leakindex import strict_flags
-from anonymiser.write.manifest import ColumnMasking
+from anonymiser.write.manifest import ColumnMasking, file_entry
 from tests.unit.verify.builder import build_output
 
 
@@ -234,3 +234,36 @@ def test_a_kept_notes_column_naming_one_person_is_redetected(name: str, texts: l
     finding = redetect._named_in_notes(texts, column, get_engine("blank"))
     assert (finding is not None) == found
     assert finding is None or finding[0] == "PERSON"
+
+
+def test_sql_dumps_written_beside_the_verification_give_the_same_findings(tmp_path: Path) -> None:
+    """A run writes its SQL dumps while it verifies (``sql_dumps``): their files are checked last, yet the
+    findings are those of a check of every file at once, in the same order (a damaged table file, then the dumps'
+    files: one that differs from its entry, one missing)."""
+    built = build_output(tmp_path, drop_parent=True)
+    sql = built.directory / "sql"
+    sql.mkdir()
+    for dialect in ("mysql", "postgresql", "sqlite"):
+        (sql / f"{dialect}.sql").write_text(f"-- {dialect}\n", encoding="utf-8")
+    entries = {dialect: file_entry(built.directory, sql / f"{dialect}.sql") for dialect in ("mysql", "postgresql",
+                                                                                              "sqlite")}
+    (sql / "postgresql.sql").write_text("-- changed after its entry was made\n", encoding="utf-8")
+    (sql / "sqlite.sql").unlink()
+    engine = sa.create_engine(built.source_url)
+    calls: list[int] = []
+
+    def dumps_written() -> None:
+        calls.append(len(built.manifest.sql_files))
+        built.manifest.sql_files.update(entries)
+
+    try:
+        with engine.connect() as conn:
+            beside = verify_output(built.directory, built.manifest, source=conn, sql_dumps=dumps_written)
+            serial = verify_output(built.directory, built.manifest, source=conn)
+    finally:
+        engine.dispose()
+    assert calls == [0]
+    assert beside.model_dump(exclude={"verified_at"}) == serial.model_dump(exclude={"verified_at"})
+    files = [(f.table, f.message) for f in serial.failures if f.gate == "files"]
+    assert len(files) == 3 and files[0][0] == "customer" and "postgresql.sql" in files[1][1]
+    assert [f.gate for f in serial.failures][:3] == ["files"] * 3
