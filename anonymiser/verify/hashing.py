@@ -359,9 +359,8 @@ class Runs:
         sizes = np.cumsum(end - begin)
         bounds = np.searchsorted(sizes, np.arange(JOIN_BYTES, int(sizes[-1]), JOIN_BYTES), side="left")
         for lo, hi in zip([0, *bounds.tolist()], [*bounds.tolist(), len(which)], strict=True):
-            if hi > lo:
-                joined = pc.dictionary_encode(_slices(data, begin[lo:hi], end[lo:hi]))
-                out[lo:hi] = hasher.hash(joined.dictionary)[np.asarray(joined.indices, dtype=np.int64)]
+            if hi > lo:     # each hashed, repeats too: few repeat (demo: finding them cost more than it saved)
+                out[lo:hi] = hasher.hash(_slices(data, begin[lo:hi], end[lo:hi]))
         return out
 
     def with_digit(self, min_alnum: int = 0) -> np.ndarray:
