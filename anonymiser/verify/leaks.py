@@ -107,7 +107,7 @@ class SameRows:
 def scan(directory: Path, manifest: Manifest, conn: sa.Connection, source_schema: SchemaInfo,
          progress: Progress | None = None, jobs: int = 1) -> tuple[LeakScan, list[Failure]]:
     """``jobs``: processes searching the output (the findings do not depend on it); with 2 or more, the same-row
-    checks run in a forked process of their own while this one hashes the source."""
+    checks run in a forked process of their own while this one hashes the source and searches the output."""
     hasher = hashing.Hasher.ephemeral()
     found = manifest.detection.by_column()
     result = LeakScan(ran=True)
@@ -115,6 +115,7 @@ def scan(directory: Path, manifest: Manifest, conn: sa.Connection, source_schema
     targets = [target for table in tables for target in table.masked.values()]
     index = Index()
     same = SameRows()
+    hits: leaksearch.Hits = Counter()
     with _same_rows_beside(directory, manifest, conn, tables, hasher, jobs) as same_rows:
         for table in tables:
             if same_rows is None:   # here, one table at a time: its sets are released before it is hashed
@@ -122,18 +123,18 @@ def scan(directory: Path, manifest: Manifest, conn: sa.Connection, source_schema
             _hash_source_table(manifest, conn, table.info, table.masked, hasher, result, progress, table.documents)
             for position, target in enumerate(table.masked.values()):
                 index.add(table.offset + position, target)    # one table's sets at a time, then released
+        owned = np.bincount(index.owner, minlength=len(targets))
+        strict = np.bincount(index.owner[index.level > 0], minlength=len(targets))
+        for i, target in enumerate(targets):
+            target.stats.distinct_values, target.stats.strict_values = int(owned[i]), int(strict[i])
+        result.values_checked = len(index.hashes)
+        search = leaksearch.Search(directory, manifest, conn, source_schema, index, hasher, result, hits, found)
+        search.run(progress, jobs)    # the same-row checks may still run: a big table's take several reads
         if same_rows is not None:
             same = same_rows()
     for position in same.checked:
         targets[position].stats.same_row_checked = True
-    hits: leaksearch.Hits = Counter(same.hits)    # summarise sorts the hits: the order they come in is no matter
-    owned = np.bincount(index.owner, minlength=len(targets))
-    strict = np.bincount(index.owner[index.level > 0], minlength=len(targets))
-    for i, target in enumerate(targets):
-        target.stats.distinct_values, target.stats.strict_values = int(owned[i]), int(strict[i])
-    result.values_checked = len(index.hashes)
-    search = leaksearch.Search(directory, manifest, conn, source_schema, index, hasher, result, hits, found)
-    search.run(progress, jobs)
+    hits.update(same.hits)    # summarise sorts the hits: the order they come in is no matter
     return leaksearch.summarise(result, targets, hits)
 
 
@@ -167,8 +168,8 @@ def _masked_tables(manifest: Manifest, source_schema: SchemaInfo, found: dict[tu
 def _same_rows_beside(directory: Path, manifest: Manifest, conn: sa.Connection, tables: list[_Table],
                       hasher: hashing.Hasher, jobs: int) -> Iterator[Callable[[], SameRows] | None]:
     """The same-row checks of every table, run by a forked process on its own connection while the block
-    hashes the source (their reads and CPU overlap); None (the caller checks each table itself) with one job,
-    without fork, or when no other connection reads the same source (an in-memory SQLite database)."""
+    hashes the source and searches the output (their reads and CPU overlap); None (the caller checks each table
+    itself) with one job, without fork, or when no other connection reads the same source (in-memory SQLite)."""
     if jobs < 2 or not forked.can_fork() or not readable_elsewhere(conn) or \
             not any(aligned_key(manifest, t.info.name, list(t.info.primary_key)) for t in tables):
         yield None
