@@ -465,7 +465,6 @@ def _dumps(work: Path, manifest: Manifest, options: RunOptions, progress: Progre
 
     with beside(dump_all) as written:
         def record() -> None:
-            progress("SQL dump", 0, None)
             dumped, finished_at = written()
             for one in dumped:
                 _dumped(manifest, one, event)
@@ -475,7 +474,7 @@ def _dumps(work: Path, manifest: Manifest, options: RunOptions, progress: Progre
 
 
 def _no_progress(label: str, done: int, total: int | None, unit: str = "rows") -> None:
-    """A forked process does not draw on the terminal: the parent reports its work when it is done."""
+    """A forked process does not draw on the terminal: the parent reports its work when it is done (events)."""
 
 
 def _verify_and_report(work: Path, manifest: Manifest, conn: Any, progress: Progress, event: Event, jobs: int,
