@@ -105,3 +105,51 @@ def test_text_pieces_split_by_characters(monkeypatch: pytest.MonkeyPatch) -> Non
     assert [t for p in pieces for t in p.to_pylist()] == texts      # every text once, in order
     assert len(pieces) == 3
     assert pieces[0].to_pylist() == ["x" * 500]    # the long text is a third of the characters on its own
+
+
+TWO_TABLES = SchemaInfo(dialect="sqlite", tables={
+    name: TableInfo(name=name, primary_key=("id",), columns=(
+        ColumnInfo(name="id", kind="integer", sql_type="INTEGER"),
+        ColumnInfo(name="body", kind="string", sql_type="TEXT", length=length)))
+    for name, length in (("first_log", 12), ("second_log", None))
+})
+TWO_POLICY = """\
+version: 1
+tables:
+  first_log:
+    columns:
+      id: keep
+      body: {mask: free_text}
+  second_log:
+    columns:
+      id: keep
+      body: {mask: free_text}
+"""
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_table_ends_while_its_chunks_are_in_flight(jobs: int) -> None:
+    """The next table's chunks are submitted before the last ones of the table before it are finished (its text
+    cache already dropped): each table's texts are masked as its own chunks alone mask them, with that table's
+    length cut, whichever table saw a text first; a reader's large_string column too."""
+    plan = build_plan(parse_policy(TWO_POLICY, Path("p.yaml")), TWO_TABLES)
+    job = MaskJob(plan, KEY, finder)
+    texts = ["Aroha Ngata rang about the invoice", "Mere Whata", None, "", "Tama wrote back"]
+    chunks: list[tuple[str, pa.RecordBatch | None]] = []
+    for table in ("first_log", "second_log"):
+        for c in range(3):
+            bodies = [texts[(c + i) % len(texts)] for i in range(150)]
+            chunks.append((table, pa.record_batch({"id": pa.array(range(150), pa.int64()),
+                                                   "body": pa.array(bodies, pa.large_string())})))
+        chunks.append((table, None))
+    expected = [None if b is None else
+                mask_columns(b, plan.tables[t], KEY, job.out_schemas[t], [1], finder)[1] for t, b in chunks]
+    with MaskPool(job, jobs) as masking:
+        got = list(masking.masked(chunks))
+    assert [t for t, _ in got] == [t for t, _ in chunks]
+    for (_, batch), want in zip(got, expected, strict=True):
+        assert (batch is None) == (want is None)
+        if batch is not None:
+            assert batch.column(1).equals(want), "a masked text differs from masking its chunk alone"
+    first = {v for _, b in got[:3] if b is not None for v in b.column(1).to_pylist() if v}
+    assert max(len(v) for v in first) <= 12
