@@ -9,7 +9,7 @@ py=.venv/bin/python
 out=benchmarks/.work/remeasure
 mkdir -p "$out"
 declare -A commands=(
-  [vs_pynonymizer]="$py benchmarks/bench_vs_pynonymizer.py"
+  [vs_pynonymizer]="$py benchmarks/bench_vs_pynonymizer.py --repeat 3"
   [10m]="$py benchmarks/bench_10m.py"
   [mask]="$py benchmarks/bench_mask.py --rows 1000000 --baseline-rows 5000"
   [read]="$py benchmarks/bench_read.py"
