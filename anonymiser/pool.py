@@ -49,7 +49,9 @@ from anonymiser.source.read import arrow_schema
 IN_FLIGHT_PER_JOB = 2    # chunks queued per worker: enough to keep it busy, few enough to bound memory
 MIN_PIECE_ROWS = 2_000   # a chunk is split over the workers down to pieces of this size
 MIN_PIECE_CHARS = 50_000     # a chunk's new texts are split over the workers down to pieces of this size
-TEXT_CACHE_CHARS = 16_000_000   # masked texts remembered per column across a table's chunks (~70 MB at most)
+# Characters of texts remembered per column across a table's chunks: ~70 MB for ASCII text, up to ~2x that for
+# text with emoji (Python keeps those at 4 bytes a character).
+TEXT_CACHE_CHARS = 16_000_000
 
 
 def default_jobs() -> int:
