@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from pathlib import Path
 
 from anonymiser.report.ipp import ipp_rows
@@ -22,10 +23,23 @@ from anonymiser.report.model import (
     SubsetTable,
 )
 from anonymiser.report.risk import residual_risk
+from anonymiser.schema import ColumnInfo
 from anonymiser.subset.result import SubsetRecord
 from anonymiser.verify.leaks import METHOD as LEAK_METHOD
 from anonymiser.verify.model import VerifyResult
 from anonymiser.write.manifest import Manifest
+
+_QUOTED = re.compile(r"'(?:[^']|'')*'")
+
+
+def shown_type(column: ColumnInfo) -> str:
+    """The column's type as the inventory shows it: a MySQL ENUM or SET without its labels, which are values
+    (a column of people's names can be an ENUM of them), only how many there are."""
+    if column.kind in ("enum", "set") and "(" in column.sql_type:
+        name = column.sql_type.split("(", 1)[0].strip()
+        return f"{name}({len(_QUOTED.findall(column.sql_type))} labels)"
+    return column.sql_type
+
 
 _LABELS = {"direct_identifier": "direct identifier", "quasi_identifier": "quasi-identifier",
            "sensitive": "sensitive", "not_personal": "not personal"}
@@ -78,7 +92,7 @@ def inventory(manifest: Manifest, verify: VerifyResult) -> list[InventoryRow]:
             else:
                 status = "Not personal"
             rows.append(InventoryRow(
-                table=table, column=col.name, sql_type=col.sql_type, classification=_LABELS.get(classification,
+                table=table, column=col.name, sql_type=shown_type(col), classification=_LABELS.get(classification,
                                                                                              classification),
                 entity=finding.entity if finding else None,
                 detector=finding.detector if finding else ("policy" if masking else None),

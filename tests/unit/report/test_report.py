@@ -152,3 +152,16 @@ def test_a_remembered_secret_never_reaches_the_report_files(tmp_path: Path) -> N
     for name, text in _files(built.directory).items():
         assert secret not in text and secret[:20] not in text, name
         assert "owner ***" in text, name
+
+
+@pytest.mark.parametrize(("kind", "sql_type", "shown"), [
+    ("enum", "ENUM('Aroha Ngata','Mere O''Brien','x')", "ENUM(3 labels)"),
+    ("set", "SET('Tama','Hemi')", "SET(2 labels)"),
+    ("enum", "mood", "mood"),                      # a PostgreSQL enum: the type's name only
+    ("string", "VARCHAR(40)", "VARCHAR(40)"),
+])
+def test_the_inventory_shows_no_enum_label(kind: str, sql_type: str, shown: str) -> None:
+    from anonymiser.report.build import shown_type
+    from anonymiser.schema import ColumnInfo
+
+    assert shown_type(ColumnInfo(name="c", kind=kind, sql_type=sql_type)) == shown  # type: ignore[arg-type]
