@@ -96,6 +96,11 @@ def stop(executor: ProcessPoolExecutor) -> None:
     processes = list((executor._processes or {}).values())  # noqa: SLF001  # no public way to stop them
     executor.shutdown(wait=False, cancel_futures=True)
     _terminate(processes)
+    # A worker stopped half-way through sending a result leaves the executor's manager thread reading the rest
+    # for ever, and the interpreter's exit joins that thread (a failed run hung at exit). With the workers gone,
+    # closing this process's write end of the result pipe ends that read with EOF: the thread sees a broken pool.
+    with contextlib.suppress(AttributeError, OSError):
+        executor._result_queue._writer.close()  # type: ignore[attr-defined]  # noqa: SLF001
     # The executor's manager thread may start a replacement worker for one just stopped: stop those too.
     manager = getattr(executor, "_executor_manager_thread", None)
     if manager is not None:
