@@ -207,6 +207,7 @@ class _ColumnTexts:
 
     column: int
     encoded: pa.DictionaryArray
+    distinct: list[str]               # the dictionary's texts, in its order
     known: dict[str, str | None]      # masked by an earlier, finished chunk (copied: the cache may be cleared)
     pending: list[_NewTexts]          # masked by earlier chunks still in flight
     new: _NewTexts                    # masked for this chunk
@@ -284,7 +285,8 @@ class MaskPool:
         known: dict[str, str | None] = {}
         pending: dict[int, _NewTexts] = {}
         new: list[str] = []
-        for text in encoded.dictionary.to_pylist():
+        distinct = encoded.dictionary.to_pylist()
+        for text in distinct:
             if text in cache.done:
                 known[text] = cache.done[text]
             elif text in cache.pending:
@@ -298,7 +300,7 @@ class MaskPool:
                        for piece in self._text_pieces(new, encoded.dictionary.type)]
         owner = _NewTexts(new, futures)
         cache.pending.update(dict.fromkeys(new, owner))
-        return _ColumnTexts(column, encoded, known, list(pending.values()), owner)
+        return _ColumnTexts(column, encoded, distinct, known, list(pending.values()), owner)
 
     def _text_pieces(self, texts: list[str], kind: pa.DataType) -> list[pa.Array]:
         """``texts`` split over the workers by characters (a chunk's cost is its prose, not its row count)."""
@@ -334,7 +336,7 @@ class MaskPool:
             cache.done.update(new.masked)
             cache.chars += sum(len(t) for t in new.texts)
         lookups = [chunk.known, new.masked, *(owner.masked or {} for owner in chunk.pending)]
-        distinct = [_first(lookups, text) for text in chunk.encoded.dictionary.to_pylist()]
+        distinct = [_first(lookups, text) for text in chunk.distinct]
         if not distinct:
             return pa.nulls(len(chunk.encoded), pa.string())
         return pc.take(pa.array(distinct, pa.string()), chunk.encoded.indices)
