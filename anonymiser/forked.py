@@ -93,19 +93,28 @@ def _die_with(parent: int) -> None:
 
 def stop(executor: ProcessPoolExecutor) -> None:
     """Interrupted or failed: drop the queued work and stop the workers now rather than let them finish it."""
-    processes = list((executor._processes or {}).values())  # noqa: SLF001  # no public way to stop them
+    # shutdown() lets go of the executor's workers, queues and manager thread: taken first (no public way to stop
+    # them). The manager keeps the same dict of workers, and may yet start a replacement for one stopped.
+    internals: Any = executor
+    workers = internals._processes or {}  # noqa: SLF001
+    processes = list(workers.values())
+    calls, results = internals._call_queue, internals._result_queue  # noqa: SLF001
+    manager = internals._executor_manager_thread  # noqa: SLF001
     executor.shutdown(wait=False, cancel_futures=True)
+    # A call the pipe could not take whole leaves the queue's feeder thread blocked writing it; the exit must not
+    # wait for that thread (nothing queued is wanted any more).
+    if calls is not None:
+        calls.cancel_join_thread()
     _terminate(processes)
-    # A worker stopped half-way through sending a result leaves the executor's manager thread reading the rest
-    # for ever, and the interpreter's exit joins that thread (a failed run hung at exit). With the workers gone,
-    # closing this process's write end of the result pipe ends that read with EOF: the thread sees a broken pool.
-    with contextlib.suppress(AttributeError, OSError):
-        executor._result_queue._writer.close()  # type: ignore[attr-defined]  # noqa: SLF001
-    # The executor's manager thread may start a replacement worker for one just stopped: stop those too.
-    manager = getattr(executor, "_executor_manager_thread", None)
+    # A worker stopped half-way through sending a result leaves the manager thread reading the rest for ever, and
+    # the interpreter's exit joins that thread (a failed run hung at exit). With the workers gone, closing this
+    # process's write end of the result pipe ends that read with EOF: the thread sees a broken pool and ends.
+    if results is not None:
+        with contextlib.suppress(OSError):
+            results._writer.close()  # noqa: SLF001
     if manager is not None:
         manager.join(timeout=5)
-    _terminate([p for p in (executor._processes or {}).values() if p not in processes])  # noqa: SLF001
+    _terminate([p for p in workers.values() if p not in processes])
 
 
 def _terminate(processes: list[Any]) -> None:
