@@ -62,7 +62,7 @@ from anonymiser.source.read import DEFAULT_CHUNK_ROWS
 from anonymiser.subset import SubsetResult, compute_subset, virtual_foreign_keys
 from anonymiser.subset.check import subset_problems
 from anonymiser.verify import VerifyResult, verify_output
-from anonymiser.verify.model import MANIFEST_NOT_AUTHENTICATED, MANIFEST_TAMPERED
+from anonymiser.verify.model import MANIFEST_NOT_AUTHENTICATED, MANIFEST_TAMPERED, Failure
 from anonymiser.write.manifest import (
     ColumnMasking,
     FileEntry,
@@ -130,7 +130,7 @@ class RunResult:
     out_dir: Path
     manifest: Manifest
     passed: bool
-    failures: list[str]
+    failures: list[Failure]
 
 
 def _versions() -> dict[str, str]:
@@ -478,14 +478,13 @@ def _no_progress(label: str, done: int, total: int | None, unit: str = "rows") -
 
 
 def _verify_and_report(work: Path, manifest: Manifest, conn: Any, progress: Progress, event: Event, jobs: int,
-                       sql_dumps: Callable[[], None] | None = None) -> tuple[bool, list[str]]:
+                       sql_dumps: Callable[[], None] | None = None) -> tuple[bool, list[Failure]]:
     """``sql_dumps``: see ``verify_output``."""
     result = verify_output(work, manifest, source=conn, progress=progress, jobs=jobs, sql_dumps=sql_dumps)
     write_report(work, build_report(work, manifest, result))
-    failures = [f"{failure.reason}: {failure.message}" for failure in result.failures]
     event("verified", f"verification {'PASS' if result.passed else 'FAIL'}", passed=result.passed,
-          failures=len(failures))
-    return bool(result.passed), failures
+          failures=len(result.failures))
+    return bool(result.passed), list(result.failures)
 
 
 @dataclass

@@ -81,7 +81,8 @@ def _summary(result: RunResult) -> None:
     if console.json:
         console.result({"event": "finished", "out": str(result.out_dir), "verdict": verdict,
                           "tables": len(manifest.tables), "rows": rows, "key_id": manifest.key_id,
-                          "run_id": manifest.run_id, "failures": result.failures,
+                          "run_id": manifest.run_id,
+                          "failures": [f"{f.reason}: {f.message}" for f in result.failures],
                           "table_rows": {t: {"rows": e.rows, "source_rows": e.source_rows}
                                          for t, e in manifest.tables.items()}})
         return
@@ -93,5 +94,5 @@ def _summary(result: RunResult) -> None:
         console.out.print(f"Compliance report: {report}")
     colour = "green" if result.passed else "red"
     console.out.print(f"Verification: [bold {colour}]{verdict}[/]")
-    for failure in result.failures:
-        console.out.print(f"  - {failure}", markup=False)
+    for failure in result.failures:     # as `verify` lists them
+        console.out.print(f"  - [{failure.reason}] {failure.message}", markup=False)

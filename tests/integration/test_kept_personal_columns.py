@@ -54,3 +54,8 @@ def test_kept_credentials_photos_and_logins_fail_with_reasons(tmp_path: Path) ->
     for column in ("pw", "login_ref", "face"):
         assert (m.REDETECTED, column) in failed, failed
     assert all(column != "motto" for _, column in failed)
+    # The terminal lists each failure as `verify` does: "- [reason] message".
+    human = anonymiser("run", str(policy), "--source", f"sqlite:///{src}", "--out", str(tmp_path / "again"))
+    assert human.returncode == 1, human.stderr
+    listed = [line.strip() for line in human.stdout.splitlines() if line.strip().startswith("- [")]
+    assert listed == [f"- [{f['reason']}] {f['message']}" for f in report["verification"]["failures"]], human.stdout
