@@ -16,7 +16,6 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,19 +26,15 @@ from typing import Any
 from anonymiser import __version__
 from anonymiser.detect import detect_schema, draft_policy
 from anonymiser.detect.engine import get_engine
-from anonymiser.detect.known import KnownEntities
 from anonymiser.detect.model import DetectionResult
 from anonymiser.detect.recorded import detect_from_policy
-from anonymiser.detect.spans import KNOWN_STRATEGIES, find_spans, with_known
+from anonymiser.detect.spans import find_spans
 from anonymiser.detect.update import Update, missing_columns, update_policy
 from anonymiser.errors import ConfigError
-from anonymiser.forked import beside, can_fork
-from anonymiser.forked import pool as forked_pool
-from anonymiser.forked import stop as stop_pool
+from anonymiser.inputs import masking_inputs_ahead
 from anonymiser.mask.base import SpanFinder
 from anonymiser.mask.dictionaries import VERSION as dictionaries_version
 from anonymiser.mask.keys import DEMO_KEY, KEY_ENV, key_from_env, key_id
-from anonymiser.mask.pseudonym import PseudonymStrategy
 from anonymiser.mask.source_values import SourceValues
 from anonymiser.plan import Plan, build_plan
 from anonymiser.policy.load import LoadedPolicy
@@ -53,7 +48,6 @@ from anonymiser.source.connect import (
     connect,
     database_identity,
     normalise_url,
-    readable_elsewhere,
     resolve_source_url,
     safe_url,
 )
@@ -63,21 +57,21 @@ from anonymiser.subset import SubsetResult, compute_subset, virtual_foreign_keys
 from anonymiser.subset.check import subset_problems
 from anonymiser.verify import VerifyResult, verify_output
 from anonymiser.verify.model import MANIFEST_NOT_AUTHENTICATED, MANIFEST_TAMPERED, Failure
+from anonymiser.write.dumps import Event, sql_dumps
 from anonymiser.write.manifest import (
     ColumnMasking,
-    FileEntry,
     Manifest,
     SourceFingerprint,
     TableEntry,
     file_entry,
+    timestamp,
     without_zero_dates,
 )
 from anonymiser.write.outdir import OutputDir, private_files
 from anonymiser.write.parquet import TableWriter
 from anonymiser.write.signature import sign
-from anonymiser.write.sql import DIALECTS, write_dump
+from anonymiser.write.sql import DIALECTS
 
-Event = Callable[..., None]
 FORMATS = ("parquet", "sql")
 
 
@@ -144,10 +138,6 @@ def _versions() -> dict[str, str]:
     return versions
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 def prepare(conn: Any, loaded: LoadedPolicy) -> tuple[SchemaInfo, Plan]:
     """Introspect the source, add the policy's virtual FKs, and plan (raises on drift)."""
 
@@ -164,7 +154,7 @@ def prepare(conn: Any, loaded: LoadedPolicy) -> tuple[SchemaInfo, Plan]:
 
 def run(loaded: LoadedPolicy, options: RunOptions, *, progress: Progress, event: Event) -> RunResult:
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
-    started = _now()
+    started = timestamp()
     out = OutputDir(options.out_dir, run_id)
     out.check()   # before reading anything: a directory that is not ours is refused at once, untouched
     previous = out.previous_key_id()
@@ -180,7 +170,8 @@ def run(loaded: LoadedPolicy, options: RunOptions, *, progress: Progress, event:
         event("planned", f"policy covers all {sum(len(t.columns) for t in plan.tables.values())} columns of "
                          f"{len(plan.tables)} tables", tables=len(plan.tables))
         subset = _subset(conn, plan, loaded, progress)
-        with _masking_inputs_ahead(conn, reader, plan, subset, options, progress) as masking_inputs:
+        with masking_inputs_ahead(conn, reader, plan, subset, source_url=options.source_url, jobs=options.jobs,
+                                  chunk_rows=options.chunk_rows, progress=progress) as masking_inputs:
             detection = _detect(conn, plan.schema, loaded, options.detect_sample, progress)
             inputs = masking_inputs()
         try:
@@ -199,7 +190,7 @@ def run(loaded: LoadedPolicy, options: RunOptions, *, progress: Progress, event:
                 event("zero_dates_schema", note, as_warning=True)
             manifest.source.identity = database_identity(conn)
             manifest.write(work)
-            with _dumps(work, manifest, options, progress, event) as dumps_written:
+            with sql_dumps(work, manifest, options.dialects, options.jobs, progress, event) as dumps_written:
                 passed, failures = _verify_and_report(work, manifest, conn, progress, event, options.jobs,
                                                       dumps_written)
             sign(work, options.key, run_id=manifest.run_id, key_id=manifest.key_id)
@@ -220,112 +211,6 @@ def _detect(conn: Any, schema: SchemaInfo, loaded: LoadedPolicy, sample: int,
     """The policy's rules and the scan's recorded evidence; only columns the scan never judged are sampled."""
     return detect_from_policy(conn, schema, loaded, sample=sample, engine=get_engine,
                               progress=progress)
-
-
-def _masking_inputs(reader: SourceReader, plan: Plan, subset: Any, options: RunOptions,
-                    progress: Progress) -> tuple[SpanFinder, SourceValues]:
-    """The span finder (with the known entities when a column is free text) and the source values."""
-    return _with_known(*_read_masking_inputs(reader, plan, subset, options, progress))
-
-
-def _with_known(known: KnownEntities | None, values: SourceValues) -> tuple[SpanFinder, SourceValues]:
-    return (find_spans if known is None else with_known(known)), values
-
-
-def _read_masking_inputs(reader: SourceReader, plan: Plan, subset: Any, options: RunOptions,
-                         progress: Progress) -> tuple[KnownEntities | None, SourceValues]:
-    """What masking needs from the whole source before it starts, from one read of each table's columns
-    that need it (two when the table is subset: the index takes the kept rows, the source values all):
-
-    - the span finder: when a column is free text, it also finds the source values of every masked personal
-      column of the run (known entities), so notes that quote another table's people get exactly that
-      table's pseudonyms; the index keeps 12 bytes a value;
-    - every source value (all rows, not only the subset) of each column masked by a keyed fake, per domain:
-      a fake that equals one of them is drawn again (issue 12)."""
-    known = KnownEntities() if any(c.strategy.name == "free_text" for t in plan.tables.values()
-                                   for c in t.columns) else None
-    values = SourceValues()
-    read = 0
-    for name, table_plan in plan.tables.items():
-        row_filter = subset.filters.get(name)
-        wanted = [(c.column.name, KNOWN_STRATEGIES[c.strategy.name]) for c in table_plan.columns
-                  if c.strategy.name in KNOWN_STRATEGIES and getattr(c.strategy.params, "domain", None) is None]
-        if known is None or (row_filter is not None and row_filter.is_empty):
-            wanted = []
-        fakes = [c for c in table_plan.columns if isinstance(c.strategy, PseudonymStrategy)]
-        reads = [([n for n, _ in wanted], row_filter, wanted, []), ([c.column.name for c in fakes], None, [], fakes)]
-        if row_filter is None:    # one read serves both
-            reads = [(reads[0][0] + reads[1][0], None, wanted, fakes)]
-        for columns, rows, known_columns, fake_columns in reads:
-            if not columns:
-                continue
-            keep = set(columns) | set(table_plan.table.primary_key)
-            narrow = table_plan.table.model_copy(update={"columns": tuple(c for c in table_plan.table.columns
-                                                                           if c.name in keep)})
-            for batch in reader.read_table(narrow, row_filter=rows, chunk_rows=options.chunk_rows):
-                for column, entity in known_columns:
-                    assert known is not None
-                    known.add(entity, batch.column(column))
-                for c in fake_columns:
-                    strategy = c.strategy
-                    assert isinstance(strategy, PseudonymStrategy)
-                    values.add(strategy.domain, strategy.normaliser, batch.column(c.column.name))
-                if fake_columns:
-                    read += batch.num_rows
-                    progress(f"source values {name}", read, None)
-        if wanted and known is not None:
-            progress(f"known values {name}", known.values, None, "values")
-    if known is not None:
-        known.freeze()
-    values.freeze()
-    return known, values
-
-
-# The read-ahead saves the engine's load time (~1 s) whatever the size, and costs memory: its result crosses a pipe,
-# and bench_10m at 2M rows peaked 82 MiB higher with it (501 -> 583 MiB). Bigger sources are read in-process.
-READ_AHEAD_MAX_ROWS = 2_000_000
-_AHEAD: tuple[Plan, Any, RunOptions] | None = None    # what the forked reader of the masking inputs inherits
-
-
-def _read_ahead() -> tuple[KnownEntities | None, SourceValues]:
-    assert _AHEAD is not None, "the reader of the masking inputs needs the run it was forked with"
-    plan, subset, options = _AHEAD
-    with connect(options.source_url) as conn, SourceReader(conn) as reader:
-        return _read_masking_inputs(reader, plan, subset, options, lambda *args, **kwargs: None)
-
-
-@contextmanager
-def _masking_inputs_ahead(conn: Any, reader: SourceReader, plan: Plan, subset: Any, options: RunOptions,
-                          progress: Progress) -> Iterator[Callable[[], tuple[SpanFinder, SourceValues]]]:
-    """The masking inputs, read while this process goes on (detection loads its engine meanwhile): with
-    ``--jobs`` > 1 and a source another connection reads alike, by a forked process on its own connection, which
-    hands back the frozen index and source values (hashes only), when the tables hold at most
-    ``READ_AHEAD_MAX_ROWS`` rows. Else read here when asked for."""
-    global _AHEAD
-    rows = sum(subset.source_rows.get(name, 0) for name in plan.tables)
-    if options.jobs < 2 or not can_fork() or not readable_elsewhere(conn) or rows > READ_AHEAD_MAX_ROWS:
-        yield lambda: _masking_inputs(reader, plan, subset, options, progress)
-        return
-    _AHEAD = (plan, subset, options)
-    try:
-        executor = forked_pool(1)     # forks now: the process inherits _AHEAD
-    finally:
-        _AHEAD = None
-    pending: list[Future[tuple[KnownEntities | None, SourceValues]]] = []
-
-    def result() -> tuple[SpanFinder, SourceValues]:
-        progress("known values and source values", 0, None)
-        inputs = _with_known(*pending.pop().result())   # the future let go: it would keep them past masking
-        progress("known values and source values", 1, 1)
-        return inputs
-
-    try:   # the submit inside: an interrupt right after it must stop the reader, or the exit waits for its read
-        pending.append(executor.submit(_read_ahead))
-        yield result
-    except BaseException:
-        stop_pool(executor)       # interrupted or failed: the reader is stopped, not waited for
-        raise
-    executor.shutdown(wait=True)
 
 
 def _write_parquet(reader: SourceReader, plan: Plan, subset: Any, options: RunOptions, work: Path, progress: Progress,
@@ -421,60 +306,6 @@ def _user() -> str | None:
         return getpass.getuser()
     except (KeyError, OSError):
         return None
-
-
-Dumped = tuple[str, FileEntry, list[str]]    # dialect, its file, what does not carry over
-
-
-def _dump(work: Path, manifest: Manifest, dialect: str, progress: Progress) -> Dumped:
-    notes: list[str] = []
-    path = write_dump(work, manifest, dialect, progress=progress, warnings=notes)
-    return dialect, file_entry(work, path), notes
-
-
-def _dumped(manifest: Manifest, dumped: Dumped, event: Event) -> None:
-    dialect, entry, notes = dumped
-    manifest.sql_files[dialect] = entry
-    event("dump_written", f"SQL dump for {dialect} written", dialect=dialect)
-    if notes:   # one line: the list (table.column each) heads the script
-        event("dump_warnings", f"SQL dump for {dialect}: {len(notes)} warning(s) about what does not carry over "
-                               f"(types, defaults, views), listed at the top of sql/{dialect}.sql; the first: "
-                               f"{notes[0]}", as_warning=True, dialect=dialect, warnings=notes)
-
-
-def _finished(work: Path, manifest: Manifest, finished_at: str) -> None:
-    manifest.finished_at = finished_at
-    manifest.write(work)
-
-
-@contextmanager
-def _dumps(work: Path, manifest: Manifest, options: RunOptions, progress: Progress,
-           event: Event) -> Iterator[Callable[[], None] | None]:
-    """The SQL dumps, recorded in the manifest (then written with the time the output was finished). With
-    ``--jobs`` > 1, written by a forked process while the block verifies the output (it reads only the Parquet
-    files): the block gets the wait for them, which records them. Else written here, before the block."""
-    if options.jobs < 2 or not can_fork() or not options.dialects:
-        for dialect in options.dialects:
-            _dumped(manifest, _dump(work, manifest, dialect, progress), event)
-        _finished(work, manifest, _now())
-        yield None
-        return
-
-    def dump_all() -> tuple[list[Dumped], str]:
-        return [_dump(work, manifest, dialect, _no_progress) for dialect in options.dialects], _now()
-
-    with beside(dump_all) as written:
-        def record() -> None:
-            dumped, finished_at = written()
-            for one in dumped:
-                _dumped(manifest, one, event)
-            _finished(work, manifest, finished_at)
-
-        yield record
-
-
-def _no_progress(label: str, done: int, total: int | None, unit: str = "rows") -> None:
-    """A forked process does not draw on the terminal: the parent reports its work when it is done (events)."""
 
 
 def _verify_and_report(work: Path, manifest: Manifest, conn: Any, progress: Progress, event: Event, jobs: int,

@@ -34,16 +34,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_vs_pynonymizer as vs  # noqa: E402
 
 import anonymiser.detect.spans as spans  # noqa: E402
+import anonymiser.inputs as inputs  # noqa: E402
 import anonymiser.mask.strategies.free_text as free_text  # noqa: E402
 import anonymiser.pipeline as pipeline  # noqa: E402
 from anonymiser.cli.entry import main as cli  # noqa: E402
 from anonymiser.verify import integrity, leaks, leaksearch, outputs, redetect, risk  # noqa: E402
+from anonymiser.write import dumps  # noqa: E402
 
 PHASES: tuple[tuple[Any, str], ...] = (
     (pipeline, "prepare"), (pipeline, "_detect"),
     (pipeline, "get_engine"),   # inside _detect: the analyzer free-text masking needs, loaded once (cached after)
-    (pipeline, "_masking_inputs"),
-    (pipeline, "_write_parquet"), (free_text.FreeText, "mask"), (spans, "find_spans"), (pipeline, "write_dump"),
+    (inputs, "masking_inputs"),
+    (pipeline, "_write_parquet"), (free_text.FreeText, "mask"), (spans, "find_spans"), (dumps, "write_dump"),
     (pipeline, "_verify_and_report"),
     # inside _verify_and_report
     (outputs, "check_files"), (integrity, "check_foreign_keys"), (integrity, "check_unique"),

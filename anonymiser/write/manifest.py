@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,11 @@ from anonymiser.subset.result import SubsetRecord
 MANIFEST_VERSION = 2
 MANIFEST_NAME = "manifest.json"
 
+
+
+def timestamp() -> str:
+    """Now, as the manifest records times (UTC, to the second)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from anonymiser import pipeline
+from anonymiser import inputs as masking
 from anonymiser.detect.known import KnownEntities
 from anonymiser.mask.pseudonym import PseudonymStrategy
 from anonymiser.mask.source_values import SourceValues
@@ -63,10 +63,10 @@ def test_index_from_kept_rows_source_values_from_all(subset: bool, monkeypatch: 
     plan = build_plan(parse_policy(POLICY, Path("p.yaml")), SCHEMA)
     kept = RowFilter(columns=("id",), keys=pa.table({"id": [1]})) if subset else None
     built: list[KnownEntities] = []
-    monkeypatch.setattr(pipeline, "with_known", lambda known: built.append(known) or "finder")  # type: ignore[func-returns-value]
+    monkeypatch.setattr(masking, "with_known", lambda known: built.append(known) or "finder")  # type: ignore[func-returns-value]
     reader = Reader()
-    finder, values = pipeline._masking_inputs(reader, plan, SimpleNamespace(filters={"person": kept}),  # type: ignore[arg-type]
-                                              SimpleNamespace(chunk_rows=2), lambda *a, **k: None)  # type: ignore[arg-type]
+    finder, values = masking.masking_inputs(reader, plan, SimpleNamespace(filters={"person": kept}), 2,  # type: ignore[arg-type]
+                                            lambda *a, **k: None)
     assert finder == "finder"
     assert reader.reads == ([(("id", "full_name"), True), (("id", "full_name"), False)] if subset
                             else [(("id", "full_name"), False)])
@@ -91,12 +91,12 @@ def _quick_read() -> tuple[KnownEntities | None, SourceValues]:
 
 
 def _ahead(monkeypatch: pytest.MonkeyPatch, read: Callable[[], Any]) -> Any:
-    monkeypatch.setattr(pipeline, "_read_ahead", read)
+    monkeypatch.setattr(masking, "_read_ahead", read)
     conn = SimpleNamespace(dialect=SimpleNamespace(name="postgresql"))
     plan = build_plan(parse_policy(POLICY, Path("p.yaml")), SCHEMA)
     subset = SimpleNamespace(filters={}, source_rows={"person": 3})
-    return pipeline._masking_inputs_ahead(conn, Reader(), plan, subset,  # type: ignore[arg-type]
-                                          SimpleNamespace(jobs=2), lambda *a, **k: None)  # type: ignore[arg-type]
+    return masking.masking_inputs_ahead(conn, Reader(), plan, subset, source_url="postgresql://unused", jobs=2,  # type: ignore[arg-type]
+                                        chunk_rows=2, progress=lambda *a, **k: None)
 
 
 def test_inputs_read_ahead_by_a_forked_process(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -129,8 +129,8 @@ def test_a_failure_meanwhile_stops_the_reader_at_once(monkeypatch: pytest.Monkey
 
 def test_a_big_source_is_read_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """Above READ_AHEAD_MAX_ROWS the inputs are read here (the pipe would hold them twice), when asked for."""
-    monkeypatch.setattr(pipeline, "READ_AHEAD_MAX_ROWS", 2)
-    monkeypatch.setattr(pipeline, "_masking_inputs", lambda *args: ("finder", "values"))
+    monkeypatch.setattr(masking, "READ_AHEAD_MAX_ROWS", 2)
+    monkeypatch.setattr(masking, "masking_inputs", lambda *args: ("finder", "values"))
     before = set(multiprocessing.active_children())
     with _ahead(monkeypatch, _slow_read) as inputs:
         assert set(multiprocessing.active_children()) == before
