@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from concurrent.futures import Future
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -18,9 +18,8 @@ from anonymiser import forked
 from anonymiser.detect.model import ColumnFinding
 from anonymiser.lazy import lazy_import
 from anonymiser.progress import Progress
-from anonymiser.schema import SchemaInfo, TableInfo
+from anonymiser.schema import SchemaInfo
 from anonymiser.source.bulk import SourceReader
-from anonymiser.source.read import DEFAULT_CHUNK_ROWS
 from anonymiser.verify import hashing, outputs
 from anonymiser.verify.cells import Cells, distinct_cells
 from anonymiser.verify.leakindex import COMPACT_MIN, COMPOSITE, STRICT, Index, Target, aligned_key, is_free_text
@@ -29,7 +28,6 @@ from anonymiser.write.manifest import Manifest
 
 if TYPE_CHECKING:
     import pandas as pd
-    import sqlalchemy as sa
 else:
     pd = lazy_import("pandas")     # heavy: loaded on first use (see anonymiser/lazy.py)
 
@@ -37,13 +35,6 @@ else:
 # (output table, output column, owner target, kind, inside free text) -> count
 Hits = Counter[tuple[str, str, int, str, bool]]
 PROSE_MEAN_TOKENS = 4.0      # a string column whose cells average this many words is searched as text
-
-
-def read_source(conn: sa.Connection, table: TableInfo,
-                chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[pa.RecordBatch]:
-    """The source table's rows as the run reads them: in bulk where the source allows (PostgreSQL: ADBC)."""
-    with SourceReader(conn) as source:
-        yield from source.read_table(table, chunk_rows=chunk_rows)
 
 
 def _tally(hits: Hits, table: str, column: str, owner: np.ndarray, mask: np.ndarray, kind: str,
@@ -109,7 +100,7 @@ def _search_in_worker(table: str, part: outputs.Part) -> Found:
 class Search:
     directory: Path
     manifest: Manifest
-    conn: sa.Connection
+    source: SourceReader     # the source's rows as the run reads them (PostgreSQL: in bulk)
     source_schema: SchemaInfo
     index: Index
     hasher: hashing.Hasher
@@ -255,7 +246,7 @@ class Search:
             wanted = pending[pk].drop_duplicates()
             reader = info.model_copy(update={"columns": tuple(c for c in info.columns
                                                               if c.name in pk or c.name == column)})
-            for batch in read_source(self.conn, reader):
+            for batch in self.source.read_table(reader):
                 rows = batch.select(pk).to_pandas().reset_index().merge(wanted, on=pk)["index"].to_numpy()
                 if len(rows) == 0:
                     continue
