@@ -16,6 +16,7 @@ declare -A commands=(
   [free_text]="$py benchmarks/bench_free_text.py --repeat 3"
   [detect_speed]="$py benchmarks/bench_detect_speed.py --repeat 5"
   [run_phases]="$py benchmarks/bench_run_phases.py --jobs 2 --customers 75000"
+  [run_phases_j1]="$py benchmarks/bench_run_phases.py --jobs 1 --customers 75000"
   [known_entities]="$py benchmarks/bench_known_entities.py --values 10000000 --text-mb 10"
   [presidio_anonymizer]="$py benchmarks/bench_presidio_anonymizer.py --repeat 5"
   [remap_long]="$py benchmarks/bench_remap_long.py"
@@ -25,7 +26,7 @@ declare -A commands=(
   [leak_scan]="$py benchmarks/bench_leak_scan.py --jobs 2"
   [plugin_ready]="$py benchmarks/bench_plugin_ready.py --clones 10 --sessions 3"
 )
-order=(vs_pynonymizer run_phases 10m mask read leak_scan free_text detect_speed known_entities presidio_anonymizer remap_long dump_load subset detect
+order=(vs_pynonymizer run_phases run_phases_j1 10m mask read leak_scan free_text detect_speed known_entities presidio_anonymizer remap_long dump_load subset detect
        plugin_ready)
 [ $# -gt 0 ] && order=("$@")
 for name in "${order[@]}"; do
