@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,3 +54,23 @@ def northwind_sqlite(tmp_path: Path) -> str:
 def northwind_pg(pg_url: str) -> str:
     dbs.load_northwind_postgres(pg_url)
     return pg_url
+
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@pytest.fixture(autouse=True)
+def _signals_left_as_found() -> Iterator[None]:
+    """A test must leave this process's SIGINT and SIGTERM as it found them: ignored or blocked here, they
+    are ignored or blocked in every process a later test starts (a pytest session under test then cannot be
+    interrupted, and hangs). A test that changed them fails, naming what it left; they are restored."""
+    before = {s: signal.getsignal(s) for s in _SIGNALS}
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    yield
+    after = {s: signal.getsignal(s) for s in _SIGNALS}
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    for s, handler in before.items():
+        signal.signal(s, handler if handler is not None else signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    changed = {signal.Signals(s).name: str(after[s]) for s in _SIGNALS if after[s] != before[s]}
+    assert not changed and blocked == mask, f"the test left signal handlers {changed}, blocked {sorted(blocked)}"
