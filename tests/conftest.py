@@ -56,6 +56,14 @@ def northwind_pg(pg_url: str) -> str:
     return pg_url
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests run as from a terminal. A job a non-interactive shell starts in the background (``cmd &``: cron
+    wrappers, CI scripts) inherits SIGINT ignored, and so would every process a test starts: a test of what
+    Ctrl-C does then waits for ever (CI: the interrupted-session test of the pytest plugin)."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
