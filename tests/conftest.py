@@ -57,9 +57,9 @@ def northwind_pg(pg_url: str) -> str:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Tests run as from a terminal. A job a non-interactive shell starts in the background (``cmd &``: cron
-    wrappers, CI scripts) inherits SIGINT ignored, and so would every process a test starts: a test of what
-    Ctrl-C does then waits for ever (CI: the interrupted-session test of the pytest plugin)."""
+    """Tests run as from a terminal. A test run launched in the background by a non-interactive shell (``cmd &``,
+    as CI scripts do) can start with SIGINT ignored (a CI run showed it in an xdist worker: the notebook tests
+    found it so, and left Python's handler); every process a test started would inherit that."""
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 

@@ -124,10 +124,22 @@ def start_pytest(directory: Path, *args: str, basetemp: Path,
     full_env.pop("PYTHONDONTWRITEBYTECODE", None)
     full_env.update(env or {})
     # Plugins of our own dev tools (hypothesis, anyio) are not what a test team's venv holds.
-    command = [sys.executable, "-m", "pytest", "-p", "no:hypothesispytest", "-p", "no:anyio", "-p", "no:cacheprovider",
-               "-q", "--basetemp", str(basetemp), *args]
+    command = [sys.executable, "-c", _AS_FROM_A_TERMINAL, "-p", "no:hypothesispytest", "-p", "no:anyio",
+               "-p", "no:cacheprovider", "-q", "--basetemp", str(basetemp), *args]
     return subprocess.Popen(command, cwd=directory, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, start_new_session=True)
+
+
+# pytest started as a terminal starts it, whatever this process inherited: a test run launched in the background by
+# a non-interactive shell (`cmd &`, as CI scripts do) has SIGINT and SIGQUIT ignored, and a session started with
+# them ignored cannot be stopped by Ctrl-C (CI: the interrupted-session test waited for ever). The same process
+# (same pid, for killpg) then becomes pytest.
+_AS_FROM_A_TERMINAL = (
+    "import os, signal, sys\n"
+    "for signum in (signal.SIGINT, signal.SIGQUIT):\n"
+    "    signal.signal(signum, signal.SIG_DFL)\n"
+    "signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGQUIT})\n"
+    "os.execv(sys.executable, [sys.executable, '-m', 'pytest', *sys.argv[1:]])\n")
 
 
 def run_pytest(directory: Path, *args: str, basetemp: Path, env: dict[str, str] | None = None,
