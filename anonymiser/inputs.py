@@ -18,7 +18,7 @@ from anonymiser.mask.base import SpanFinder
 from anonymiser.mask.pseudonym import PseudonymStrategy
 from anonymiser.mask.source_values import SourceValues
 from anonymiser.plan import Plan
-from anonymiser.progress import Progress
+from anonymiser.progress import Progress, silent
 from anonymiser.source.bulk import SourceReader
 from anonymiser.source.connect import connect, readable_elsewhere
 
@@ -92,7 +92,7 @@ def _read_ahead() -> tuple[KnownEntities | None, SourceValues]:
     assert _AHEAD is not None, "the reader of the masking inputs needs the run it was forked with"
     plan, subset, source_url, chunk_rows = _AHEAD
     with connect(source_url) as conn, SourceReader(conn) as reader:
-        return _read_masking_inputs(reader, plan, subset, chunk_rows, lambda *args, **kwargs: None)
+        return _read_masking_inputs(reader, plan, subset, chunk_rows, silent)
 
 
 @contextmanager

@@ -39,7 +39,7 @@ from anonymiser.mask.source_values import SourceValues
 from anonymiser.plan import Plan, build_plan
 from anonymiser.policy.load import LoadedPolicy
 from anonymiser.pool import Chunk, MaskJob, MaskPool, analyzer_processes, default_jobs
-from anonymiser.progress import Progress
+from anonymiser.progress import Event, Progress
 from anonymiser.report import build_report, write_report
 from anonymiser.schema import SchemaInfo
 from anonymiser.source.bulk import SourceReader
@@ -57,7 +57,7 @@ from anonymiser.subset import SubsetResult, compute_subset, virtual_foreign_keys
 from anonymiser.subset.check import subset_problems
 from anonymiser.verify import VerifyResult, verify_output
 from anonymiser.verify.model import MANIFEST_NOT_AUTHENTICATED, MANIFEST_TAMPERED, Failure
-from anonymiser.write.dumps import Event, sql_dumps
+from anonymiser.write.dumps import sql_dumps
 from anonymiser.write.manifest import (
     ColumnMasking,
     Manifest,

@@ -27,7 +27,7 @@ from anonymiser.schema import ColumnInfo
 from anonymiser.subset.result import SubsetRecord
 from anonymiser.verify.leaks import METHOD as LEAK_METHOD
 from anonymiser.verify.model import VerifyResult
-from anonymiser.write.manifest import Manifest
+from anonymiser.write.manifest import Manifest, timestamp
 
 _QUOTED = re.compile(r"'(?:[^']|'')*'")
 
@@ -208,7 +208,7 @@ def build_report(directory: Path, manifest: Manifest, verify: VerifyResult) -> R
     for row in rows:
         counts[row.status] = counts.get(row.status, 0) + 1
     return Report(
-        generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        generated_at=timestamp(),
         title=f"Privacy compliance report: masked copy {manifest.run_id}",
         verdict="PASS" if verify.passed else "FAIL", summary=summary, pseudonymisation_notice=notice,
         verification=verify, provenance=provenance(manifest, subset), inventory=rows, status_counts=counts,

@@ -19,7 +19,6 @@ the verdict is FAIL with reason ``leak_scan_not_run``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -42,7 +41,7 @@ from anonymiser.verify.model import (
     UniqueCheck,
     VerifyResult,
 )
-from anonymiser.write.manifest import Manifest
+from anonymiser.write.manifest import Manifest, timestamp
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -148,7 +147,7 @@ def verify_output(directory: Path, manifest: Manifest, *, source: sa.Connection 
     if risk_outcome.accepted and risk_gate.status == "pass":
         risk_gate.status = "accepted"
     return VerifyResult(
-        verified_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        verified_at=timestamp(),
         source_checked=source is not None,
         passed=not failures,
         gates=gates,

@@ -8,11 +8,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from anonymiser.forked import beside, can_fork
-from anonymiser.progress import Progress
+from anonymiser.progress import Event, Progress, silent
 from anonymiser.write.manifest import FileEntry, Manifest, file_entry, timestamp
 from anonymiser.write.sql import write_dump
-
-Event = Callable[..., None]
 
 Dumped = tuple[str, FileEntry, list[str]]    # dialect, its file, what does not carry over
 
@@ -52,7 +50,7 @@ def sql_dumps(work: Path, manifest: Manifest, dialects: tuple[str, ...], jobs: i
         return
 
     def dump_all() -> tuple[list[Dumped], str]:
-        return [_dump(work, manifest, dialect, _no_progress) for dialect in dialects], timestamp()
+        return [_dump(work, manifest, dialect, silent) for dialect in dialects], timestamp()
 
     with beside(dump_all) as written:
         def record() -> None:
@@ -62,7 +60,3 @@ def sql_dumps(work: Path, manifest: Manifest, dialects: tuple[str, ...], jobs: i
             _finished(work, manifest, finished_at)
 
         yield record
-
-
-def _no_progress(label: str, done: int, total: int | None, unit: str = "rows") -> None:
-    """A forked process does not draw on the terminal: the parent reports its work when it is done (events)."""
