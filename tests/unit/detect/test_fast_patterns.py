@@ -4,8 +4,9 @@
   result objects, the schemeless-URL pattern confined to dotted runs with its domains grouped, e-mails
   validated once per domain): the same spans as each recognizer's own ``analyze``, in the same order,
   with the same scores.
-- Its phone matcher remembers what libphonenumber parsed a candidate to: the same matches as a fresh
-  ``PhoneNumberMatcher``, whatever it met before."""
+- Its phone matcher remembers what libphonenumber parsed a candidate to, and parses a plainly written number
+  (digits, single blanks or hyphens, a leading "+") itself: the same matches as a fresh ``PhoneNumberMatcher``,
+  whatever it met before."""
 
 from __future__ import annotations
 
@@ -103,6 +104,43 @@ def test_remembered_phone_numbers_match_as_libphonenumber_does() -> None:
                 text, "NZ", leniency=phonenumbers.Leniency.VALID)]
             assert [(s.start, s.end, text[s.start:s.end]) for s in numbers.find_phones(text)] == plain, text
     assert numbers._PARSED
+
+
+# Plainly written numbers around the turns libphonenumber's parse takes: trunk and international prefixes (NZ:
+# 00 and 0161), a country code written without "+", "+" with an unknown code, too short or long, neighbours
+# that void a match (letters, %, currency signs) or do not.
+_HEADS = ["+64", "+64 ", "+640", "+61 ", "+44 ", "+1 ", "+7", "+86", "+999", "+6", "+", "0", "00", "0161", "64",
+          "61", "1", "9", ""]
+_NEIGHBOURS = ["", " ", "x", "$", "%", "\u20ac", "\u00e9", "(", ")", "+", "a", "1", "\u03a9", "\n", ".", ",", "#"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.sampled_from(["NZ", "AU", "US", "GB", "IT", "DE", "AR", "MX", "BR", "JP"]), st.sampled_from(_NEIGHBOURS),
+       st.sampled_from(_HEADS), st.lists(st.text("0123456789", min_size=1, max_size=5), min_size=1, max_size=5),
+       st.sampled_from([" ", "-", "", "  ", ".", "/"]), st.sampled_from(_NEIGHBOURS))
+@example("NZ", " ", "0", ["21", "555", "1234"], " ", " ")
+@example("NZ", "", "+64 ", ["21", "986", "7413"], " ", ".")
+@example("NZ", "x", "0", ["21", "555", "1234"], " ", "")
+@example("NZ", "", "0161", ["2", "555", "1234"], "", "")
+@example("NZ", "", "64", ["21", "555", "1234"], "", "")
+@example("NZ", "", "+86-", ["12328"], "", " ")      # a national prefix that would leave nothing: not stripped
+@example("BR", "", "+86 ", ["12923"], "", " ")
+def test_plainly_written_phone_numbers_parse_as_libphonenumber_parses_them(
+        region: str, before: str, head: str, groups: list[str], separator: str, after: str) -> None:
+    numbers._PARSED.clear()
+    text = f"call {before}{head}{separator.join(groups)}{after} today"
+    plain = [(m.start, m.end, m.raw_string, m.number) for m in phonenumbers.PhoneNumberMatcher(
+        text, region, leniency=phonenumbers.Leniency.VALID)]
+    ours = [(m.start, m.end, m.raw_string, m.number) for m in numbers._MATCHER(
+        text, region, leniency=phonenumbers.Leniency.VALID)]
+    assert ours == plain
+
+
+@pytest.mark.parametrize("candidate", ["021 555 1234", "+64 21 986 7413", "09-379-0000", "+44 20 7946 0958"])
+def test_plainly_written_phone_numbers_take_the_short_parse(candidate: str) -> None:
+    number = numbers._plain_number(candidate, "NZ")
+    assert number is not numbers._SLOW
+    assert number == phonenumbers.parse(candidate, "NZ", keep_raw_input=True)
 
 
 @pytest.mark.parametrize("iban", ["GB82 WEST 1234 5698 7654 32", "GB82-WEST-1234-5698-7654-32",
