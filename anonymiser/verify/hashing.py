@@ -141,6 +141,52 @@ def _compacted(texts: pa.Array) -> pa.Array:
     return pc.replace_substring_regex(texts, pattern=r"[^\p{L}\p{N}]+", replacement="")
 
 
+def shape_keys(alnum: np.ndarray, digits: np.ndarray) -> np.ndarray:
+    """One int64 per compact form: its length in bytes and its ASCII digits (see ``compact_shapes``)."""
+    return (alnum.astype(np.int64) << np.int64(32)) | digits.astype(np.int64)
+
+
+def compact_shapes(compacted: pa.Array) -> np.ndarray:
+    """The distinct shapes of compact forms (``compact``'s output): a compact form can only equal one of the same
+    length and number of digits, which for an ASCII text are counted in its bytes without making its compact form
+    (``shaped_cells``, ``Runs.shaped``)."""
+    split = _utf8(compacted)
+    if split is None:
+        return np.empty(0, np.int64)
+    data, offsets = split
+    return np.unique(shape_keys(np.diff(offsets), _count_per_cell(data - np.uint8(0x30) < np.uint8(10), offsets)))
+
+
+def _shape_running(data: np.ndarray) -> np.ndarray:
+    """The shape (``shape_keys``) of the ASCII letters and digits in ``data[:i]``, for every ``i``: the shape of a
+    byte range is the difference of its ends' (for an ASCII text, the shape of its compact form)."""
+    digit = data - np.uint8(0x30) < np.uint8(10)
+    letter = (data | np.uint8(0x20)) - np.uint8(0x61) < np.uint8(26)
+    running = np.zeros(len(data) + 1, dtype=np.int64)
+    np.cumsum(((letter | digit).astype(np.int64) << np.int64(32)) | digit, out=running[1:])
+    return running
+
+
+def _with_shape(keys: np.ndarray, shapes: np.ndarray) -> np.ndarray:
+    if len(shapes) == 0:
+        return np.zeros(len(keys), dtype=bool)
+    return shapes[np.minimum(np.searchsorted(shapes, keys), len(shapes) - 1)] == keys
+
+
+def shaped_cells(texts: pa.Array, at: np.ndarray, shapes: np.ndarray) -> np.ndarray:
+    """Of the (normalised) cells at positions ``at``, those whose compact form may have one of ``shapes``: every
+    cell with characters other than ASCII, and the ASCII cells whose letters and digits have such a shape."""
+    split = _utf8(texts) if len(at) else None
+    if split is None:
+        return at
+    data, offsets = split
+    running = _shape_running(data)
+    keep = _with_shape(running[offsets[at + 1]] - running[offsets[at]], shapes)
+    if np.any(data >= 0x80):
+        keep |= _per_cell(data >= 0x80, offsets)[at]
+    return at[keep]
+
+
 def has_digit(texts: pa.Array) -> np.ndarray:
     r"""Per cell: holds a digit (``\p{N}``); null cells do not. ASCII digits are found in the bytes, the regex
     runs on the cells without one that hold other characters."""
@@ -362,6 +408,22 @@ class Runs:
             if hi > lo:     # each hashed, repeats too: few repeat (demo: finding them cost more than it saved)
                 out[lo:hi] = hasher.hash(_slices(data, begin[lo:hi], end[lo:hi]))
         return out
+
+    def shaped(self, which: np.ndarray, shapes: np.ndarray) -> np.ndarray:
+        """Of the runs at positions ``which``, those whose compact form may have one of ``shapes`` (see
+        ``shaped_cells``): a run's compact form is its words' compact forms joined, so its shape is their sum."""
+        split = _utf8(self.words) if len(which) else None
+        if split is None:
+            return which
+        data, offsets = split
+        starts = self.starts[which]     # a run's words are consecutive: so are their bytes
+        begin, end = offsets[starts], offsets[starts + self.lengths[which]]
+        running = _shape_running(data)
+        keep = _with_shape(running[end] - running[begin], shapes)
+        if np.any(data >= 0x80):      # a run with a word of other characters is kept
+            np.cumsum(data >= 0x80, out=running[1:])
+            keep |= running[end] > running[begin]
+        return which[keep]
 
     def with_digit(self, min_alnum: int = 0) -> np.ndarray:
         """Positions of the runs that contain a digit (only those can match a compact identifier form), and at

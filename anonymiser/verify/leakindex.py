@@ -107,6 +107,7 @@ class Target:
     stats: LeakColumn
     full: Distinct = field(default_factory=lambda: Distinct(flagged=True))   # flag: strict
     compact: Distinct = field(default_factory=Distinct)   # compact forms of strict values with a digit
+    shapes: list[np.ndarray] = field(default_factory=list)  # their ``hashing.compact_shapes``
 
 
 STRICT, COMPOSITE, LOOSE = 2, 1, 0   # levels: leak anywhere / leak in kept columns / coincidence
@@ -124,6 +125,7 @@ class Index:
     level: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))             # STRICT, COMPOSITE, LOOSE
     compact: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))         # sorted unique uint64
     compact_owner: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
+    compact_shapes: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))   # sorted unique
     _sieves: dict[str, tuple[np.ndarray, hashing.Sieve]] = field(default_factory=dict, repr=False, compare=False)
 
     def find(self, hashes: np.ndarray) -> np.ndarray:
@@ -159,6 +161,8 @@ class Index:
         self.level = level
         del full, levels
         self.compact, self.compact_owner, _ = _merge(self.compact, self.compact_owner, None, comp.hashes, owner, None)
+        self.compact_shapes = np.unique(np.concatenate([self.compact_shapes, *target.shapes]))
+        target.shapes = []
 
 
 def _merge(hashes: np.ndarray, owners: np.ndarray, levels: np.ndarray | None, new: np.ndarray, owner: int,

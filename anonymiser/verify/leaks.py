@@ -210,7 +210,9 @@ def _hash_source_table(manifest: Manifest, source: SourceReader, info: TableInfo
             if target.cls != "composite":
                 digits = strict & hashing.has_digit(text)
                 if digits.any():
-                    target.compact.add(hasher.hash(hashing.compact(text.filter(pa.array(digits)))))
+                    compacted = hashing.compact(text.filter(pa.array(digits)))
+                    target.compact.add(hasher.hash(compacted))
+                    target.shapes.append(hashing.compact_shapes(compacted))
         if progress:
             progress(f"leak scan: hashing {info.name}", done, manifest.tables[info.name].source_rows)
     result.source_rows_read += done

@@ -201,8 +201,9 @@ class Search:
     def _cells(self, found: Found, cells: Cells, table: str, column: str, kept: bool) -> None:
         found.cells += len(cells)
         text = cells.text
-        digit = np.flatnonzero(hashing.has_digit(text) & (hashing.alnum_bound(text) >= COMPACT_MIN)) \
-            if len(self.index.compact) else np.empty(0, np.int64)
+        digit = hashing.shaped_cells(text, np.flatnonzero(hashing.has_digit(text) & (hashing.alnum_bound(text) >=
+                                                                                     COMPACT_MIN)),
+                                     self.index.compact_shapes) if len(self.index.compact) else np.empty(0, np.int64)
         level, owner = _levels(self.index, hashing.value_hashes(self.hasher, text), digit,
                                lambda at: self.hasher.hash(hashing.compact(text.take(pa.array(at)))))
         leak = (level == STRICT) | ((level == COMPOSITE) & kept)
@@ -218,7 +219,8 @@ class Search:
         hashes, cells = runs.hashes, runs.cells
         weight = texts.weight[cells]
         found.ngrams += int(weight.sum())
-        digit = runs.with_digit(COMPACT_MIN) if len(self.index.compact) else np.empty(0, np.int64)
+        digit = runs.shaped(runs.with_digit(COMPACT_MIN), self.index.compact_shapes) if len(self.index.compact) \
+            else np.empty(0, np.int64)
         level, owner = _levels(self.index, hashes, digit, lambda at: runs.compact_hashes(self.hasher, at))
         composite = level == COMPOSITE
         pend = composite & (keys is not None)

@@ -99,3 +99,36 @@ def test_hashes_are_pandas_siphash_of_the_strings(kind: pa.DataType) -> None:
     expected = pd.util.hash_array(np.asarray(texts.to_pylist(), dtype=object), encoding="utf8",
                                   hash_key="0123456789abcdef", categorize=False)
     assert np.array_equal(Hasher("0123456789abcdef").hash(texts), expected)
+
+
+@pytest.mark.parametrize("seed", [21, 22, 23])
+def test_the_shape_filter_keeps_every_run_and_cell_a_compact_form_can_equal(seed: int) -> None:
+    """Runs and cells dropped by shape are exactly those whose compact form has none of the index's shapes, and
+    never one with characters other than ASCII (their counts say nothing)."""
+    rng = np.random.default_rng(seed)
+    texts = pc.drop_null(normalise(pa.array([t for t in _texts(seed, 600) if t] + [
+        "call 021 400 1037 or 0214001037", "ird 049-091-850, acct 12-3456-7890123-00", "é2 021 400 1037"])))
+    runs = token_runs(Hasher("0123456789abcdef"), texts)
+    words = runs.words.to_pylist()
+    spelt = [" ".join(words[s:s + n]) for s, n in zip(runs.starts.tolist(), runs.lengths.tolist(), strict=True)]
+    forms = compact(pa.array(spelt, pa.string())).to_pylist()
+    index = [forms[i] for i in rng.choice(len(forms), 40, replace=False)] + ["0214001037", "0490918 50"[:9]]
+    shapes = hashing.compact_shapes(pa.array(index, pa.string()))
+    assert np.array_equal(shapes, np.unique(shapes)) and len(shapes) >= 3
+
+    def digits(form: str) -> int:
+        return sum("0" <= c <= "9" for c in form)
+
+    def may_match(form: str, text: str) -> bool:
+        return not text.isascii() or any(len(form.encode()) == len(f.encode()) and digits(form) == digits(f)
+                                         for f in index)
+
+    which = np.arange(len(runs))
+    kept = set(runs.shaped(which, shapes).tolist())
+    expected = {i for i in range(len(runs)) if may_match(forms[i], spelt[i])}
+    assert kept == expected and 0 < len(kept) < len(runs)
+    assert all(i in kept for i in range(len(runs)) if forms[i] in index)
+    cells = texts.to_pylist()
+    cell_forms = compact(texts).to_pylist()
+    kept_cells = set(hashing.shaped_cells(texts, np.arange(len(cells)), shapes).tolist())
+    assert kept_cells == {i for i in range(len(cells)) if may_match(cell_forms[i], cells[i])}
