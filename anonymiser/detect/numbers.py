@@ -17,6 +17,7 @@ import re
 from typing import Any, NamedTuple
 
 import phonenumbers
+from phonenumbers import phonenumbermatcher, phonenumberutil
 
 # libphonenumber's metadata has more patterns than re's own cache holds: keep them compiled (~30% faster
 # matching; bounded by the metadata). A release without enable_pattern_cache recompiles as before.
@@ -160,10 +161,8 @@ def _plain_number(candidate: str, region: str) -> Any:
 
 def _plain_parts() -> tuple[Any, ...] | None:
     """libphonenumber's own steps ``_plain_number`` and ``_plain_match`` call; None when a release lacks one."""
+    util, matcher = phonenumberutil, phonenumbermatcher
     try:
-        from phonenumbers import phonenumbermatcher as matcher
-        from phonenumbers import phonenumberutil as util
-
         validation = util.ValidationResult
         keeps = frozenset({validation.TOO_SHORT, validation.IS_POSSIBLE_LOCAL_ONLY, validation.INVALID_LENGTH})
         for name in ("_extract_country_code", "_parse_prefix_as_idd", "re_compile", "_MIN_LENGTH_FOR_NSN",
@@ -172,7 +171,7 @@ def _plain_parts() -> tuple[Any, ...] | None:
             getattr(util, name)
         return (util, keeps, matcher._verify, matcher.PhoneNumberMatcher._is_invalid_punctuation_symbol,
                 matcher.PhoneNumberMatcher._is_latin_letter)
-    except (ImportError, AttributeError):
+    except AttributeError:
         return None
 
 

@@ -18,12 +18,14 @@ the verdict is FAIL with reason ``leak_scan_not_run``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import pyarrow as pa
 
+from anonymiser import forked
 from anonymiser.errors import DetectError
 from anonymiser.progress import Progress
 from anonymiser.source.introspect import introspect
@@ -59,10 +61,34 @@ def verify_output(directory: Path, manifest: Manifest, *, source: sa.Connection 
     """Run every gate on ``directory`` (an output written for ``manifest``); never raises on a failed gate.
 
     ``authenticate``: also check ``manifest.sig`` with ``key`` (``verify``; a run has just written it).
-    ``jobs``: processes searching the output for leaks (the findings do not depend on it).
+    ``jobs``: processes searching the output for leaks (the findings do not depend on it); with 2 or more, the
+    re-detection runs in a forked process of its own beside the other gates.
     ``sql_dumps``: the run's SQL dumps are being written beside the verification: called (it waits until they are
     written and in ``manifest.sql_files``) before their files are checked, last; the findings are the same."""
     directory = Path(directory)
+
+    def redetection() -> tuple[RedetectionSummary, list[Failure]]:
+        return redetect.redetect(directory, manifest)
+
+    with _beside(redetection, jobs) as redetected:
+        return _verify_output(directory, manifest, source=source, progress=progress, authenticate=authenticate,
+                              key=key, jobs=jobs, sql_dumps=sql_dumps, redetected=redetected)
+
+
+@contextmanager
+def _beside(check: Callable[[], T], jobs: int) -> Iterator[Callable[[], T]]:
+    """A check run by a forked process while the other gates run, when there are ``jobs`` > 1 (its result, or what
+    it raised, comes when asked for); else the check itself, run when asked for."""
+    if jobs < 2 or not forked.can_fork():
+        yield check
+        return
+    with forked.beside(check) as result:
+        yield result
+
+
+def _verify_output(directory: Path, manifest: Manifest, *, source: sa.Connection | None, progress: Progress | None,
+                   authenticate: bool, key: bytes | None, jobs: int, sql_dumps: Callable[[], None] | None,
+                   redetected: Callable[[], tuple[RedetectionSummary, list[Failure]]]) -> VerifyResult:
     failures: list[Failure] = []
     figures: dict[str, int | None] = {}
     assert sql_dumps is None or not authenticate, "a run's own verification is not authenticated"
@@ -119,8 +145,7 @@ def verify_output(directory: Path, manifest: Manifest, *, source: sa.Connection 
                                 message="no source connection: the leak scan and the drift check did not run"))
 
     try:
-        redetection, found = guard.run("redetection", lambda: redetect.redetect(directory, manifest),
-                                       RedetectionSummary(ran=False))
+        redetection, found = guard.run("redetection", redetected, RedetectionSummary(ran=False))
     except (DetectError, ImportError) as exc:   # no detector is no proof: the gate fails, it is not skipped
         why = exc.message if isinstance(exc, DetectError) else f"{type(exc).__name__}: {exc.name or 'a module'}"
         redetection, found = RedetectionSummary(ran=False), [Failure(

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 
+from anonymiser import forked
 from anonymiser.detect.engine import get_engine
 from anonymiser.errors import DetectError
 from anonymiser.mask import registry
@@ -21,13 +24,15 @@ from anonymiser.verify.leakindex import strict_flags
 from anonymiser.write.manifest import ColumnMasking, file_entry
 from tests.unit.verify.builder import build_output
 
+T = TypeVar("T")
 
-def _verify(tmp_path: Path, **faults: Any) -> VerifyResult:
+
+def _verify(tmp_path: Path, jobs: int = 1, **faults: Any) -> VerifyResult:
     built = build_output(tmp_path, **faults)
     engine = sa.create_engine(built.source_url)
     try:
         with engine.connect() as conn:
-            return verify_output(built.directory, built.manifest, source=conn)
+            return verify_output(built.directory, built.manifest, source=conn, jobs=jobs)
     finally:
         engine.dispose()
 
@@ -211,12 +216,33 @@ def test_a_run_of_words_hashes_as_the_value_it_spells(text: str) -> None:
     assert np.array_equal(runs.compact_hashes(hasher, digit), hasher.hash(compact(with_digit)))
 
 
-def test_missing_detector_fails_the_redetection_gate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_redetection_beside_the_other_gates_finds_what_it_finds_inline(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    forked_runs: list[str] = []
+    beside = forked.beside
+
+    def counted(function: Callable[[], T]) -> AbstractContextManager[Callable[[], T]]:
+        forked_runs.append(function.__qualname__)
+        return beside(function)
+
+    monkeypatch.setattr(forked, "beside", counted)
+    for jobs in (1, 2):
+        (tmp_path / str(jobs)).mkdir()
+    inline, apart = (_verify(tmp_path / str(jobs), jobs=jobs, keep_email=True) for jobs in (1, 2))
+    assert "verify_output.<locals>.redetection" in forked_runs
+    assert inline.redetection == apart.redetection and inline.redetection.ran
+    assert inline.failures == apart.failures
+    assert [(f.table, f.column) for f in apart.failures if f.reason == m.REDETECTED] == [("customer", "email")]
+
+
+@pytest.mark.parametrize("jobs", [1, 2], ids=["inline", "beside"])
+def test_missing_detector_fails_the_redetection_gate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     jobs: int) -> None:
     def no_engine(model: str | None = None) -> None:
         raise DetectError("the spaCy model 'x' is not installed")
 
     monkeypatch.setattr(redetect, "get_engine", no_engine)
-    result = _verify(tmp_path)
+    result = _verify(tmp_path, jobs=jobs)
     assert not result.passed
     assert [(f.reason, f.gate) for f in result.failures] == [(m.DETECTOR_UNAVAILABLE, "redetection")]
     assert {g.id: g.status for g in result.gates}["redetection"] == "fail"
