@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TypeVar
 
@@ -12,7 +10,6 @@ import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
 
-from anonymiser import forked
 from anonymiser.source.introspect import introspect
 from anonymiser.verify import cells, leaks, outputs
 from anonymiser.verify.model import Failure, LeakScan
@@ -32,20 +29,13 @@ def test_parts_read_apart_are_the_batches_read_in_a_row(tmp_path: Path, monkeypa
     assert [outputs.read_part(p, ["text"]) for p in parts] == list(read_batches(path, ["text"], 7))
 
 
-def test_findings_do_not_depend_on_the_number_of_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_findings_do_not_depend_on_the_number_of_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           forked_runs: list[str]) -> None:
     # Seeded faults: a real name and phone left in masked notes (a composite value pending its same-row check,
     # and a strict one), a real e-mail in a kept column, an unchanged date of birth; the rotated fake names
     # and cities make coincidences. Batches of 7 rows: every table is searched in several parts.
     built = build_output(tmp_path, leak_in_notes=True, email_in_kept=True, unchanged_dob=True)
     monkeypatch.setattr(outputs, "PART_ROWS", 7)
-    forked_runs: list[str] = []
-    beside = forked.beside
-
-    def counted(function: Callable[[], T]) -> AbstractContextManager[Callable[[], T]]:
-        forked_runs.append(function.__name__)
-        return beside(function)
-
-    monkeypatch.setattr(forked, "beside", counted)
     engine = sa.create_engine(built.source_url)
     try:
         with engine.connect() as conn:
@@ -54,7 +44,8 @@ def test_findings_do_not_depend_on_the_number_of_processes(tmp_path: Path, monke
     finally:
         engine.dispose()
     (one, one_failures), (three, three_failures) = scans[1], scans[3]
-    assert forked_runs == ["check_all"]     # with 3 jobs, the same-row checks ran in a process of their own
+    # With 3 jobs, the same-row checks ran in a process of their own.
+    assert forked_runs == ["_same_rows_beside.<locals>.check_all"]
     assert one.model_dump() == three.model_dump()
     assert one_failures == three_failures
     assert one.leaks > 0 and one.unchanged > 0 and one.coincidences > 0

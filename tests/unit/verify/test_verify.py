@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 
-from anonymiser import forked
 from anonymiser.detect.engine import get_engine
 from anonymiser.errors import DetectError
 from anonymiser.mask import registry
@@ -23,8 +20,6 @@ from anonymiser.verify.hashing import Hasher, compact, normalise, token_runs, va
 from anonymiser.verify.leakindex import strict_flags
 from anonymiser.write.manifest import ColumnMasking, file_entry
 from tests.unit.verify.builder import build_output
-
-T = TypeVar("T")
 
 
 def _verify(tmp_path: Path, jobs: int = 1, **faults: Any) -> VerifyResult:
@@ -217,15 +212,7 @@ def test_a_run_of_words_hashes_as_the_value_it_spells(text: str) -> None:
 
 
 def test_redetection_beside_the_other_gates_finds_what_it_finds_inline(tmp_path: Path,
-                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    forked_runs: list[str] = []
-    beside = forked.beside
-
-    def counted(function: Callable[[], T]) -> AbstractContextManager[Callable[[], T]]:
-        forked_runs.append(function.__qualname__)
-        return beside(function)
-
-    monkeypatch.setattr(forked, "beside", counted)
+                                                                        forked_runs: list[str]) -> None:
     for jobs in (1, 2):
         (tmp_path / str(jobs)).mkdir()
     inline, apart = (_verify(tmp_path / str(jobs), jobs=jobs, keep_email=True) for jobs in (1, 2))
