@@ -149,7 +149,7 @@ def shape_keys(alnum: np.ndarray, digits: np.ndarray) -> np.ndarray:
 def compact_shapes(compacted: pa.Array) -> np.ndarray:
     """The distinct shapes of compact forms (``compact``'s output): a compact form can only equal one of the same
     length and number of digits, which for an ASCII text are counted in its bytes without making its compact form
-    (``shaped_cells``, ``Runs.shaped``)."""
+    (``Runs.shaped``)."""
     split = _utf8(compacted)
     if split is None:
         return np.empty(0, np.int64)
@@ -171,20 +171,6 @@ def _with_shape(keys: np.ndarray, shapes: np.ndarray) -> np.ndarray:
     if len(shapes) == 0:
         return np.zeros(len(keys), dtype=bool)
     return shapes[np.minimum(np.searchsorted(shapes, keys), len(shapes) - 1)] == keys
-
-
-def shaped_cells(texts: pa.Array, at: np.ndarray, shapes: np.ndarray) -> np.ndarray:
-    """Of the (normalised) cells at positions ``at``, those whose compact form may have one of ``shapes``: every
-    cell with characters other than ASCII, and the ASCII cells whose letters and digits have such a shape."""
-    split = _utf8(texts) if len(at) else None
-    if split is None:
-        return at
-    data, offsets = split
-    running = _shape_running(data)
-    keep = _with_shape(running[offsets[at + 1]] - running[offsets[at]], shapes)
-    if np.any(data >= 0x80):
-        keep |= _per_cell(data >= 0x80, offsets)[at]
-    return at[keep]
 
 
 def has_digit(texts: pa.Array) -> np.ndarray:
@@ -410,8 +396,9 @@ class Runs:
         return out
 
     def shaped(self, which: np.ndarray, shapes: np.ndarray) -> np.ndarray:
-        """Of the runs at positions ``which``, those whose compact form may have one of ``shapes`` (see
-        ``shaped_cells``): a run's compact form is its words' compact forms joined, so its shape is their sum."""
+        """Of the runs at positions ``which``, those whose compact form may have one of ``shapes``: every run with a
+        character other than ASCII, and the ASCII runs whose letters and digits have such a shape (a run's compact
+        form is its words' compact forms joined)."""
         split = _utf8(self.words) if len(which) else None
         if split is None:
             return which

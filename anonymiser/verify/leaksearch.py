@@ -201,9 +201,8 @@ class Search:
     def _cells(self, found: Found, cells: Cells, table: str, column: str, kept: bool) -> None:
         found.cells += len(cells)
         text = cells.text
-        digit = hashing.shaped_cells(text, np.flatnonzero(hashing.has_digit(text) & (hashing.alnum_bound(text) >=
-                                                                                     COMPACT_MIN)),
-                                     self.index.compact_shapes) if len(self.index.compact) else np.empty(0, np.int64)
+        digit = np.flatnonzero(hashing.has_digit(text) & (hashing.alnum_bound(text) >= COMPACT_MIN)) \
+            if len(self.index.compact) else np.empty(0, np.int64)
         level, owner = _levels(self.index, hashing.value_hashes(self.hasher, text), digit,
                                lambda at: self.hasher.hash(hashing.compact(text.take(pa.array(at)))))
         leak = (level == STRICT) | ((level == COMPOSITE) & kept)
