@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 import phonenumbers
 from phonenumbers import phonenumbermatcher, phonenumberutil
+from phonenumbers.re_util import re_compile
 
 # libphonenumber's metadata has more patterns than re's own cache holds: keep them compiled (~30% faster
 # matching; bounded by the metadata). A release without enable_pattern_cache recompiles as before.
@@ -94,18 +95,19 @@ class _Matcher(phonenumbers.PhoneNumberMatcher):
         nothing; the neighbour checks, the parse's decisions from the metadata and the verification are
         libphonenumber's own."""
         region = self.preferred_region
-        if self.leniency != phonenumbers.Leniency.VALID or region is None or not _PLAIN.fullmatch(candidate):
+        if not _SHORT_PARSE or self.leniency != phonenumbers.Leniency.VALID or region is None or \
+                not _PLAIN.fullmatch(candidate):
             return _SLOW
         for neighbour, checked in ((before, candidate[0] != "+"), (after, True)):
             if checked and neighbour is not None and (
-                    _IS_INVALID_PUNCTUATION(neighbour) or _IS_LATIN_LETTER(neighbour)):
+                    self._is_invalid_punctuation_symbol(neighbour) or self._is_latin_letter(neighbour)):
                 return None
         number = _plain_number(candidate, region)
         if number is _SLOW:
             return _SLOW
-        if number is None or not _VERIFY(self.leniency, number, candidate, self):
+        if number is None or not phonenumbermatcher._verify(self.leniency, number, candidate, self):
             return None
-        number.country_code_source = _UNSPECIFIED       # as libphonenumber clears them on a match
+        number.country_code_source = phonenumbers.CountryCodeSource.UNSPECIFIED   # as libphonenumber clears them
         number.raw_input = None
         number.preferred_domestic_carrier_code = None
         return phonenumbers.PhoneNumberMatch(offset, candidate, number)
@@ -126,61 +128,51 @@ def _plain_number(candidate: str, region: str) -> Any:
     starting with an international prefix or the region's country code, a country code not recognised)."""
     digits = candidate.replace(" ", "").replace("-", "")
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region, None)
-    if metadata is None or len(digits) < 3 or len(candidate) > _util._MAX_INPUT_STRING_LENGTH:
+    if metadata is None or len(digits) < 3 or len(candidate) > phonenumberutil._MAX_INPUT_STRING_LENGTH:
         return _SLOW
     number = phonenumbers.PhoneNumber(raw_input=candidate)
+    code: int | None
     if candidate[0] == "+":
-        code, national = _util._extract_country_code(digits[1:])
-        if code == 0 or len(digits) - 1 <= _util._MIN_LENGTH_FOR_NSN:
+        code, national = phonenumberutil._extract_country_code(digits[1:])
+        if code == 0 or len(digits) - 1 <= phonenumberutil._MIN_LENGTH_FOR_NSN:
             return _SLOW
         number.country_code_source = phonenumbers.CountryCodeSource.FROM_NUMBER_WITH_PLUS_SIGN
         number_region = phonenumbers.region_code_for_country_code(code)
         if number_region != region:
             metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(code, number_region)
     else:
-        idd = metadata.international_prefix
-        if (idd is not None and _util._parse_prefix_as_idd(_util.re_compile(idd), digits)[0]) or \
-                digits.startswith(str(metadata.country_code)):
+        idd, code = metadata.international_prefix, metadata.country_code
+        if code is None or (idd is not None and phonenumberutil._parse_prefix_as_idd(re_compile(idd), digits)[0]) or \
+                digits.startswith(str(code)):
             return _SLOW
         number.country_code_source = phonenumbers.CountryCodeSource.FROM_DEFAULT_COUNTRY
-        code, national = metadata.country_code, digits
+        national = digits
+    if metadata is None:    # parse asserts it: a recognised country code has metadata
+        return _SLOW
     number.country_code = code
-    if len(national) < _util._MIN_LENGTH_FOR_NSN:
+    if len(national) < phonenumberutil._MIN_LENGTH_FOR_NSN:
         return None
-    carrier, stripped, _ = _util._maybe_strip_national_prefix_carrier_code(national, metadata)
-    if _util._test_number_length(stripped, metadata) not in _KEEPS_PREFIX:
+    carrier, stripped, _ = phonenumberutil._maybe_strip_national_prefix_carrier_code(national, metadata)
+    if phonenumberutil._test_number_length(stripped, metadata) not in _KEEPS_PREFIX:
         national = stripped
         if carrier:
             number.preferred_domestic_carrier_code = carrier
-    if len(national) > _util._MAX_LENGTH_FOR_NSN:
+    if len(national) > phonenumberutil._MAX_LENGTH_FOR_NSN:
         return None
-    _util._set_italian_leading_zeros_for_phone_number(national, number)
+    phonenumberutil._set_italian_leading_zeros_for_phone_number(national, number)
     number.national_number = int(national)
     return number
 
 
-def _plain_parts() -> tuple[Any, ...] | None:
-    """libphonenumber's own steps ``_plain_number`` and ``_plain_match`` call; None when a release lacks one."""
-    util, matcher = phonenumberutil, phonenumbermatcher
-    try:
-        validation = util.ValidationResult
-        keeps = frozenset({validation.TOO_SHORT, validation.IS_POSSIBLE_LOCAL_ONLY, validation.INVALID_LENGTH})
-        for name in ("_extract_country_code", "_parse_prefix_as_idd", "re_compile", "_MIN_LENGTH_FOR_NSN",
-                     "_MAX_LENGTH_FOR_NSN", "_MAX_INPUT_STRING_LENGTH", "_maybe_strip_national_prefix_carrier_code",
-                     "_test_number_length", "_set_italian_leading_zeros_for_phone_number"):
-            getattr(util, name)
-        return (util, keeps, matcher._verify, matcher.PhoneNumberMatcher._is_invalid_punctuation_symbol,
-                matcher.PhoneNumberMatcher._is_latin_letter)
-    except AttributeError:
-        return None
-
-
-_PARTS = _plain_parts()
-if _PARTS is not None:
-    _util, _KEEPS_PREFIX, _VERIFY, _IS_INVALID_PUNCTUATION, _IS_LATIN_LETTER = _PARTS
-    _UNSPECIFIED = phonenumbers.CountryCodeSource.UNSPECIFIED
-else:       # a release without them: every candidate goes to libphonenumber
-    _PLAIN = re.compile(r"(?!)")
+# libphonenumber's private steps the short parse calls, checked once: a release without one of them parses every
+# candidate itself.
+_SHORT_PARSE = hasattr(phonenumbermatcher, "_verify") and all(hasattr(phonenumberutil, name) for name in (
+    "ValidationResult", "_extract_country_code", "_parse_prefix_as_idd", "_MIN_LENGTH_FOR_NSN",
+    "_MAX_LENGTH_FOR_NSN", "_MAX_INPUT_STRING_LENGTH", "_maybe_strip_national_prefix_carrier_code",
+    "_test_number_length", "_set_italian_leading_zeros_for_phone_number"))
+# What the number left after the national prefix can be for parse to keep the prefix on.
+_KEEPS_PREFIX = frozenset({getattr(phonenumberutil.ValidationResult, name) for name in (
+    "TOO_SHORT", "IS_POSSIBLE_LOCAL_ONLY", "INVALID_LENGTH")}) if _SHORT_PARSE else frozenset()
 # The private method this relies on is checked once; a phonenumbers without it gets the plain matcher.
 _MATCHER: type[phonenumbers.PhoneNumberMatcher] = (
     _Matcher if callable(getattr(phonenumbers.PhoneNumberMatcher, "_parse_and_verify", None))
