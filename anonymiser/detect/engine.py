@@ -40,7 +40,7 @@ _DROPPED = ("PhoneRecognizer", "CreditCardRecognizer", "DateRecognizer", "UsLice
 class Engine:
     analyzer: AnalyzerEngine
     model: str                  # package name, path, or BLANK_LABEL
-    spec: str                   # what get_engine was asked for ("" = automatic), to rebuild it in workers
+    spec: str                   # the choice after the environment ("" = automatic), to rebuild it in workers
     has_ner: bool
     recognizers: tuple[str, ...] = field(default=())
     _by_entities: dict[tuple[str, ...], list[tuple[Any, list[str]]]] = field(default_factory=dict, compare=False,
@@ -143,12 +143,13 @@ def _load_spacy(spec: str) -> tuple[Any, str]:
 
 
 def get_engine(model: str | None = None) -> Engine:
-    """The process-wide analyzer for ``model`` (None/"" = automatic choice): built once per process.
+    """The process-wide analyzer for ``model`` (None/"" = the environment's or automatic choice).
 
-    ``None`` and ``""`` share one cache entry, so a forked worker asking for ``engine.spec`` finds the
-    engine its parent built instead of building a second one.
+    The cache is keyed by the choice after the environment is read: ``None`` and ``""`` share the entry
+    of whatever ``ANONYMISER_SPACY_MODEL`` names now, so a forked worker asking for ``engine.spec``
+    finds the engine its parent built, and changing the variable never returns a stale engine.
     """
-    return _engine(model or "")
+    return _engine(model or os.environ.get(SPACY_MODEL_ENV, "").strip())
 
 
 @functools.lru_cache(maxsize=4)

@@ -57,6 +57,16 @@ def test_installed_small_model_is_preferred_and_finds_names(monkeypatch: pytest.
     assert any(h.entity == "PERSON" for h in hits)
 
 
+def test_automatic_choice_follows_the_environment_not_an_earlier_cached_engine(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An engine cached while the variable said "blank" is not returned once it is unset (CI saw this)."""
+    monkeypatch.setenv(SPACY_MODEL_ENV, "blank")
+    assert get_engine().model == BLANK_LABEL
+    monkeypatch.delenv(SPACY_MODEL_ENV)
+    assert get_engine().model == installed_models()[0]
+    assert get_engine(None) is get_engine("")
+
+
 @pytest.mark.parametrize(("setting", "expected"), [("blank", BLANK_LABEL), (SMALL_MODEL, SMALL_MODEL)],
                          ids=["env-blank", "env-model"])
 def test_model_chosen_by_environment(monkeypatch: pytest.MonkeyPatch, setting: str, expected: str) -> None:
