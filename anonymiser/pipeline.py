@@ -53,6 +53,7 @@ from anonymiser.source.connect import (
 )
 from anonymiser.source.introspect import introspect, schemas_with_tables
 from anonymiser.source.read import DEFAULT_CHUNK_ROWS
+from anonymiser.source.snapshot import shared_snapshot
 from anonymiser.subset import SubsetResult, compute_subset, virtual_foreign_keys
 from anonymiser.subset.check import subset_problems
 from anonymiser.verify import VerifyResult, verify_output
@@ -164,6 +165,7 @@ def run(loaded: LoadedPolicy, options: RunOptions, *, progress: Progress, event:
                              "different keys do not join)", as_warning=True, previous_key_id=previous,
               key_id=key_id(options.key))
     with private_files(), analyzer_processes(options.jobs), connect(options.source_url) as conn, \
+            shared_snapshot(conn, lambda why: event("no_snapshot", why, as_warning=True)), \
             SourceReader(conn) as reader:
         schema, plan = prepare(conn, loaded)
         warn_outside_foreign_keys(schema, event)
@@ -334,7 +336,7 @@ def signing_key(manifest: Manifest) -> bytes | None:
 
 
 def reverify(directory: Path, manifest: Manifest, source_url: str | None, *, progress: Progress,
-             jobs: int | None = None) -> ReverifyResult:
+             jobs: int | None = None, event: Event | None = None) -> ReverifyResult:
     """``verify``: every gate again against the source, the signature checked, the report rewritten and,
     when the output is authentic, signed again. Without a source, the gates that need it (leak scan,
     drift) do not run and the report is left as it is: a partial check never replaces the run's verdict.
@@ -343,7 +345,8 @@ def reverify(directory: Path, manifest: Manifest, source_url: str | None, *, pro
     if source_url is None:
         result = verify_output(directory, manifest, source=None, progress=progress, authenticate=True, key=key)
         return ReverifyResult(result=result, report_html=None, signed=False)
-    with connect(source_url) as conn:
+    warn = (lambda why: event("no_snapshot", why, as_warning=True)) if event is not None else (lambda why: None)
+    with connect(source_url) as conn, shared_snapshot(conn, warn):
         result = verify_output(directory, manifest, source=conn, progress=progress, authenticate=True, key=key,
                                jobs=jobs or default_jobs())
     authentic = key is not None and not any(f.reason in (MANIFEST_TAMPERED, MANIFEST_NOT_AUTHENTICATED)

@@ -61,7 +61,7 @@ def command(
                       f"({SKIPPED_WHY}); the report is left as the run wrote it", as_warning=True,
                       skipped=list(NEEDS_SOURCE))
     with console.progress() as progress:
-        done = reverify(directory, manifest, url, progress=progress, jobs=jobs)
+        done = reverify(directory, manifest, url, progress=progress, jobs=jobs, event=console.event)
     result = done.result
     failures = [f for f in result.failures if url is not None or f.reason != NOT_VERIFIED]
     skipped = list(NEEDS_SOURCE) if url is None else []

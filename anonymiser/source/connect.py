@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from anonymiser.errors import ConfigError, SourceError, TargetError
 from anonymiser.redact import db_error_text, remember_url, repair_url, safe_url, scrub_db_message
+from anonymiser.source.snapshot import follow_snapshot
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -72,6 +73,7 @@ def create_engine(url: str, *, role: str = "source") -> sa.Engine:
         raise error(f"the driver for {safe_url(url)} is not installed ({exc.name})") from None
     if role == "source":
         sa.event.listen(engine, "connect", _read_only)
+        follow_snapshot(engine)   # a forked reader's own engine reads the run's snapshot too
     return engine
 
 
