@@ -9,6 +9,7 @@ the masking strategy (with options) a reviewer would most likely choose.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -17,12 +18,20 @@ from anonymiser.schema import ColumnInfo, TableInfo
 Classification = Literal["direct_identifier", "quasi_identifier", "sensitive", "not_personal"]
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=[0-9])")
-_SPLIT = re.compile(r"[^A-Za-z0-9]+")
+_SPLIT = re.compile(r"[\W_]+")   # any letter or digit of any script is part of a word
+
+
+def _without_marks(name: str) -> str:
+    """Letters with diacritics as their base letters ("whānau" → "whanau"): a macron must not split a word."""
+    if name.isascii():
+        return name
+    return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
 
 
 def words(name: str) -> list[str]:
-    """``BillingPostalCode`` → ["billing", "postal", "code"]; ``ird_number`` → ["ird", "number"]."""
-    return [w.lower() for part in _SPLIT.split(name) for w in _CAMEL.split(part) if w]
+    """``BillingPostalCode`` → ["billing", "postal", "code"]; ``ird_number`` → ["ird", "number"];
+    ``ingoa_whānau`` → ["ingoa", "whanau"]."""
+    return [w.lower() for part in _SPLIT.split(_without_marks(name)) for w in _CAMEL.split(part) if w]
 
 
 def normalised(name: str) -> str:
@@ -82,9 +91,11 @@ NAME_RULES: tuple[NameRule, ...] = (
     _rule(r"ssn|social_security(?:_number)?", "US_SSN", "direct_identifier", "hash"),
     _rule(r"(?:mobile|cell|home|work|office|contact|day|evening)?_?(?:phone|telephone|tel|mobile|cell|fax|msisdn|"
           r"landline)(?:_?(?:no|num|number))?", "PHONE_NUMBER", "direct_identifier", "phone"),
-    _rule(r"(?:first|given|fore|christian|middle)_?names?|fname|forename", "PERSON", "direct_identifier",
+    # Te reo Māori as well: "ingoa" is a name, "ingoa tuatahi" a first name, "ingoa whānau" a family name.
+    _rule(r"(?:first|given|fore|christian|middle)_?names?|fname|forename|ingoa_tuatahi", "PERSON", "direct_identifier",
           "first_name", kinds=_TEXTUAL),
-    _rule(r"(?:last|family|sur)_?names?|surname|lname", "PERSON", "direct_identifier", "last_name", kinds=_TEXTUAL),
+    _rule(r"(?:last|family|sur|whanau)_?names?|surname|lname|ingoa_whanau", "PERSON", "direct_identifier",
+          "last_name", kinds=_TEXTUAL),
     _rule(r"(?:full|contact|person|customer|client|employee|patient|display|real|account_holder|holder|"
           r"emergency_contact|next_of_kin|recipient|member|student|staff|user)_name|full_?name|nick_?name",
           "PERSON", "direct_identifier", "person_name", kinds=_TEXTUAL),
@@ -160,7 +171,7 @@ def match_name(table: TableInfo, column: ColumnInfo) -> NameRule | None:
             continue
         if rule.pattern.search(name):
             return rule
-    if name == "name" and column.kind in _TEXTUAL and PERSON_TABLES.search(normalised(table.name)):
+    if name in ("name", "ingoa") and column.kind in _TEXTUAL and PERSON_TABLES.search(normalised(table.name)):
         return NameRule(re.compile("name"), "PERSON", "direct_identifier", "person_name")
     if column.kind == "binary" and _GENERIC_IMAGE.search(name) and PERSON_TABLES.search(normalised(table.name)):
         return _PERSON_IMAGE

@@ -12,7 +12,8 @@ from anonymiser.schema import ColumnInfo, ColumnKind, TableInfo
 @pytest.mark.parametrize(("name", "expected"), [
     ("FirstName", "first_name"), ("first_name", "first_name"), ("firstName", "first_name"),
     ("FIRST_NAME", "first_name"), ("BillingPostalCode", "billing_postal_code"), ("IPAddress", "ip_address"),
-    ("address2", "address_2"), ("Order Details", "order_details"),
+    ("address2", "address_2"), ("Order Details", "order_details"), ("whānau_name", "whanau_name"),
+    ("IngoaWhānau", "ingoa_whanau"), ("Straße", "straße"), ("名前", "名前"), ("prénom", "prenom"),
 ], ids=lambda v: str(v))
 def test_normalised(name: str, expected: str) -> None:
     assert normalised(name) == expected
@@ -26,6 +27,11 @@ CASES: list[tuple[str, str, ColumnKind, str]] = [
     ("customer", "given_name", "string", "first_name"),
     ("customer", "surname", "string", "last_name"),
     ("customer", "LastName", "string", "last_name"),
+    ("customer", "whānau_name", "string", "last_name"),
+    ("customer", "ingoa_whānau", "string", "last_name"),
+    ("customer", "ingoa_tuatahi", "string", "first_name"),
+    ("customer", "ingoa", "string", "person_name"),
+    ("iwi", "ingoa", "string", "keep"),
     ("customer", "ContactName", "string", "person_name"),
     ("customer", "name", "string", "person_name"),
     ("genre", "name", "string", "keep"),
