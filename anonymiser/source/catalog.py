@@ -408,6 +408,40 @@ _MY_CHECKS = """
 SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS
 WHERE CONSTRAINT_SCHEMA = DATABASE() ORDER BY TABLE_NAME, CONSTRAINT_NAME
 """
+def _with_recovered_labels(conn: sa.Connection, table: TableInfo) -> TableInfo:
+    """ENUM and SET labels the catalogue cannot print. MariaDB shows the column definitions in utf8mb3, so a label
+    with a character outside it (an emoji) reads '?' there, while the rows hold it whole: written back so, the
+    copy would not load. The labels the rows use are read from them (an ENUM value with its position, a SET
+    value with its bits). MariaDB refuses two such labels in one column (they compare equal as '?'), so one
+    no row uses stays '?', a label the copy's rows never need."""
+    import sqlalchemy as sa  # heavy (~0.3 s): imported on first use
+
+    def quote(identifier: str) -> str:
+        return "`" + identifier.replace("`", "``") + "`"
+
+    columns = []
+    for column in table.columns:
+        if column.kind not in ("enum", "set") or not any("?" in m for m in column.members):
+            columns.append(column)
+            continue
+        found: dict[int, str] = {}
+        rows = conn.execute(sa.text(f"SELECT DISTINCT {quote(column.name)} + 0, {quote(column.name)} "
+                                    f"FROM {quote(table.name)} WHERE {quote(column.name)} IS NOT NULL"))
+        for position, value in rows:
+            position = int(position)
+            if column.kind == "enum" and position > 0:
+                found[position - 1] = value
+            elif column.kind == "set" and value:
+                bits = [b for b in range(len(column.members)) if position >> b & 1]
+                found.update(zip(bits, value.split(","), strict=False))
+        members = tuple(found.get(i, m) for i, m in enumerate(column.members))
+        listed = ",".join("'" + m.replace("'", "''") + "'" for m in members)
+        columns.append(column.model_copy(update={
+            "members": members, "native_type": f"{column.kind}({listed})",
+            "length": max(len(m) for m in members) if column.kind == "enum" else column.length}))
+    return table.model_copy(update={"columns": tuple(columns)})
+
+
 def _my_view(name: str, definition: str, qualifier: str) -> ViewInfo:
     """MariaDB/MySQL print a view's tables as `db`.`name`, and a call of the database's own function as
     `name`( (built-in functions are not quoted)."""
@@ -497,7 +531,7 @@ def _mysql(conn: sa.Connection, schema: SchemaInfo) -> SchemaInfo:
     views = tuple(_my_view(n, d or "", qualifier) for n, d in conn.execute(sa.text(_MY_VIEWS)))
     tables = {}
     for name, table in schema.tables.items():
-        table = _update_columns(table, facts.get(name, {}))
+        table = _with_recovered_labels(conn, _update_columns(table, facts.get(name, {})))
         table_keys = keys.get(name, {})
         tables[name] = table.model_copy(update={
             "checks": tuple(table_checks.get(name, ())), "options": options.get(name, {}),

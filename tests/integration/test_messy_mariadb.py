@@ -36,3 +36,30 @@ def test_foreign_keys_to_an_unsigned_bigint_id_load_into_postgresql(tmp_path: Pa
             assert dbs.pg_rows(copy, "SELECT n.id, c.referred_by FROM case_note n JOIN client c USING (client_id) "
                                      "ORDER BY n.id") == [(1, None), (2, 1)]
             assert dbs.pg_rows(copy, "SELECT count(*) FROM pg_constraint WHERE contype = 'f'") == [(2,)]
+
+
+def test_emoji_enum_and_set_labels_survive_the_catalogue_and_load_back(tmp_path: Path, mariadb_url: str) -> None:
+    """MariaDB prints column definitions in utf8mb3: an emoji label reads '?' in its catalogue while the rows hold
+    it whole. The copy's ENUM/SET kept '?', and loading it failed on the rows ('😀' is no member)."""
+    dbs.run_mariadb(mariadb_url, "CREATE TABLE mood (id INT PRIMARY KEY, feeling ENUM('😀','ok','ā','unused'), "
+                    "tags SET('🔥','x','y'), email VARCHAR(80)) DEFAULT CHARSET=utf8mb4; "
+                    "INSERT INTO mood VALUES (1, '😀', '🔥,x', 'aroha@example.co.nz'), (2, 'ā', 'y,🔥', NULL), "
+                    "(3, 'ok', NULL, NULL);")
+    assert dbs.mariadb_rows(mariadb_url, "SELECT COLUMN_TYPE FROM information_schema.COLUMNS WHERE "
+                                         "TABLE_NAME = 'mood' AND COLUMN_NAME = 'feeling'") == \
+        [("enum('?','ok','ā','unused')",)], "the server prints the label as '?': the case this test is about"
+    policy, out = tmp_path / "p.yaml", tmp_path / "out"
+    policy.write_text("version: 1\ntables:\n  mood:\n    columns:\n      id: keep\n      feeling: keep\n"
+                      "      tags: keep\n      email: email\n", "utf-8")
+    run = anonymiser("run", str(policy), "--source", mariadb_url, "--out", str(out), "--format", "sql",
+                     "--dialect", "mysql,postgresql")
+    assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
+    dump = (out / "sql" / "mysql.sql").read_text("utf-8")
+    assert "enum('😀','ok','ā','unused')" in dump and "set('🔥','x','y')" in dump
+    assert "('😀', 'ok', 'ā', 'unused')" in (out / "sql" / "postgresql.sql").read_text("utf-8")
+    with dbs.mariadb_database() as copy:
+        load = anonymiser("load", str(out), "--target", copy)
+        assert load.returncode == 0, (load.stdout + load.stderr)[-3000:]
+        # the same labels at the same positions (ORDER BY an ENUM sorts by position)
+        assert dbs.mariadb_rows(copy, "SELECT id, feeling, feeling + 0, tags, tags + 0 FROM mood ORDER BY id") == \
+            [(1, "😀", 1, "🔥,x", 3), (2, "ā", 3, "🔥,y", 5), (3, "ok", 2, None, None)]
