@@ -44,7 +44,7 @@ from anonymiser.source.read import (
     read_table,
     unfit_value,
 )
-from anonymiser.source.snapshot import active_snapshot, import_statements
+from anonymiser.source.snapshot import IMPORT_FAILED_HINT, active_snapshot, import_statements
 from anonymiser.subset.result import RowFilter
 
 if TYPE_CHECKING:
@@ -172,15 +172,20 @@ class BulkReader:
                     cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
                     cursor.execute("SET client_encoding = 'UTF8'")
                 self._adbc.commit()
-                snapshot = active_snapshot(self._conn.engine)
-                if snapshot is not None:   # one transaction for every read, in the run's snapshot
-                    with self._adbc.cursor() as cursor:
-                        for statement in import_statements(snapshot):
-                            cursor.execute(statement)
             except Exception as exc:  # the driver's errors carry the connection string: never shown
                 self._adbc = None
                 raise SourceError(f"cannot open the bulk reader ({type(exc).__name__})",
                                   hint="Check that the source accepts a second connection from this host.") from None
+            snapshot = active_snapshot(self._conn.engine)
+            if snapshot is not None:   # one transaction for every read, in the run's snapshot
+                try:
+                    with self._adbc.cursor() as cursor:
+                        for statement in import_statements(snapshot):
+                            cursor.execute(statement)
+                except Exception as exc:  # the driver's errors may quote the server's text: only the class
+                    self.close()
+                    raise SourceError(f"the bulk reader cannot read the run's snapshot ({type(exc).__name__})",
+                                      hint=IMPORT_FAILED_HINT) from None
         return self._adbc
 
     def close(self) -> None:

@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from anonymiser.errors import SourceError
+
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
@@ -43,10 +45,21 @@ def import_statements(snapshot: str) -> tuple[str, str]:
     return "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", f"SET TRANSACTION SNAPSHOT '{snapshot}'"
 
 
+IMPORT_FAILED_HINT = ("A connection pooler in transaction mode (PgBouncer) hands each transaction to another "
+                      "server session, where the snapshot does not exist: connect to the server directly.")
+
+
 def _importer(snapshot: str) -> Callable[[Any], None]:
+    import sqlalchemy as sa  # heavy: imported on first use
+
     def begin(connection: Any) -> None:
-        for statement in import_statements(snapshot):
-            connection.exec_driver_sql(statement)
+        try:
+            for statement in import_statements(snapshot):
+                connection.exec_driver_sql(statement)
+        except sa.exc.DBAPIError as exc:   # the driver's text is not shown: only its class
+            raise SourceError(f"a source connection cannot read the run's snapshot "
+                              f"({type(exc.orig).__name__ if exc.orig else type(exc).__name__})",
+                              hint=IMPORT_FAILED_HINT) from None
     return begin
 
 

@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from anonymiser import forked
+from anonymiser.errors import SourceError
 from anonymiser.schema import TableInfo
 from anonymiser.source.bulk import SourceReader
 from anonymiser.source.connect import connect, reconnect
@@ -175,3 +176,26 @@ def test_the_snapshot_outlives_a_server_idle_in_transaction_timeout(pg_url: str)
         time.sleep(2.5)
         with connect(pg_url) as other:     # a new connection imports the snapshot: its holder must still be open
             assert other.execute(sa.text("SELECT count(*) FROM parent")).scalar_one() == PAIRS
+
+
+def test_a_connection_that_cannot_import_the_snapshot_is_a_source_error_naming_the_pooler(
+        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Behind a pooler in transaction mode the export works but another session cannot import it."""
+    from anonymiser.source import bulk
+    from anonymiser.source import snapshot as snapshot_mod
+
+    _schema(pg_url)
+    gone = ("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", "SET TRANSACTION SNAPSHOT '00000003-1-1'")
+    with connect(pg_url) as conn, shared_snapshot(conn, pytest.fail):
+        parent = _table(conn, "parent")
+        monkeypatch.setattr(snapshot_mod, "import_statements", lambda _: gone)
+        monkeypatch.setattr(bulk, "import_statements", lambda _: gone)
+        with pytest.raises(SourceError) as by_sqlalchemy:
+            conn.execute(sa.text("SELECT count(*) FROM parent"))
+        conn.rollback()
+        with SourceReader(conn) as reader, pytest.raises(SourceError) as by_bulk:
+            list(reader.read_table(parent))
+    assert "a source connection cannot read the run's snapshot" in str(by_sqlalchemy.value)
+    assert "the bulk reader cannot read the run's snapshot" in str(by_bulk.value)
+    for err in (by_sqlalchemy.value, by_bulk.value):
+        assert err.hint and "pooler" in err.hint
