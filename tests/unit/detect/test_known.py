@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from anonymiser.detect import known as km
+from anonymiser.detect import known_forms as kf
+from anonymiser.detect import known_windows as kw
 from anonymiser.detect.known import KnownEntities
 
 
@@ -98,23 +99,23 @@ _PIECES = [*"aAbBoOxXgGzZ0159 \t\n,.'\u2019-/()+@_\u00e9\u00c9\u0301\u02bb\u0663
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
 def test_candidates_are_the_patterns_matches(text: str) -> None:
-    buffer = km._Buffer(text)
-    assert km._digit_run_spans(buffer).tolist() == [list(m.span()) for m in km._DIGIT_RUN.finditer(text)]
-    assert km._emails(buffer) == [(m.start(), m.end(), m.group().lower()) for m in km._EMAIL.finditer(text)]
-    assert km._identifier_tokens(buffer) == [(m.start(), m.end(), km.norm_identifier(m.group()))
-                                                for m in km._ID_TOKEN.finditer(text)]
-    assert km._boxes(buffer) == [(m.start(), m.end(), km.norm_street(m.group()))
-                                    for m in km._BOX_LINE.finditer(text)]
+    buffer = kw._Buffer(text)
+    assert kw._digit_run_spans(buffer).tolist() == [list(m.span()) for m in kf._DIGIT_RUN.finditer(text)]
+    assert kw._emails(buffer) == [(m.start(), m.end(), m.group().lower()) for m in kf._EMAIL.finditer(text)]
+    assert kw._identifier_tokens(buffer) == [(m.start(), m.end(), kf.norm_identifier(m.group()))
+                                                for m in kf._ID_TOKEN.finditer(text)]
+    assert kw._boxes(buffer) == [(m.start(), m.end(), kf.norm_street(m.group()))
+                                    for m in kf._BOX_LINE.finditer(text)]
     # Street windows: the number and each prefix of the words, as norm_street writes them.
     expected: list[tuple[int, int, str]] = []
-    for m in km._STREET_LINE.finditer(text):
-        form = km.norm_street(text[m.start():m.start("words")])
-        for word in km._WORD.finditer(m.group("words")):
-            form += " " + km.norm_name(word.group())
+    for m in kf._STREET_LINE.finditer(text):
+        form = kf.norm_street(text[m.start():m.start("words")])
+        for word in kf._WORD.finditer(m.group("words")):
+            form += " " + kf.norm_name(word.group())
             expected.append((m.start(), m.start("words") + word.end(), form))
-    begin, end, hashes = km._street_windows(buffer)
+    begin, end, hashes = kw._street_windows(buffer)
     assert list(zip(begin.tolist(), end.tolist(), hashes.tolist(), strict=True)) == [
-        (s, e, h) for (s, e, _), h in zip(expected, km.poly_hashes([f for _, _, f in expected]).tolist(),
+        (s, e, h) for (s, e, _), h in zip(expected, kf.poly_hashes([f for _, _, f in expected]).tolist(),
                                           strict=True)]
 
 
@@ -129,12 +130,12 @@ def test_full_names_in_lower_case_are_found_but_not_parts_alone(index: KnownEnti
 @given(st.text(alphabet="aBé\u0301\u02bb \t", max_size=1200), st.lists(st.tuples(st.integers(0, 1200),
                                                                                    st.integers(0, 700)), max_size=8))
 def test_name_hashes_from_prefix_sums_are_the_window_hashes(text: str, windows: list[tuple[int, int]]) -> None:
-    buffer = km._Buffer(text)
+    buffer = kw._Buffer(text)
     begin = np.array([min(b, len(text)) for b, _ in windows], dtype=np.int64)
     end = np.array([min(b + n, len(text)) for b, n in windows], dtype=np.int64).reshape(-1)
     end = np.maximum(end, begin)
     assert buffer.name_hashes(begin, end).tolist() == \
-        km._window_hashes(buffer.weights, buffer.dropped, begin, end).tolist()
+        kw._window_hashes(buffer.weights, buffer.dropped, begin, end).tolist()
 
 
 def test_phones_are_found_in_their_national_layout() -> None:
@@ -148,13 +149,13 @@ def test_phones_are_found_in_their_national_layout() -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from([*"+(0012344789 -)", "00", "+1", "+44", "+64", "+358", "0"]), max_size=30).map("".join))
 def test_national_numbers_of_digit_runs_are_national_phone(text: str) -> None:
-    buffer = km._Buffer(text)
-    runs = km._digit_run_spans(buffer).tolist()
-    phones, _ = km.digit_runs(buffer)
+    buffer = kw._Buffer(text)
+    runs = kw._digit_run_spans(buffer).tolist()
+    phones, _ = kw.digit_runs(buffer)
     national = phones[2][len(runs):].tolist()
     for (begin, end), got in zip(runs, national, strict=True):
-        form = km.national_phone(text[begin:end])
-        assert got == (km.poly_hashes([form]).tolist()[0] if form else 0), (text, begin, end)
+        form = kf.national_phone(text[begin:end])
+        assert got == (kf.poly_hashes([form]).tolist()[0] if form else 0), (text, begin, end)
 
 
 def test_large_tables_are_filtered_by_a_bit_array_and_find_the_same() -> None:

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from anonymiser.detect import known as km
+from anonymiser.detect import known_forms as kf
 from anonymiser.detect.gazetteer import load
 from anonymiser.detect.known import KnownEntities, Target
 
@@ -28,12 +28,12 @@ def reference_add(known: KnownEntities, entity: str, values: list[str], domain: 
     g = load()
     ordinary = g.never | g.ambiguous | g.places
     if entity == "PERSON":
-        names = [km.norm_name(v) for v in values]
+        names = [kf.norm_name(v) for v in values]
         known._table("name").add(names, known._target(Target("PERSON", domain)))
         given_: set[str] = set()
         family: set[str] = set()
         for n in names:
-            words = [w for w in n.split() if len(w) >= 2 and w not in km._PARTICLES]
+            words = [w for w in n.split() if len(w) >= 2 and w not in kf._PARTICLES]
             if len(words) >= 2:
                 given_.add(words[0])
                 family.add(words[-1])
@@ -41,18 +41,18 @@ def reference_add(known: KnownEntities, entity: str, values: list[str], domain: 
         known._table("name_part").add(sorted(given_ - ordinary), known._target(Target("PERSON", domain, "given")))
     elif entity in ("GIVEN_NAME", "FAMILY_NAME"):
         role = "given" if entity == "GIVEN_NAME" else "family"
-        known._table("name_part").add(sorted({n for v in values if len(n := km.norm_name(v)) >= 2} - ordinary),
+        known._table("name_part").add(sorted({n for v in values if len(n := kf.norm_name(v)) >= 2} - ordinary),
                                       known._target(Target("PERSON", domain, role)))
     elif entity == "EMAIL_ADDRESS":
         known._table("email").add((v.strip().lower() for v in values), known._target(Target(entity, domain)))
     elif entity == "PHONE_NUMBER":
-        phones = (p for v in values for p in {km.norm_phone(v), km.national_phone(v)} if len(p) >= 7)
+        phones = (p for v in values for p in {kf.norm_phone(v), kf.national_phone(v)} if len(p) >= 7)
         known._table("phone").add(phones, known._target(Target(entity, domain)))
     elif entity == "STREET_ADDRESS":
-        streets = (f for v in values for f in km.street_forms(v))
+        streets = (f for v in values for f in kf.street_forms(v))
         known._table("street").add(streets, known._target(Target(entity, domain)))
     else:
-        known._table("identifier").add((i for v in values if len(i := km.norm_identifier(v)) >= 5),
+        known._table("identifier").add((i for v in values if len(i := kf.norm_identifier(v)) >= 5),
                                        known._target(Target(entity, domain)))
 
 
@@ -156,7 +156,7 @@ def test_same_index_on_any_text(values: list[str], entity: str) -> None:
 def test_poly_hashes_of_arrow_strings() -> None:
     forms = ["a", "hemi ngata", "名前", "🙂x", "ē" * 600, "z" * 513, "ab\x01c"]
     array = pa.array(["skip", *forms]).slice(1)
-    assert np.array_equal(km.poly_hashes_arrow(array), km.poly_hashes(forms))
+    assert np.array_equal(kf.poly_hashes_arrow(array), kf.poly_hashes(forms))
 
 
 def test_arrow_normalisers_per_value() -> None:
@@ -166,13 +166,13 @@ def test_arrow_normalisers_per_value() -> None:
     values = [v for v in SAMPLES + addresses(rng, 400) + ["".join(rng.choice(POOL) for _ in range(rng.randrange(1, 24)))
                                                           for _ in range(400)] if v.isascii() and v]
     array = pa.array(values)
-    assert km._norm_names(array).to_pylist() == [km.norm_name(v) for v in values]
-    assert km._norm_identifiers(array).to_pylist() == [km.norm_identifier(v) for v in values]
-    norm, national = km._phone_forms(array)
-    assert norm.to_pylist() == [km.norm_phone(v) for v in values]
-    assert national.to_pylist() == [km.national_phone(v) for v in values]
+    assert kf._norm_names(array).to_pylist() == [kf.norm_name(v) for v in values]
+    assert kf._norm_identifiers(array).to_pylist() == [kf.norm_identifier(v) for v in values]
+    norm, national = kf._phone_forms(array)
+    assert norm.to_pylist() == [kf.norm_phone(v) for v in values]
+    assert national.to_pylist() == [kf.national_phone(v) for v in values]
     for v in values:
-        assert sorted(f for f in set(km._street_forms(pa.array([v])).to_pylist()) if f) == km.street_forms(v), v
+        assert sorted(f for f in set(kf._street_forms(pa.array([v])).to_pylist()) if f) == kf.street_forms(v), v
 
 
 def test_importing_the_index_does_not_import_pandas() -> None:
