@@ -82,8 +82,9 @@ def shared_snapshot(conn: sa.Connection, warn: Callable[[str], None]) -> Iterato
     if conn.dialect.name != "postgresql" or _ACTIVE is not None:
         yield None
         return
-    holder = conn.engine.raw_connection()
+    holder = None
     try:
+        holder = conn.engine.raw_connection()   # a connection of its own (the server may refuse one more)
         cursor = holder.cursor()
         # It sits idle in its transaction all run: a server-wide idle timeout would end it, and the snapshot.
         cursor.execute("SET idle_in_transaction_session_timeout = 0")
@@ -96,7 +97,8 @@ def shared_snapshot(conn: sa.Connection, warn: Callable[[str], None]) -> Iterato
         if not _SNAPSHOT_ID.fullmatch(snapshot):
             raise ValueError("unexpected snapshot id")
     except Exception as exc:   # the driver's text may quote the server's: only the class is shown
-        holder.close()
+        if holder is not None:
+            holder.close()
         warn(f"the source cannot export a snapshot ({type(exc).__name__}): tables are read each at its own "
              "moment, so rows written to the source during the run may break its foreign keys in the copy")
         yield None

@@ -199,3 +199,19 @@ def test_a_connection_that_cannot_import_the_snapshot_is_a_source_error_naming_t
     assert "the bulk reader cannot read the run's snapshot" in str(by_bulk.value)
     for err in (by_sqlalchemy.value, by_bulk.value):
         assert err.hint and "pooler" in err.hint
+
+
+def test_a_server_refusing_the_holding_connection_is_read_as_before_with_a_warning(
+        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The snapshot needs one more connection; a server at its connection limit refuses it: the run goes on."""
+    _schema(pg_url)
+    warnings: list[str] = []
+    with connect(pg_url) as conn:
+        def refused() -> Any:
+            raise sa.exc.OperationalError("connect", {}, psycopg.OperationalError("too many clients already"))
+
+        monkeypatch.setattr(conn.engine, "raw_connection", refused)
+        with shared_snapshot(conn, warnings.append) as snapshot:
+            assert snapshot is None and active_snapshot(conn.engine) is None
+            assert conn.execute(sa.text("SELECT count(*) FROM parent")).scalar_one() == PAIRS
+    assert len(warnings) == 1 and "OperationalError" in warnings[0] and "too many" not in warnings[0]
