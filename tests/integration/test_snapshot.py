@@ -20,6 +20,7 @@ from anonymiser.source.bulk import SourceReader
 from anonymiser.source.connect import connect, reconnect
 from anonymiser.source.introspect import introspect
 from anonymiser.source.snapshot import active_snapshot, shared_snapshot
+from tests import dbs
 from tests.cli_runner import anonymiser
 
 pytestmark = pytest.mark.slow   # real PostgreSQL, real CLI
@@ -119,34 +120,67 @@ def test_a_source_that_cannot_export_a_snapshot_is_read_as_before_with_a_warning
     assert len(warnings) == 1 and "snapshot" in warnings[0] and "Aroha" not in warnings[0]
 
 
-def test_a_run_on_a_source_written_meanwhile_copies_one_moment(pg_url: str, tmp_path: Path) -> None:
-    """A writer adds and removes parent/child pairs (each pair in one transaction) all through the run: the copy
-    holds whole pairs only, and the foreign-key gate passes."""
-    _schema(pg_url)
-    policy = tmp_path / "policy.yaml"
-    assert anonymiser("scan", pg_url, "--out", str(policy), env={"ANONYMISER_SPACY_MODEL": "blank"}).returncode == 0
-    stop = threading.Event()
-    written = [0]
-
-    def churn() -> None:
-        with psycopg.connect(_plain(pg_url), autocommit=True) as writer:
-            n = 1_000_000
-            while not stop.is_set():
-                n += 1
+def _pg_pairs(url: str, stop: threading.Event, written: list[int]) -> None:
+    with psycopg.connect(_plain(url), autocommit=True) as writer:
+        n = 1_000_000
+        while not stop.is_set():
+            n += 1
+            with writer.transaction():
+                writer.execute("INSERT INTO parent VALUES (%s, 'Kiri Walker')", (n,))
+                writer.execute("INSERT INTO child VALUES (%s, %s, 'kiri@example.org')", (n, n))
+            if n % 2 == 0:
                 with writer.transaction():
-                    writer.execute("INSERT INTO parent VALUES (%s, 'Kiri Walker')", (n,))
-                    writer.execute("INSERT INTO child VALUES (%s, %s, 'kiri@example.org')", (n, n))
-                if n % 2 == 0:
-                    with writer.transaction():
-                        writer.execute("DELETE FROM child WHERE id = %s", (n - 1,))
-                        writer.execute("DELETE FROM parent WHERE id = %s", (n - 1,))
-                written[0] += 1
+                    writer.execute("DELETE FROM child WHERE id = %s", (n - 1,))
+                    writer.execute("DELETE FROM parent WHERE id = %s", (n - 1,))
+            written[0] += 1
 
-    thread = threading.Thread(target=churn, daemon=True)
+
+def _mariadb_pairs(url: str, stop: threading.Event, written: list[int]) -> None:
+    import pymysql
+
+    writer = pymysql.connect(host=dbs.MY_HOST, port=dbs.MY_PORT, user=dbs.MY_USER, password="",
+                             database=dbs.database_name(url), autocommit=False)
+    try:
+        cursor, n = writer.cursor(), 1_000_000
+        while not stop.is_set():
+            n += 1
+            cursor.execute("INSERT INTO parent VALUES (%s, 'Kiri Walker')", (n,))
+            cursor.execute("INSERT INTO child VALUES (%s, %s, 'kiri@example.org')", (n, n))
+            writer.commit()
+            if n % 2 == 0:
+                cursor.execute("DELETE FROM child WHERE id = %s", (n - 1,))
+                cursor.execute("DELETE FROM parent WHERE id = %s", (n - 1,))
+                writer.commit()
+            written[0] += 1
+    finally:
+        writer.close()
+
+
+def _mariadb_schema(url: str) -> None:
+    rows = "".join(f"INSERT INTO parent VALUES ({i}, 'Aroha Ngata {i}'); "
+                   f"INSERT INTO child VALUES ({i}, {i}, 'aroha{i}@example.co.nz'); " for i in range(1, PAIRS + 1))
+    dbs.run_mariadb(url, "CREATE TABLE parent (id INT PRIMARY KEY, full_name VARCHAR(80) NOT NULL); "
+                    "CREATE TABLE child (id INT PRIMARY KEY, parent_id INT NOT NULL REFERENCES parent(id), "
+                    "email VARCHAR(80)); " + rows)
+
+
+@pytest.mark.parametrize("engine", ["postgresql", "mariadb"])
+def test_a_run_on_a_source_written_meanwhile_copies_one_moment(engine: str, tmp_path: Path,
+                                                               request: pytest.FixtureRequest) -> None:
+    """A writer adds and removes parent/child pairs (each pair in one transaction) all through the run: the copy
+    holds whole pairs only, and the foreign-key gate passes. PostgreSQL: every connection reads the exported
+    snapshot. MariaDB: the tables are read on one connection in one REPEATABLE READ transaction."""
+    url = request.getfixturevalue("pg_url" if engine == "postgresql" else "mariadb_url")
+    (_schema if engine == "postgresql" else _mariadb_schema)(url)
+    policy = tmp_path / "policy.yaml"
+    assert anonymiser("scan", url, "--out", str(policy), env={"ANONYMISER_SPACY_MODEL": "blank"}).returncode == 0
+    stop, written = threading.Event(), [0]
+    writer = _pg_pairs if engine == "postgresql" else _mariadb_pairs
+    thread = threading.Thread(target=writer, args=(url, stop, written), daemon=True)
     thread.start()
     try:
         out = tmp_path / "out"
-        run = anonymiser("--json", "run", str(policy), "--source", pg_url, "--out", str(out), "--jobs", "2",
+        run = anonymiser("--json", "run", str(policy), "--source", url, "--out", str(out), "--jobs", "2",
                          env={"ANONYMISER_SPACY_MODEL": "blank"})
     finally:
         stop.set()
