@@ -23,10 +23,6 @@ from anonymiser.detect.gazetteer import fold, load
 _BLANKS = re.compile(r"\s+")
 _NOT_DIGIT = re.compile(r"[^0-9]")
 _NOT_ALNUM = re.compile(r"[^0-9A-Za-z]")
-_WORD = re.compile(r"[^\W\d_][\w'\u2019\-]*")
-_EMAIL = re.compile(r"[\w.+'\-]+@[\w\-]+(?:\.[\w\-]+)+")
-_DIGIT_RUN = re.compile(r"\+?\(?\d[\d \t().\-/]{4,}\d")
-_ID_TOKEN = re.compile(r"\b[A-Za-z]{1,3}[ \-]?\d[\dA-Za-z]{3,12}\b")
 _PARTICLES = frozenset({"te", "van", "der", "den", "de", "la", "le", "del", "della", "di", "da", "dos", "das",
                         "von", "bin", "binti", "ibn", "al", "el", "ter", "ten", "st", "mac", "mc"})
 

@@ -100,17 +100,17 @@ _PIECES = [*"aAbBoOxXgGzZ0159 \t\n,.'\u2019-/()+@_\u00e9\u00c9\u0301\u02bb\u0663
 @given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
 def test_candidates_are_the_patterns_matches(text: str) -> None:
     buffer = kw._Buffer(text)
-    assert kw._digit_run_spans(buffer).tolist() == [list(m.span()) for m in kf._DIGIT_RUN.finditer(text)]
-    assert kw._emails(buffer) == [(m.start(), m.end(), m.group().lower()) for m in kf._EMAIL.finditer(text)]
+    assert kw._digit_run_spans(buffer).tolist() == [list(m.span()) for m in kw._DIGIT_RUN.finditer(text)]
+    assert kw._emails(buffer) == [(m.start(), m.end(), m.group().lower()) for m in kw._EMAIL.finditer(text)]
     assert kw._identifier_tokens(buffer) == [(m.start(), m.end(), kf.norm_identifier(m.group()))
-                                                for m in kf._ID_TOKEN.finditer(text)]
+                                                for m in kw._ID_TOKEN.finditer(text)]
     assert kw._boxes(buffer) == [(m.start(), m.end(), kf.norm_street(m.group()))
                                     for m in kf._BOX_LINE.finditer(text)]
     # Street windows: the number and each prefix of the words, as norm_street writes them.
     expected: list[tuple[int, int, str]] = []
     for m in kf._STREET_LINE.finditer(text):
         form = kf.norm_street(text[m.start():m.start("words")])
-        for word in kf._WORD.finditer(m.group("words")):
+        for word in kw._WORD.finditer(m.group("words")):
             form += " " + kf.norm_name(word.group())
             expected.append((m.start(), m.start("words") + word.end(), form))
     begin, end, hashes = kw._street_windows(buffer)
