@@ -408,6 +408,13 @@ _MY_CHECKS = """
 SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS
 WHERE CONSTRAINT_SCHEMA = DATABASE() ORDER BY TABLE_NAME, CONSTRAINT_NAME
 """
+
+
+def _my_quote(identifier: str) -> str:
+    """A MySQL/MariaDB identifier in backquotes."""
+    return "`" + identifier.replace("`", "``") + "`"
+
+
 def _with_recovered_labels(conn: sa.Connection, table: TableInfo) -> TableInfo:
     """ENUM and SET labels the catalogue cannot print. MariaDB shows the column definitions in utf8mb3, so a label
     with a character outside it (an emoji) reads '?' there, while the rows hold it whole: written back so, the
@@ -416,17 +423,14 @@ def _with_recovered_labels(conn: sa.Connection, table: TableInfo) -> TableInfo:
     no row uses stays '?', a label the copy's rows never need."""
     import sqlalchemy as sa  # heavy (~0.3 s): imported on first use
 
-    def quote(identifier: str) -> str:
-        return "`" + identifier.replace("`", "``") + "`"
-
     columns = []
     for column in table.columns:
         if column.kind not in ("enum", "set") or not any("?" in m for m in column.members):
             columns.append(column)
             continue
         found: dict[int, str] = {}
-        rows = conn.execute(sa.text(f"SELECT DISTINCT {quote(column.name)} + 0, {quote(column.name)} "
-                                    f"FROM {quote(table.name)} WHERE {quote(column.name)} IS NOT NULL"))
+        rows = conn.execute(sa.text(f"SELECT DISTINCT {_my_quote(column.name)} + 0, {_my_quote(column.name)} "
+                                    f"FROM {_my_quote(table.name)} WHERE {_my_quote(column.name)} IS NOT NULL"))
         for position, value in rows:
             position = int(position)
             if column.kind == "enum" and position > 0:
@@ -470,18 +474,15 @@ ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX
 def _my_index(name: str, rows: list[Any]) -> IndexInfo:
     """The KEY clause of CREATE TABLE that rebuilds the index: UNIQUE, FULLTEXT or SPATIAL, prefix lengths,
     descending parts (MySQL 8) and hash indexes (MEMORY) as the source has them."""
-    def quote(identifier: str) -> str:
-        return "`" + identifier.replace("`", "``") + "`"
-
     _, _, non_unique, _, _, _, index_type, _ = rows[0]
     kind = {"FULLTEXT": "FULLTEXT ", "SPATIAL": "SPATIAL "}.get(str(index_type).upper(),
                                                                "" if non_unique else "UNIQUE ")
     # MariaDB reports a SUB_PART of 32 for a SPATIAL index, which takes no prefix length: left out.
     prefixed = str(index_type).upper() != "SPATIAL"
-    parts = ", ".join(quote(r[4]) + (f"({int(r[5])})" if r[5] and prefixed else "") + (" DESC" if r[7] == "D" else "")
-                      for r in rows)
+    parts = ", ".join(_my_quote(r[4]) + (f"({int(r[5])})" if r[5] and prefixed else "")
+                      + (" DESC" if r[7] == "D" else "") for r in rows)
     using = " USING HASH" if str(index_type).upper() == "HASH" else ""
-    return IndexInfo(name=name, definition=f"{kind}KEY {quote(name)} ({parts}){using}",
+    return IndexInfo(name=name, definition=f"{kind}KEY {_my_quote(name)} ({parts}){using}",
                      columns=tuple(dict.fromkeys(r[4] for r in rows)))
 
 
