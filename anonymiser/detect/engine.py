@@ -113,11 +113,10 @@ def _register_lemma_component() -> str:
     return _LEMMA_COMPONENT
 
 
-def _load_spacy(spec: str) -> tuple[Any, str]:
-    """(nlp, label) for a configured or automatic choice; never downloads."""
+def _load_spacy(choice: str) -> tuple[Any, str]:
+    """(nlp, label) for ``choice`` (``get_engine`` read the environment already; "" = automatic); never downloads."""
     import spacy  # heavy (spaCy): imported on first use
 
-    choice = spec or os.environ.get(SPACY_MODEL_ENV, "").strip()
     if choice.lower() == BLANK or (not choice and not installed_models()):
         nlp = spacy.blank("en")
         nlp.add_pipe(_register_lemma_component())
