@@ -218,14 +218,14 @@ def _detect(conn: Any, schema: SchemaInfo, loaded: LoadedPolicy, sample: int,
 def _write_parquet(reader: SourceReader, plan: Plan, subset: Any, options: RunOptions, work: Path, progress: Progress,
                    event: Event, finder: SpanFinder = find_spans,
                    source_values: SourceValues | None = None) -> dict[str, TableEntry]:
-    """Read, mask and write every table in load order; chunks are masked by ``options.jobs`` processes."""
+    """Read, mask and write every table; chunks are masked by ``options.jobs`` processes (``MaskPool``)."""
     entries: dict[str, TableEntry] = {}
     job = MaskJob(plan, options.key, finder, source_values)
 
     nulled: dict[str, Counter[str]] = {}
 
     def chunks() -> Iterator[Chunk]:
-        for name in plan.schema.load_order():
+        for name in job.read_order(plan.schema.load_order()):
             row_filter = subset.filters.get(name)
             if row_filter is None or not row_filter.is_empty:
                 counts = nulled.setdefault(name, Counter())
@@ -249,7 +249,7 @@ def _write_parquet(reader: SourceReader, plan: Plan, subset: Any, options: RunOp
     finally:
         for writer in writers.values():
             writer.close()
-    return entries
+    return {name: entries[name] for name in plan.schema.load_order() if name in entries}   # the manifest's order
 
 
 def _table_written(name: str, writer: TableWriter, work: Path, subset: Any, progress: Progress,

@@ -1,10 +1,11 @@
 """Masking chunks on every core: a bounded pool of forked workers (``run --jobs N``).
 
-The parent reads the tables in load order, chunk by chunk, and hands each chunk to the pool; at most
-``2 × jobs`` chunks are in flight, so memory stays bounded whatever the table sizes. A worker masks
-its chunk's columns (free text included: the span analysis is most of a run's work) and sends the
-masked arrays back; the parent writes chunks in the order it read them. Tables overlap: the next
-table's chunks are read and masked while the previous table's last ones are being finished.
+The parent reads the tables chunk by chunk (``MaskJob.read_order``: the tables whose free text only the
+workers mask first, then load order) and hands each chunk to the pool; at most ``2 × jobs`` chunks are
+in flight, so memory stays bounded whatever the table sizes. A worker masks its chunk's columns (free
+text included: the span analysis is most of a run's work) and sends the masked arrays back; the parent
+writes each table's chunks in the order it read them. Tables overlap: while the workers mask one
+table's free text, the parent reads, masks and writes the tables that need no worker.
 
 Same bytes as ``--jobs 1``: every worker masks exactly what a serial run masks for that chunk
 (same chunk boundaries, strategies are pure functions of key, params and the chunk). The only state
@@ -26,7 +27,6 @@ Inside a worker the analyzer's own process split is off (one core each).
 from __future__ import annotations
 
 import os
-from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -164,6 +164,13 @@ class MaskJob:
             self.per_text[name] = [i for i in free if _per_text(table_plan.columns[i])]
             self.in_worker[name] = [i for i in free if i not in self.per_text[name]]
 
+    def read_order(self, load_order: list[str]) -> list[str]:
+        """Tables in the order to read them: those with free text and no column masked in the parent first (the
+        heaviest work, for the workers), then the others in load order. Only chunks with parent-masked columns
+        depend on what came before them (a collision resolver's state), and their order is load order."""
+        first = [t for t in load_order if self.per_text.get(t) and not self.in_parent.get(t)]
+        return first + [t for t in load_order if t not in first]
+
     def mask(self, table: str, batch: pa.RecordBatch, columns: list[int]) -> dict[int, pa.Array]:
         return mask_columns(batch, self.plan.tables[table], self.key, self.out_schemas[table], columns,
                             self.find_spans, self.source_values)
@@ -224,6 +231,8 @@ class _TextCache:
 
 
 Chunk = tuple[str, pa.RecordBatch | None]    # (table, a chunk) or (table, None): the table's end
+# A chunk handed to the pool: (table, chunk or None, the workers' futures of its pieces, its per-text columns).
+_InFlight = tuple[str, pa.RecordBatch | None, list[Future[dict[int, pa.Array]]], list[_ColumnTexts]]
 
 
 class MaskPool:
@@ -259,9 +268,9 @@ class MaskPool:
         forked.stop(executor)     # interrupted or failed: queued chunks dropped, workers stopped now
 
     def masked(self, chunks: Iterable[Chunk]) -> Iterator[Chunk]:
-        """Each chunk masked (a table's end marker passed through), in the order of ``chunks``."""
-        window: deque[tuple[str, pa.RecordBatch | None, list[Future[dict[int, pa.Array]]], list[_ColumnTexts]]] \
-            = deque()
+        """Each chunk masked (a table's end marker passed through); each table's chunks in the order of ``chunks``,
+        tables overlapping (``_overtaking``)."""
+        window: list[_InFlight] = []
         limit = IN_FLIGHT_PER_JOB * self.jobs
         for table, batch in chunks:
             futures, texts = [], []
@@ -273,10 +282,31 @@ class MaskPool:
                     futures = [self._executor.submit(_mask_in_worker, table, piece) for piece in self._pieces(batch)]
                 texts = [self._submit_texts(table, column, batch) for column in self.job.per_text[table]]
             window.append((table, batch, futures, texts))
-            while len(window) > limit or (window and window[0][1] is None):
-                yield self._finish(*window.popleft())
+            yield from self._overtaking(window)
+            while sum(entry[1] is not None for entry in window) > limit:
+                yield self._finish(*window.pop(0))
+                yield from self._overtaking(window)
         while window:
-            yield self._finish(*window.popleft())
+            yield self._finish(*window.pop(0))
+
+    def _overtaking(self, window: list[_InFlight]) -> Iterator[Chunk]:
+        """The chunks of ``window`` that can be finished now, out of read order where they may be: a table's
+        chunks stay in their order, and the chunks with columns masked in the parent (unique columns and the
+        foreign keys sharing their collision resolver) stay in theirs, so every strategy sees what a serial
+        run shows it. The others (a table passed through, or whose workers are done) need not wait behind a
+        chunk of another table still in the workers: the parent writes them while the workers mask."""
+        tables: set[str] = set()      # tables with a chunk still waiting ahead
+        stateful_ahead = False        # a chunk with parent-masked columns still waiting ahead
+        at = 0
+        while at < len(window):
+            table, batch, futures, texts = window[at]
+            stateful = batch is not None and bool(self.job.in_parent[table])
+            if table in tables or (stateful and stateful_ahead) or not _results_in(futures, texts):
+                tables.add(table)
+                stateful_ahead = stateful_ahead or stateful
+                at += 1
+                continue
+            yield self._finish(*window.pop(at))
 
     def _submit_texts(self, table: str, column: int, batch: pa.RecordBatch) -> _ColumnTexts:
         """The chunk's distinct texts of ``column``; those no earlier chunk had go to the workers."""
@@ -363,6 +393,12 @@ class MaskPool:
             masked[chunk.column] = _fit(self._finish_texts(table, chunk), table_plan, out_schema, chunk.column,
                                         batch.num_rows)
         return table, _assemble(batch, masked, out_schema)
+
+
+def _results_in(futures: list[Future[dict[int, pa.Array]]], texts: list[_ColumnTexts]) -> bool:
+    """Whether the workers are done with a chunk (its own pieces and new texts; earlier chunks of its table,
+    whose texts it may share, are finished before it)."""
+    return all(f.done() for f in futures) and all(f.done() for chunk in texts for f in chunk.new.futures)
 
 
 def _first(lookups: list[dict[str, str | None]], text: str) -> str | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import re
+import time
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from anonymiser.detect.analyze import Hit
 from anonymiser.plan import build_plan
 from anonymiser.policy import parse_policy
 from anonymiser.pool import MaskJob, MaskPool, mask_columns
-from anonymiser.schema import ColumnInfo, SchemaInfo, TableInfo
+from anonymiser.schema import ColumnInfo, ForeignKey, SchemaInfo, TableInfo
 
 SCHEMA = SchemaInfo(dialect="sqlite", tables={
     "note_log": TableInfo(name="note_log", primary_key=("id",), columns=(
@@ -146,10 +147,113 @@ def test_a_table_ends_while_its_chunks_are_in_flight(jobs: int) -> None:
                 mask_columns(b, plan.tables[t], KEY, job.out_schemas[t], [1], finder)[1] for t, b in chunks]
     with MaskPool(job, jobs) as masking:
         got = list(masking.masked(chunks))
-    assert [t for t, _ in got] == [t for t, _ in chunks]
+    assert _per_table(got) == _per_table(chunks)     # a table's chunks in their order (tables may overtake)
+    got = sorted(got, key=lambda chunk: chunk[0])      # stable: first_log's, then second_log's, as in ``chunks``
     for (_, batch), want in zip(got, expected, strict=True):
         assert (batch is None) == (want is None)
         if batch is not None:
             assert batch.column(1).equals(want), "a masked text differs from masking its chunk alone"
     first = {v for _, b in got[:3] if b is not None for v in b.column(1).to_pylist() if v}
     assert max(len(v) for v in first) <= 12
+
+
+def _per_table(chunks: Sequence[tuple[str, pa.RecordBatch | None]]) -> dict[str, list[int | None]]:
+    """Each table's chunks in the order given, as their row counts (None: the table's end)."""
+    out: dict[str, list[int | None]] = {}
+    for table, batch in chunks:
+        out.setdefault(table, []).append(None if batch is None else batch.num_rows)
+    return out
+
+
+def slow_finder(texts: Sequence[str], *, entities: Collection[str], threshold: float) -> list[list[Hit]]:
+    time.sleep(0.4)      # a table whose free text keeps the workers busy
+    return finder(texts, entities=entities, threshold=threshold)
+
+
+OVERTAKE = SchemaInfo(dialect="sqlite", tables={
+    "ticket": TableInfo(name="ticket", primary_key=("id",), columns=(
+        ColumnInfo(name="id", kind="integer", sql_type="INTEGER"),
+        ColumnInfo(name="body", kind="string", sql_type="TEXT"))),
+    "account": TableInfo(name="account", primary_key=("id",), unique=(("email",),), columns=(
+        ColumnInfo(name="id", kind="integer", sql_type="INTEGER"),
+        ColumnInfo(name="email", kind="string", sql_type="TEXT"),
+        ColumnInfo(name="body", kind="string", sql_type="TEXT"))),
+    "login": TableInfo(name="login", primary_key=("id",), columns=(
+        ColumnInfo(name="id", kind="integer", sql_type="INTEGER"),
+        ColumnInfo(name="email", kind="string", sql_type="TEXT")),
+        foreign_keys=(ForeignKey(columns=("email",), ref_table="account", ref_columns=("email",)),)),
+    "audit": TableInfo(name="audit", primary_key=("id",), columns=(
+        ColumnInfo(name="id", kind="integer", sql_type="INTEGER"),
+        ColumnInfo(name="action", kind="string", sql_type="TEXT"))),
+})
+OVERTAKE_POLICY = """\
+version: 1
+tables:
+  ticket:
+    columns: {id: keep, body: {mask: free_text}}
+  account:
+    columns: {id: keep, email: {mask: email}, body: {mask: free_text}}
+  login:
+    columns: {id: keep, email: {mask: email}}
+  audit:
+    columns: {id: keep, action: keep}
+"""
+
+
+def _overtake_chunks() -> list[tuple[str, pa.RecordBatch | None]]:
+    rng = random.Random(11)
+    emails = [f"{rng.choice(NAMES).lower()}{i}@example.co.nz" for i in range(400)]
+    chunks: list[tuple[str, pa.RecordBatch | None]] = []
+    for table, rows in (("ticket", 300), ("audit", 100), ("account", 200), ("login", 250)):
+        for c in range(2):
+            ids = pa.array(range(c * rows, (c + 1) * rows), pa.int64())
+            columns: dict[str, pa.Array] = {"id": ids}
+            if table in ("account", "login"):      # the same addresses: logins follow their account's fake
+                columns["email"] = pa.array([emails[(i * 7 + c) % len(emails)] for i in range(rows)], pa.string())
+            if table in ("ticket", "account"):
+                columns["body"] = pa.array([f"{rng.choice(NAMES)} wrote {c}.{i}" for i in range(rows)], pa.string())
+            if table == "audit":
+                columns["action"] = pa.array(["login"] * rows, pa.string())
+            chunks.append((table, pa.record_batch(columns)))
+        chunks.append((table, None))
+    return chunks
+
+
+def test_chunks_needing_no_worker_overtake_a_table_in_the_workers() -> None:
+    """While the workers mask a table's free text, the chunks that need no worker (a table passed through) are
+    finished at once; each table's chunks keep their order, and the chunks of columns masked in the parent (a
+    unique column and the foreign key sharing its collision resolver) keep theirs, so the cells are those of a
+    serial run."""
+    plan = build_plan(parse_policy(OVERTAKE_POLICY, Path("p.yaml")), OVERTAKE)
+    chunks = _overtake_chunks()
+    job = MaskJob(plan, KEY, slow_finder)
+    assert job.in_parent["account"] == [1] and job.in_parent["login"] == [1] and not job.in_parent["ticket"]
+    with MaskPool(MaskJob(plan, KEY, finder), 1) as serial:
+        expected = list(serial.masked(chunks))
+    assert [t for t, _ in expected] == [t for t, _ in chunks]      # one process: in the order given
+    with MaskPool(job, 2) as masking:
+        got = list(masking.masked(chunks))
+    order = [t for t, _ in got]
+    assert _per_table(got) == _per_table(chunks)
+    # audit (passed through) is written while ticket's and account's free text is in the workers;
+    assert order.index("audit") < order.index("ticket")
+    # login's email shares account's collision resolver: masked in the parent after account's, never before.
+    assert order.index("login") > max(i for i, t in enumerate(order) if t == "account")
+    for table in ("ticket", "account", "login", "audit"):
+        mine = [b for t, b in got if t == table]
+        want = [b for t, b in expected if t == table]
+        for batch, serial_batch in zip(mine, want, strict=True):
+            assert (batch is None) == (serial_batch is None)
+            if batch is not None and serial_batch is not None:
+                assert batch.equals(serial_batch), f"{table}: a chunk differs from the serial run's"
+
+
+def test_read_order_puts_free_text_the_workers_mask_first() -> None:
+    plan = build_plan(parse_policy(OVERTAKE_POLICY, Path("p.yaml")), OVERTAKE)
+    job = MaskJob(plan, KEY, finder)
+    load = OVERTAKE.load_order()
+    order = job.read_order(load)
+    assert sorted(order) == sorted(load)
+    assert order[0] == "ticket"     # free text, nothing masked in the parent
+    # the others keep load order: account (free text, but a unique column masked in the parent) before login
+    assert [t for t in order if t != "ticket"] == [t for t in load if t != "ticket"]
