@@ -314,3 +314,32 @@ def test_lower_case_names_are_found_as_without_the_cue_shortcut(text: str) -> No
     finally:
         persons._no_strong_cue = plain_no_cue
     assert PersonFinder().find(text) == expected
+
+
+def _text_by_text(engine: analyze.Engine, texts: list[str],
+                  todo: list[tuple[int, frozenset[str]]]) -> list[tuple[int, list[Hit]]]:
+    """``_analyze_batch``'s reading without a model, as it was: every finder on one text, then the next text."""
+    out = []
+    for i, cands in todo:
+        hits: list[Hit] = []
+        for find in analyze._finders(engine, cands, frozenset()):
+            hits += find(texts[i], None)
+        out.append((i, hits))
+    return out
+
+
+@pytest.mark.parametrize("jumbled", [False, True])
+def test_finder_by_finder_finds_what_text_by_text_found(jumbled: bool) -> None:
+    """One finder over every text, then the next (``_found``): each text's hits are those a reading text by text
+    gives, in the same order, on the evaluation set's texts (names, addresses, numbers of every kind), in its order
+    and with texts repeated and shuffled (a finder remembers tokens across texts)."""
+    engine = get_engine("blank")
+    texts = [record["text"] for record in load()]
+    if jumbled:
+        texts = texts[::-1] + texts[: len(texts) // 2]
+    screens, always, capital = analyze._screens(None, False)
+    todo = [(i, c) for i, t in enumerate(texts) if (c := analyze._candidates(t, screens, always, capital))]
+    assert len({c for _, c in todo}) > 5, "the texts open several sets of finders"
+    expected = _text_by_text(engine, texts, todo)
+    assert sum(len(h) for _, h in expected) > len(texts)
+    assert analyze._found(engine, texts, todo, frozenset()) == expected
