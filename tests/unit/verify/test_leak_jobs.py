@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from anonymiser.source.introspect import introspect
-from anonymiser.verify import cells, leaks, outputs
+from anonymiser.verify import cells, leaks, leaksearch, outputs
 from anonymiser.verify.model import Failure, LeakScan
 from anonymiser.write.parquet import read_batches
 from tests.unit.verify.builder import build_output
@@ -100,3 +100,36 @@ def test_findings_do_not_depend_on_the_rows_a_part_holds(tmp_path: Path, monkeyp
         engine.dispose()
     assert all(scan[0].model_dump() == scans[0][0].model_dump() and scan[1] == scans[0][1] for scan in scans)
     assert scans[0][0].leaks > 0 and scans[0][0].coincidences > 0
+
+
+def test_free_text_is_searched_first_and_the_order_changes_no_finding(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables holding free text are searched first (their token runs are most of the work); the findings are the
+    same in any order of the tables."""
+    built = build_output(tmp_path, leak_in_notes=True, email_in_kept=True, unchanged_dob=True)
+    # The manifest's tables listed with the one holding free text last.
+    manifest = built.manifest.model_copy(update={"tables": dict(reversed(built.manifest.tables.items()))})
+    monkeypatch.setattr(outputs, "PART_ROWS", 7)
+    orders: list[list[str]] = []
+    first = leaksearch.Search._search_order
+
+    def recorded(self: leaksearch.Search) -> list[str]:
+        orders.append(first(self))
+        return orders[-1]
+
+    engine = sa.create_engine(built.source_url)
+    try:
+        with engine.connect() as conn:
+            schema = introspect(conn)
+            monkeypatch.setattr(leaksearch.Search, "_search_order", recorded)
+            chosen = leaks.scan(built.directory, manifest, conn, schema, jobs=2)
+            monkeypatch.setattr(leaksearch.Search, "_search_order", lambda self: list(reversed(orders[0])))
+            reversed_order = leaks.scan(built.directory, manifest, conn, schema, jobs=2)
+    finally:
+        engine.dispose()
+    tables = list(manifest.tables)
+    prose = [t for t in tables if any(m.strategy == "free_text" for m in manifest.tables[t].masking.values())]
+    assert prose == tables[-1:]
+    assert orders == [prose + tables[:-1]]
+    assert chosen[0].model_dump() == reversed_order[0].model_dump() and chosen[1] == reversed_order[1]
+    assert chosen[0].leaks > 0
