@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 import pyarrow as pa
 
@@ -62,7 +62,8 @@ def verify_output(directory: Path, manifest: Manifest, *, source: sa.Connection 
 
     ``authenticate``: also check ``manifest.sig`` with ``key`` (``verify``; a run has just written it).
     ``jobs``: processes searching the output for leaks (the findings do not depend on it); with 2 or more, the
-    re-detection runs in a forked process of its own beside the other gates.
+    re-detection, and the foreign-key and unique checks, run in forked processes of their own beside the other
+    gates (the failures are listed in the same order).
     ``sql_dumps``: the run's SQL dumps are being written beside the verification: called (it waits until they are
     written and in ``manifest.sql_files``) before their files are checked, last; the findings are the same."""
     directory = Path(directory)
@@ -70,9 +71,31 @@ def verify_output(directory: Path, manifest: Manifest, *, source: sa.Connection 
     def redetection() -> tuple[RedetectionSummary, list[Failure]]:
         return redetect.redetect(directory, manifest)
 
-    with _beside(redetection, jobs) as redetected:
+    def integrity_checks() -> tuple[_Outcome[list[ForeignKeyCheck]], _Outcome[list[UniqueCheck]]]:
+        return (_outcome(lambda: integrity.check_foreign_keys(directory, manifest)),
+                _outcome(lambda: integrity.check_unique(directory, manifest)))
+
+    with _beside(redetection, jobs) as redetected, _beside(integrity_checks, jobs) as integrity_checked:
         return _verify_output(directory, manifest, source=source, progress=progress, authenticate=authenticate,
-                              key=key, jobs=jobs, sql_dumps=sql_dumps, redetected=redetected)
+                              key=key, jobs=jobs, sql_dumps=sql_dumps, redetected=redetected,
+                              integrity_checked=integrity_checked)
+
+
+# A gate's result, or the unreadable-file error it raised (OSError, ArrowException: the caller's ``_Guard`` judges).
+_Outcome: TypeAlias = tuple[T, list[Failure]] | Exception
+
+
+def _outcome(check: Callable[[], tuple[T, list[Failure]]]) -> _Outcome[T]:
+    try:
+        return check()
+    except (OSError, pa.ArrowException) as exc:
+        return exc
+
+
+def _unwrapped(outcome: _Outcome[T]) -> tuple[T, list[Failure]]:
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
 
 
 @contextmanager
@@ -88,7 +111,9 @@ def _beside(check: Callable[[], T], jobs: int) -> Iterator[Callable[[], T]]:
 
 def _verify_output(directory: Path, manifest: Manifest, *, source: sa.Connection | None, progress: Progress | None,
                    authenticate: bool, key: bytes | None, jobs: int, sql_dumps: Callable[[], None] | None,
-                   redetected: Callable[[], tuple[RedetectionSummary, list[Failure]]]) -> VerifyResult:
+                   redetected: Callable[[], tuple[RedetectionSummary, list[Failure]]],
+                   integrity_checked: Callable[[], tuple[_Outcome[list[ForeignKeyCheck]],
+                                                         _Outcome[list[UniqueCheck]]]]) -> VerifyResult:
     failures: list[Failure] = []
     figures: dict[str, int | None] = {}
     assert sql_dumps is None or not authenticate, "a run's own verification is not authenticated"
@@ -116,17 +141,7 @@ def _verify_output(directory: Path, manifest: Manifest, *, source: sa.Connection
     # A data file that fails its checksum may not even parse: its gates then fail, they do not crash.
     guard = _Guard(failures, damaged=lambda: bool(files_failed) or (sql_dumps is not None and
                                                                     bool(dumps_checked()[1])))
-    no_fk_checks: list[ForeignKeyCheck] = []
-    no_unique_checks: list[UniqueCheck] = []
-    fk_checks, found = guard.run("orphans", lambda: integrity.check_foreign_keys(directory, manifest),
-                                 no_fk_checks)
-    failures += found
-    figures["orphans"] = sum(c.orphans for c in fk_checks) if "orphans" not in guard.failed else None
-
-    unique_checks, found = guard.run("duplicates", lambda: integrity.check_unique(directory, manifest),
-                                     no_unique_checks)
-    failures += found
-    figures["duplicates"] = sum(c.duplicates for c in unique_checks) if "duplicates" not in guard.failed else None
+    integrity_at = len(failures)     # where the orphans' and duplicates' failures go (they come in later)
 
     unruled: list[str] = []
     if source is not None:
@@ -143,6 +158,22 @@ def _verify_output(directory: Path, manifest: Manifest, *, source: sa.Connection
         figures["drift"] = figures["leaks"] = None
         failures.append(Failure(reason=NOT_VERIFIED, gate="leaks", count=0,
                                 message="no source connection: the leak scan and the drift check did not run"))
+
+    # The foreign-key and unique checks (beside the leak scan with 2 jobs or more): their failures where they
+    # were listed when they ran first.
+    fk_outcome, unique_outcome = integrity_checked()
+    integrity_failures: list[Failure] = []
+    integrity_guard = _Guard(integrity_failures, damaged=guard.damaged)
+    no_fk_checks: list[ForeignKeyCheck] = []
+    no_unique_checks: list[UniqueCheck] = []
+    fk_checks, found = integrity_guard.run("orphans", lambda: _unwrapped(fk_outcome), no_fk_checks)
+    integrity_failures += found
+    figures["orphans"] = sum(c.orphans for c in fk_checks) if "orphans" not in integrity_guard.failed else None
+    unique_checks, found = integrity_guard.run("duplicates", lambda: _unwrapped(unique_outcome), no_unique_checks)
+    integrity_failures += found
+    figures["duplicates"] = sum(c.duplicates for c in unique_checks) \
+        if "duplicates" not in integrity_guard.failed else None
+    failures[integrity_at:integrity_at] = integrity_failures
 
     try:
         redetection, found = guard.run("redetection", redetected, RedetectionSummary(ran=False))

@@ -280,3 +280,35 @@ def test_sql_dumps_written_beside_the_verification_give_the_same_findings(tmp_pa
     files = [(f.table, f.message) for f in serial.failures if f.gate == "files"]
     assert len(files) == 3 and files[0][0] == "customer" and "postgresql.sql" in files[1][1]
     assert [f.gate for f in serial.failures][:3] == ["files"] * 3
+
+
+@pytest.mark.parametrize("fault", ["drop_parent", "duplicate_unique", "cut_short"])
+def test_integrity_checks_beside_the_leak_scan_find_what_they_find_inline(tmp_path: Path, forked_runs: list[str],
+                                                                          fault: str) -> None:
+    """With 2 jobs the foreign-key and unique checks run in a forked process beside the leak scan: the same result,
+    failures in the same order, as run inline first; a file cut short fails them as unreadable either way."""
+    results = {}
+    for jobs in (1, 2):
+        (tmp_path / str(jobs)).mkdir()
+        built = build_output(tmp_path / str(jobs), **({} if fault == "cut_short" else {fault: True}))
+        if fault == "cut_short":
+            damaged = built.directory / "parquet" / "orders.parquet"
+            damaged.write_bytes(damaged.read_bytes()[: damaged.stat().st_size // 2])
+        engine = sa.create_engine(built.source_url)
+        try:
+            with engine.connect() as conn:
+                results[jobs] = verify_output(built.directory, built.manifest, source=conn, jobs=jobs)
+        finally:
+            engine.dispose()
+    assert "verify_output.<locals>.integrity_checks" in forked_runs
+    inline, beside = (results[jobs].model_dump(exclude={"verified_at"}) for jobs in (1, 2))
+    assert inline == beside
+    gates = [f["gate"] for f in inline["failures"]]
+    expected = {"drop_parent": "orphans", "duplicate_unique": "duplicates", "cut_short": "orphans"}[fault]
+    assert expected in gates
+    if fault == "cut_short":
+        assert [f["reason"] for f in inline["failures"] if f["gate"] in ("orphans", "duplicates")] == \
+            [m.UNREADABLE_OUTPUT] * 2
+    # Listed where they were when the checks ran first: after the files' and at-risk failures, before the others.
+    order = ["files", "at_risk", "orphans", "duplicates", "drift", "leaks", "redetection", "residual_risk"]
+    assert [order.index(g) for g in gates] == sorted(order.index(g) for g in gates)
