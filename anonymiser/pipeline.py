@@ -174,6 +174,7 @@ def run(loaded: LoadedPolicy, options: RunOptions, *, progress: Progress, event:
         subset = _subset(conn, plan, loaded, progress)
         with masking_inputs_ahead(conn, reader, plan, subset, source_url=options.source_url, jobs=options.jobs,
                                   chunk_rows=options.chunk_rows, progress=progress) as masking_inputs:
+            _load_analyzer(plan)
             detection = _detect(conn, plan.schema, loaded, options.detect_sample, progress)
             inputs = masking_inputs()
         try:
@@ -206,6 +207,13 @@ def run(loaded: LoadedPolicy, options: RunOptions, *, progress: Progress, event:
 def _subset(conn: Any, plan: Plan, loaded: LoadedPolicy, progress: Progress) -> SubsetResult:
     return compute_subset(conn, plan.schema, loaded.policy.subset,
                           progress=lambda table, rows: progress(f"subset {table}", rows, None))
+
+
+def _load_analyzer(plan: Plan) -> None:
+    """The analyzer free-text masking finds spans with, loaded once here when a rule masks free text (the masking
+    workers, forked later, inherit it). A cost of masking: detection loads it only to sample a column."""
+    if any(c.strategy.name == "free_text" for t in plan.tables.values() for c in t.columns):
+        get_engine()
 
 
 def _detect(conn: Any, schema: SchemaInfo, loaded: LoadedPolicy, sample: int,

@@ -11,8 +11,8 @@ Same source, policy and options as ``bench_vs_pynonymizer.py`` (the demo schema 
 PostgreSQL database, dumped to PostgreSQL, pattern-only detection), without pynonymizer. Phases nest:
 ``free_text.mask`` and ``find_spans`` run inside ``_write_parquet`` (in the main process with ``--jobs
 1``, in the workers otherwise, where they are not timed); with ``--jobs`` >= 2 the SQL dump and the same-row
-checks run in forked processes too, so ``write_dump`` and ``_same_row_check`` are not listed. ``get_engine``
-inside ``_detect`` is the load of the analyzer free-text masking uses: the rest of ``_detect`` is detection.
+checks run in forked processes too, so ``write_dump`` and ``_same_row_check`` are not listed. ``_load_analyzer``
+is the load of the analyzer free-text masking uses (``get_engine``, cached after: ``_detect`` finds it loaded).
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ from anonymiser.verify import integrity, leaks, leaksearch, outputs, redetect, r
 from anonymiser.write import dumps  # noqa: E402
 
 PHASES: tuple[tuple[Any, str], ...] = (
-    (pipeline, "prepare"), (pipeline, "_detect"),
-    (pipeline, "get_engine"),   # inside _detect: the analyzer free-text masking needs, loaded once (cached after)
+    (pipeline, "prepare"), (pipeline, "_load_analyzer"), (pipeline, "_detect"),
+    (pipeline, "get_engine"),   # inside _load_analyzer: the analyzer free-text masking needs (cached after)
     (inputs, "masking_inputs"),
     (pipeline, "_write_parquet"), (free_text.FreeText, "mask"), (spans, "find_spans"), (dumps, "write_dump"),
     (pipeline, "_verify_and_report"),
