@@ -43,8 +43,7 @@ def _read_masking_inputs(reader: SourceReader, plan: Plan, subset: Any, chunk_ro
       table's pseudonyms; the index keeps 12 bytes a value;
     - every source value (all rows, not only the subset) of each column masked by a keyed fake, per domain:
       a fake that equals one of them is drawn again (issue 12)."""
-    known = KnownEntities() if any(c.strategy.name == "free_text" for t in plan.tables.values()
-                                   for c in t.columns) else None
+    known = KnownEntities() if plan.masks_free_text() else None
     values = SourceValues()
     read = 0
     for name, table_plan in plan.tables.items():

@@ -212,7 +212,7 @@ def _subset(conn: Any, plan: Plan, loaded: LoadedPolicy, progress: Progress) -> 
 def _load_analyzer(plan: Plan) -> None:
     """The analyzer free-text masking finds spans with, loaded once here when a rule masks free text (the masking
     workers, forked later, inherit it). A cost of masking: detection loads it only to sample a column."""
-    if any(c.strategy.name == "free_text" for t in plan.tables.values() for c in t.columns):
+    if plan.masks_free_text():
         get_engine()
 
 

@@ -53,6 +53,10 @@ class Plan:
         tables = {name: plan.output_table() for name, plan in self.tables.items()}
         return self.schema.model_copy(update={"tables": tables})
 
+    def masks_free_text(self) -> bool:
+        """Whether a rule masks free text (the run then needs the analyzer and the known entities)."""
+        return any(c.strategy.name == "free_text" for t in self.tables.values() for c in t.columns)
+
 
 def _did_you_mean(name: str, options: list[str]) -> str:
     close = difflib.get_close_matches(name, options, n=1)
