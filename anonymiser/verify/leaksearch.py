@@ -139,11 +139,10 @@ class Search:
     def _search_order(self) -> list[str]:
         """The output tables, those with free text first: their token runs are most of the search, and started
         first they do not finish alone on one core while the others wait."""
-        def prose(table: str) -> bool:
-            return any(is_free_text(masking, self.found.get((table, column)))
-                       for column, masking in self.manifest.tables[table].masking.items())
-        tables = list(self.manifest.tables)
-        return [t for t in tables if prose(t)] + [t for t in tables if not prose(t)]
+        prose = [t for t, entry in self.manifest.tables.items()
+                 if any(is_free_text(masking, self.found.get((t, column)))
+                        for column, masking in entry.masking.items())]
+        return prose + [t for t in self.manifest.tables if t not in prose]
 
     def _searched(self, parts: list[tuple[str, outputs.Part]], jobs: int) \
             -> Generator[tuple[str, outputs.Part, Found], None, None]:
